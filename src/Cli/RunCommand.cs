@@ -1,0 +1,73 @@
+using System.Runtime.InteropServices;
+using Sandbox.Sentry.Kernel;
+using Sandbox.Sentry.Platform;
+
+namespace Sandbox.Cli;
+
+/// <summary>`sandbox run`: one program in the Sentry, its exit status ours.</summary>
+internal static class RunCommand
+{
+    public static int Execute(string[] args)
+    {
+        var o = RunOptions.Parse(args, compare: false);
+        if (o == null) return Usage.SandboxError;
+        var platform = PlatformChoice.Create(o.Platforms.FirstOrDefault() ?? "auto", out string error);
+        if (platform == null) return Fail(error);
+
+        TextWriter? debug = null;
+        if (o.DebugLog == "-") debug = Console.Error;
+        else if (o.DebugLog != null)
+        {
+            try { debug = new StreamWriter(o.DebugLog, append: false) { AutoFlush = true }; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail($"--debug-log {o.DebugLog}: {e.Message}"); }
+        }
+
+        string cwd = o.Cwd ?? (o.Rootfs == "/" ? Directory.GetCurrentDirectory() : "/");
+        var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd };
+        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname };
+
+        Boot boot;
+        try { boot = new Boot(platform, spec, options); }
+        catch (IOException e) { return Fail(e.Message); }
+
+        using (boot)
+        {
+            int interrupts = 0;
+            void Forward(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                // A second Ctrl-C while the program does not react ends the sandbox itself.
+                if (c.Signal == PosixSignal.SIGINT && ++interrupts > 1) Environment.Exit(130);
+                boot.ForwardSignal(c.Signal switch
+                {
+                    PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, PosixSignal.SIGQUIT => 3, _ => 15,
+                });
+            }
+            using var s1 = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
+            using var s2 = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
+            using var s3 = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Forward);
+            using var s4 = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Forward);
+
+            SandboxResult result;
+            try { result = boot.Run(); }
+            catch (Exception e) when (e is Sandbox.Platforms.Ptrace.PlatformException or IOException)
+            {
+                return Fail(e.Message);
+            }
+            if (result.StartError is { } err)
+            {
+                Console.Error.WriteLine($"sandbox: {err.Message}");
+                return result.Status.ShellCode;
+            }
+            boot.Kernel.Debug($"exit: code={result.Status.Code} signal={result.Status.Signal}");
+            debug?.Flush();
+            return result.Status.ShellCode;
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"sandbox: {message}");
+        return Usage.SandboxError;
+    }
+}

@@ -1,0 +1,112 @@
+namespace Sandbox.Cli;
+
+/// <summary>Options shared by `run` and `compare`, parsed strictly: an unknown flag is an error.</summary>
+internal sealed class RunOptions
+{
+    public string Rootfs = "/";
+    public List<string> Platforms = new();
+    public bool Strace;
+    public string? DebugLog;
+    public string? Cwd;
+    public List<string> Env = new();
+    public bool ClearEnv;
+    public string? Hostname;
+    public bool IgnoreStderr;
+    public List<string> Command = new();
+
+    /// <summary>Parses; returns null and prints why on bad input.</summary>
+    public static RunOptions? Parse(string[] args, bool compare)
+    {
+        var o = new RunOptions();
+        int i = 0;
+        string? Value(string flag)
+        {
+            if (i + 1 >= args.Length) { Usage.Fail($"{flag} needs a value"); return null; }
+            return args[++i];
+        }
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            string? v;
+            int eq = a.IndexOf('=');
+            if (a.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                // --flag=value form
+                var expanded = new List<string>(args[..i]) { a[..eq], a[(eq + 1)..] };
+                expanded.AddRange(args[(i + 1)..]);
+                args = expanded.ToArray();
+                a = args[i];
+            }
+            switch (a)
+            {
+                case "--":
+                    o.Command.AddRange(args[(i + 1)..]);
+                    i = args.Length;
+                    break;
+                case "--rootfs": if ((v = Value(a)) == null) return null; o.Rootfs = v; break;
+                case "--platform": if ((v = Value(a)) == null) return null; o.Platforms.Add(v); break;
+                case "--strace": o.Strace = true; break;
+                case "--debug-log": if ((v = Value(a)) == null) return null; o.DebugLog = v; break;
+                case "--cwd": if ((v = Value(a)) == null) return null; o.Cwd = v; break;
+                case "--env":
+                    if ((v = Value(a)) == null) return null;
+                    if (!v.Contains('=') || v.StartsWith('=')) { Usage.Fail($"--env expects K=V, got '{v}'"); return null; }
+                    o.Env.Add(v);
+                    break;
+                case "--clear-env": o.ClearEnv = true; break;
+                case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
+                case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
+                default:
+                    if (a.StartsWith('-')) { Usage.Fail($"unknown option '{a}'"); return null; }
+                    o.Command.AddRange(args[i..]);
+                    i = args.Length;
+                    break;
+            }
+        }
+        if (o.Command.Count == 0) { Usage.Fail("no program given"); return null; }
+        if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
+        foreach (var p in o.Platforms)
+            if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
+        if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
+        return o;
+    }
+
+    /// <summary>The caller's environment in its original order (as a child of the caller would get it).</summary>
+    private static IEnumerable<string> CallerEnvironment()
+    {
+        try
+        {
+            var raw = File.ReadAllBytes("/proc/self/environ");
+            return System.Text.Encoding.UTF8.GetString(raw).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}");
+        }
+    }
+
+    /// <summary>The environment the program starts with: the caller's (unless --clear-env) plus --env.</summary>
+    public List<string> BuildEnv()
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        var order = new List<string>();
+        if (!ClearEnv)
+            foreach (var entry in CallerEnvironment())
+            {
+                int eq = entry.IndexOf('=');
+                if (eq <= 0) continue;
+                var k = entry[..eq];
+                if (!env.ContainsKey(k)) order.Add(k);
+                env[k] = entry[(eq + 1)..];
+            }
+        foreach (var kv in Env)
+        {
+            int eq = kv.IndexOf('=');
+            string k = kv[..eq];
+            if (!env.ContainsKey(k)) order.Add(k);
+            env[k] = kv[(eq + 1)..];
+        }
+        return order.Select(k => $"{k}={env[k]}").ToList();
+    }
+}

@@ -1,0 +1,46 @@
+namespace Sandbox.Cli;
+
+internal static class Usage
+{
+    /// <summary>Exit code for errors of the sandbox itself (bad flags, no platform), as docker run uses.</summary>
+    public const int SandboxError = 125;
+
+    public const string Text = """
+        usage: sandbox COMMAND [OPTIONS] -- PROGRAM [ARGS...]
+
+        commands:
+          run       run PROGRAM in the Sentry (default rootfs: the host's /, read-only)
+          compare   run PROGRAM natively and in the sandbox on each platform; show differences
+          version   print the version
+
+        run options:
+          --rootfs DIR          root filesystem (default /), always read-only for now
+          --platform P          auto (default), ptrace or kvm
+          --strace              print every system call with its arguments and result to stderr
+          --debug-log FILE      write the Sentry's debug log to FILE (- for stderr)
+          --cwd DIR             working directory inside the sandbox (default: the current one
+                                when the rootfs is /, else /)
+          --env K=V             set an environment variable (repeatable)
+          --clear-env           start from an empty environment instead of the caller's
+          --hostname NAME       hostname the program sees (default: the host's)
+
+        compare options: --platform P (repeatable; default every available platform),
+          --ignore-stderr, and the run options above.
+
+        exit status: the program's, 128+N if signal N killed it; 125 for sandbox errors,
+        126 if the program cannot be executed, 127 if it is not found.
+        """;
+
+    public static int Print(TextWriter w, int code)
+    {
+        w.WriteLine(Text);
+        return code;
+    }
+
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"sandbox: {message}");
+        Console.Error.WriteLine("Try 'sandbox help'.");
+        return SandboxError;
+    }
+}

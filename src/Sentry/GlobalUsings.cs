@@ -1,0 +1,2 @@
+global using Task = Sandbox.Sentry.Kernel.Task;
+global using FileMode = Sandbox.Linux.Abi.FileMode;

@@ -1,0 +1,12 @@
+namespace Sandbox.Sentry.Kernel;
+
+/// <summary>How a sandbox was asked to run.</summary>
+public sealed class KernelOptions
+{
+    /// <summary>Where --strace lines go (null: off).</summary>
+    public TextWriter? Strace { get; set; }
+    /// <summary>Where debug lines go (null: off). Unsupported syscalls always appear here.</summary>
+    public TextWriter? DebugLog { get; set; }
+    /// <summary>Hostname the sandbox reports (null: the host's).</summary>
+    public string? Hostname { get; set; }
+}

@@ -1,0 +1,353 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Platform;
+
+namespace Sandbox.Sentry.Memory;
+
+/// <summary>
+/// An application address space as the Sentry keeps it: sorted, non-overlapping VMAs over the
+/// memory file. The platform's address space mirrors every change. Every access to
+/// application memory goes through here and fails with EFAULT, never with a Sentry fault.
+/// </summary>
+public sealed unsafe partial class MemoryManager : IDisposable
+{
+    private readonly List<Vma> _vmas = new();
+    private Vma? _lastHit;
+
+    public MemoryFile File { get; }
+    public IAddressSpace? Platform { get; set; }
+
+    public ulong BrkStart { get; private set; }
+    public ulong Brk { get; private set; }
+    public ulong MmapTop { get; set; } = Layout.StackTop - (8UL << 20) - Layout.StackGap;
+
+    public MemoryManager(MemoryFile file) { File = file; }
+
+    public IReadOnlyList<Vma> Vmas => _vmas;
+
+    // ---- lookup ---------------------------------------------------------------------------
+
+    private int IndexOf(ulong addr)
+    {
+        int lo = 0, hi = _vmas.Count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            var v = _vmas[mid];
+            if (addr < v.Start) hi = mid - 1;
+            else if (addr >= v.End) lo = mid + 1;
+            else return mid;
+        }
+        return ~lo;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vma? Find(ulong addr)
+    {
+        var h = _lastHit;
+        if (h != null && addr >= h.Start && addr < h.End) return h;
+        int i = IndexOf(addr);
+        if (i < 0) return null;
+        return _lastHit = _vmas[i];
+    }
+
+    private bool IsFree(ulong start, ulong end)
+    {
+        int i = IndexOf(start);
+        if (i >= 0) return false;
+        i = ~i;
+        return i >= _vmas.Count || _vmas[i].Start >= end;
+    }
+
+    /// <summary>Highest free range of <paramref name="len"/> bytes ending at or below <paramref name="top"/>.</summary>
+    private ulong FindGapTopDown(ulong len, ulong top)
+    {
+        for (int i = _vmas.Count - 1; i >= -1; i--)
+        {
+            ulong gapStart = i >= 0 ? _vmas[i].End : Layout.MinUserAddress;
+            ulong gapEnd = i + 1 < _vmas.Count ? _vmas[i + 1].Start : Layout.MaxUserAddress;
+            if (gapEnd > top) gapEnd = top;
+            if (gapEnd <= gapStart) continue;
+            if (gapEnd - gapStart >= len) return gapEnd - len;
+        }
+        return 0;
+    }
+
+    // ---- mapping --------------------------------------------------------------------------
+
+    public enum Placement { Hint, Fixed, FixedNoReplace }
+
+    /// <summary>
+    /// Creates an anonymous mapping (private or shared) and mirrors it in the platform.
+    /// Returns its address or -errno.
+    /// </summary>
+    public long Map(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name = null, bool growsDown = false)
+    {
+        if (length == 0) return -(long)Errno.EINVAL;
+        ulong len = Layout.PageRoundUp(length);
+        if (len == 0 || len > Layout.MaxUserAddress) return -(long)Errno.ENOMEM;
+        ulong start;
+        if (placement != Placement.Hint)
+        {
+            if (!Layout.IsPageAligned(addr)) return -(long)Errno.EINVAL;
+            if (addr < Layout.MinUserAddress) return -(long)Errno.EPERM;
+            if (addr + len > Layout.MaxUserAddress || addr + len < addr) return -(long)Errno.ENOMEM;
+            if (placement == Placement.FixedNoReplace && !IsFree(addr, addr + len)) return -(long)Errno.EEXIST;
+            start = addr;
+        }
+        else
+        {
+            ulong hint = Layout.PageRoundDown(addr);
+            if (hint >= Layout.MinUserAddress && hint + len <= Layout.MaxUserAddress && hint + len > hint && IsFree(hint, hint + len))
+                start = hint;
+            else
+            {
+                start = FindGapTopDown(len, MmapTop);
+                if (start == 0) return -(long)Errno.ENOMEM;
+            }
+        }
+        long off = File.Allocate(len);
+        if (off < 0) return off;
+        if (placement == Placement.Fixed) RemoveRange(start, start + len, platformUnmap: false);
+        var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Name = name, GrowsDown = growsDown };
+        if (Platform != null)
+        {
+            long r = Platform.MapFile(start, len, off, prot);
+            if (r < 0) { File.Release(off, len); return r; }
+        }
+        Insert(vma);
+        return (long)start;
+    }
+
+    private void Insert(Vma vma)
+    {
+        int i = ~IndexOf(vma.Start);
+        if (i < 0) throw new InvalidOperationException($"overlapping VMA at {vma.Start:x}");
+        // Merge with the previous VMA when it is the same kind of memory, contiguous in the file.
+        if (i > 0)
+        {
+            var p = _vmas[i - 1];
+            if (p.End == vma.Start && p.Prot == vma.Prot && p.Shared == vma.Shared && p.Name == vma.Name
+                && !p.GrowsDown && !vma.GrowsDown && p.FileOffset + (long)p.Length == vma.FileOffset)
+            {
+                p.End = vma.End;
+                _lastHit = null;
+                return;
+            }
+        }
+        _vmas.Insert(i, vma);
+        _lastHit = null;
+    }
+
+    /// <summary>Splits so that no VMA straddles <paramref name="addr"/>.</summary>
+    private void SplitAt(ulong addr)
+    {
+        int i = IndexOf(addr);
+        if (i < 0) return;
+        var v = _vmas[i];
+        if (v.Start == addr) return;
+        var right = v.Clone();
+        right.Start = addr;
+        right.FileOffset = v.FileOffset + (long)(addr - v.Start);
+        v.End = addr;
+        _vmas.Insert(i + 1, right);
+        _lastHit = null;
+    }
+
+    private void RemoveRange(ulong start, ulong end, bool platformUnmap)
+    {
+        SplitAt(start);
+        SplitAt(end);
+        int i = IndexOf(start);
+        if (i < 0) i = ~i;
+        while (i < _vmas.Count && _vmas[i].Start < end)
+        {
+            var v = _vmas[i];
+            File.Release(v.FileOffset, v.Length);
+            _vmas.RemoveAt(i);
+        }
+        _lastHit = null;
+        if (platformUnmap) Platform?.Unmap(start, end - start);
+    }
+
+    public long Unmap(ulong addr, ulong length)
+    {
+        if (!Layout.IsPageAligned(addr) || length == 0) return -(long)Errno.EINVAL;
+        ulong len = Layout.PageRoundUp(length);
+        if (addr + len < addr || addr + len > Layout.MaxUserAddress) return -(long)Errno.EINVAL;
+        RemoveRange(addr, addr + len, platformUnmap: true);
+        return 0;
+    }
+
+    public long Protect(ulong addr, ulong length, int prot)
+    {
+        if (!Layout.IsPageAligned(addr)) return -(long)Errno.EINVAL;
+        if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC | Prot.GROWSDOWN | Prot.GROWSUP)) != 0) return -(long)Errno.EINVAL;
+        if (length == 0) return 0;
+        ulong len = Layout.PageRoundUp(length);
+        ulong end = addr + len;
+        if (end < addr) return -(long)Errno.ENOMEM;
+        // Every page of the range must be mapped.
+        for (ulong a = addr; a < end;)
+        {
+            var v = Find(a);
+            if (v == null) return -(long)Errno.ENOMEM;
+            a = v.End;
+        }
+        prot &= Prot.READ | Prot.WRITE | Prot.EXEC;
+        SplitAt(addr);
+        SplitAt(end);
+        for (int i = IndexOf(addr); i >= 0 && i < _vmas.Count && _vmas[i].Start < end; i++) _vmas[i].Prot = prot;
+        _lastHit = null;
+        return Platform?.Protect(addr, len, prot) ?? 0;
+    }
+
+    /// <summary>brk(2): returns the new break, or the old one when it cannot move.</summary>
+    public ulong SetBrk(ulong want)
+    {
+        if (want < BrkStart) return Brk;
+        ulong oldTop = Layout.PageRoundUp(Brk), newTop = Layout.PageRoundUp(want);
+        if (newTop > oldTop)
+        {
+            if (!IsFree(oldTop, newTop) || newTop > MmapTop) return Brk;
+            if (Map(oldTop, newTop - oldTop, Prot.READ | Prot.WRITE, Placement.Fixed, false, "[heap]") < 0) return Brk;
+        }
+        else if (newTop < oldTop)
+            RemoveRange(newTop, oldTop, platformUnmap: true);
+        Brk = want;
+        return Brk;
+    }
+
+    public void InitBrk(ulong start) { BrkStart = Brk = start; }
+
+    // ---- copy-in / copy-out ---------------------------------------------------------------
+
+    /// <summary>
+    /// The longest contiguous host view of application memory starting at addr (up to len
+    /// bytes) that allows the access, or 0 bytes if the first byte does not.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* Translate(ulong addr, ulong len, bool write, out ulong avail)
+    {
+        var v = Find(addr);
+        if (v == null || (write ? (v.Prot & Prot.WRITE) == 0 : v.Prot == Prot.NONE)) { avail = 0; return null; }
+        avail = Math.Min(len, v.End - addr);
+        return File.Base + v.FileOffset + (long)(addr - v.Start);
+    }
+
+    /// <summary>Copies application memory to <paramref name="dst"/>. 0 or -EFAULT.</summary>
+    public int CopyIn(ulong addr, Span<byte> dst)
+    {
+        int done = 0;
+        while (done < dst.Length)
+        {
+            byte* p = Translate(addr + (ulong)done, (ulong)(dst.Length - done), false, out ulong n);
+            if (p == null) return -(int)Errno.EFAULT;
+            new ReadOnlySpan<byte>(p, (int)n).CopyTo(dst.Slice(done));
+            done += (int)n;
+        }
+        return 0;
+    }
+
+    /// <summary>Copies <paramref name="src"/> into application memory. 0 or -EFAULT.</summary>
+    public int CopyOut(ulong addr, ReadOnlySpan<byte> src)
+    {
+        int done = 0;
+        while (done < src.Length)
+        {
+            byte* p = Translate(addr + (ulong)done, (ulong)(src.Length - done), true, out ulong n);
+            if (p == null) return -(int)Errno.EFAULT;
+            src.Slice(done, (int)n).CopyTo(new Span<byte>(p, (int)n));
+            done += (int)n;
+        }
+        return 0;
+    }
+
+    public int Read<T>(ulong addr, out T value) where T : unmanaged
+    {
+        value = default;
+        return CopyIn(addr, MemoryMarshal.AsBytes(new Span<T>(ref value)));
+    }
+
+    public int Write<T>(ulong addr, in T value) where T : unmanaged
+        => CopyOut(addr, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
+
+    /// <summary>
+    /// Reads a NUL-terminated string of at most <paramref name="max"/> bytes (the NUL not
+    /// counted). Returns its length, -EFAULT, or -ENAMETOOLONG.
+    /// </summary>
+    public int ReadCString(ulong addr, int max, Span<byte> buffer)
+    {
+        int done = 0;
+        while (true)
+        {
+            byte* p = Translate(addr + (ulong)done, (ulong)(max + 1 - done), false, out ulong n);
+            if (p == null) return -(int)Errno.EFAULT;
+            var chunk = new ReadOnlySpan<byte>(p, (int)n);
+            int z = chunk.IndexOf((byte)0);
+            int take = z >= 0 ? z : chunk.Length;
+            if (done + take > max || done + take > buffer.Length) return -(int)Errno.ENAMETOOLONG;
+            chunk.Slice(0, take).CopyTo(buffer.Slice(done));
+            done += take;
+            if (z >= 0) return done;
+            if (done >= max + 1) return -(int)Errno.ENAMETOOLONG;
+        }
+    }
+
+    /// <summary>Reads a path argument (PATH_MAX 4096 including the NUL).</summary>
+    public int ReadPath(ulong addr, out string path)
+    {
+        path = "";
+        Span<byte> buf = stackalloc byte[4096];
+        int n = ReadCString(addr, 4095, buf);
+        if (n < 0) return n;
+        path = Encoding.UTF8.GetString(buf.Slice(0, n));
+        return 0;
+    }
+
+    /// <summary>Reads a NULL-terminated array of string pointers (argv/envp).</summary>
+    public int ReadStringArray(ulong addr, List<string> into, int maxCount = 1 << 17)
+    {
+        if (addr == 0) return 0;
+        Span<byte> buf = stackalloc byte[4096];
+        for (int i = 0; i < maxCount; i++)
+        {
+            int r = Read(addr + (ulong)i * 8, out ulong p);
+            if (r < 0) return r;
+            if (p == 0) return 0;
+            var sb = new List<byte>();
+            int n = ReadCString(p, 4095, buf);
+            if (n == -(int)Errno.ENAMETOOLONG) { r = ReadLong(p, out string s); if (r < 0) return r; into.Add(s); continue; }
+            if (n < 0) return n;
+            into.Add(Encoding.UTF8.GetString(buf.Slice(0, n)));
+        }
+        return -(int)Errno.E2BIG;
+    }
+
+    private int ReadLong(ulong addr, out string s)
+    {
+        s = "";
+        var bytes = new List<byte>();
+        for (ulong a = addr; ; a++)
+        {
+            byte* p = Translate(a, 1, false, out _);
+            if (p == null) return -(int)Errno.EFAULT;
+            if (*p == 0) break;
+            bytes.Add(*p);
+            if (bytes.Count > (128 << 10)) return -(int)Errno.E2BIG;
+        }
+        s = Encoding.UTF8.GetString(bytes.ToArray());
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (var v in _vmas) File.Release(v.FileOffset, v.Length);
+        _vmas.Clear();
+        Platform?.Dispose();
+        Platform = null;
+    }
+}

@@ -1,0 +1,69 @@
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Memory;
+
+namespace Sandbox.Sentry.Platform;
+
+/// <summary>
+/// What a platform provides to the Sentry: address spaces the application runs in, and a way
+/// to run application code on the current thread until it traps. The Sentry never knows which
+/// platform it runs on.
+/// </summary>
+public interface IPlatform
+{
+    string Name { get; }
+
+    /// <summary>
+    /// Creates an empty address space whose mappings will be ranges of <paramref name="file"/>,
+    /// together with the context that runs its first thread. Must be called on the OS thread
+    /// that will drive that context for its whole life.
+    /// </summary>
+    IAddressSpace NewAddressSpace(MemoryFile file);
+}
+
+/// <summary>
+/// The platform's half of an address space: it mirrors the Sentry's VMAs. Calls come from a
+/// thread that owns a context of this address space.
+/// </summary>
+public interface IAddressSpace : IDisposable
+{
+    /// <summary>The context of the thread that created the address space.</summary>
+    IContext MainContext { get; }
+
+    /// <summary>Maps [addr, addr+length) to the memory file at fileOffset. 0 or -errno.</summary>
+    long MapFile(ulong addr, ulong length, long fileOffset, int prot);
+
+    long Unmap(ulong addr, ulong length);
+
+    long Protect(ulong addr, ulong length, int prot);
+}
+
+public enum StopReason
+{
+    /// <summary>The application made a system call; it did not run on the host.</summary>
+    Syscall,
+    /// <summary>A synchronous fault: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP.</summary>
+    Fault,
+    /// <summary>An asynchronous host signal reached the application's thread.</summary>
+    Signal,
+    /// <summary>The context is gone (killed from outside).</summary>
+    Gone,
+}
+
+public readonly record struct StopInfo(StopReason Reason, int Signal = 0, int Code = 0, ulong FaultAddress = 0);
+
+/// <summary>One application thread as the platform runs it.</summary>
+public interface IContext
+{
+    /// <summary>
+    /// Loads <paramref name="regs"/>, runs the application until it traps, stores the
+    /// registers back and says why it stopped. For a syscall, regs.OrigRax is the number and
+    /// regs.Rip already points after the instruction.
+    /// </summary>
+    StopInfo Switch(ref UserRegs regs);
+
+    /// <summary>Host pid/tid of the context (for diagnostics and CPU clocks).</summary>
+    int HostTid { get; }
+
+    /// <summary>Registers a new application thread starts from (segments, flags), all else zero.</summary>
+    UserRegs InitialRegisters();
+}

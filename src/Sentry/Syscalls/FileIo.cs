@@ -1,0 +1,134 @@
+using Sandbox.Linux;
+using Sandbox.Sentry.Kernel;
+using Sandbox.Sentry.Vfs;
+
+namespace Sandbox.Sentry.Syscalls;
+
+/// <summary>read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek.</summary>
+internal static unsafe class FileIo
+{
+    /// <summary>MAX_RW_COUNT: the most one read or write moves.</summary>
+    private const ulong MaxRw = 0x7ffff000;
+    private const int IovMax = 1024;
+
+    public static void Register(delegate*<Task, long>[] t)
+    {
+        t[Sysno.Read] = &Read;
+        t[Sysno.Write] = &Write;
+        t[Sysno.Pread64] = &Pread64;
+        t[Sysno.Pwrite64] = &Pwrite64;
+        t[Sysno.Readv] = &Readv;
+        t[Sysno.Writev] = &Writev;
+        t[Sysno.Preadv] = &Preadv;
+        t[Sysno.Pwritev] = &Pwritev;
+        t[Sysno.Lseek] = &Lseek;
+    }
+
+    private static long Read(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || !f.Readable) return Err.EBADF;
+        return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: true);
+    }
+
+    private static long Write(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || !f.Writable) return Err.EBADF;
+        return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: false);
+    }
+
+    private static long Pread64(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || !f.Readable) return Err.EBADF;
+        if ((long)t.A3 < 0) return Err.EINVAL;
+        if (!f.Positional) return Err.ESPIPE;
+        return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), (long)t.A3, toApp: true);
+    }
+
+    private static long Pwrite64(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || !f.Writable) return Err.EBADF;
+        if ((long)t.A3 < 0) return Err.EINVAL;
+        if (!f.Positional) return Err.ESPIPE;
+        return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), (long)t.A3, toApp: false);
+    }
+
+    private static long Readv(Task t) => Vector(t, (int)t.A0, t.A1, (long)t.A2, -1, toApp: true);
+    private static long Writev(Task t) => Vector(t, (int)t.A0, t.A1, (long)t.A2, -1, toApp: false);
+
+    private static long Preadv(Task t)
+    {
+        if ((long)t.A3 < 0) return Err.EINVAL;
+        return Vector(t, (int)t.A0, t.A1, (long)t.A2, (long)t.A3, toApp: true);
+    }
+
+    private static long Pwritev(Task t)
+    {
+        if ((long)t.A3 < 0) return Err.EINVAL;
+        return Vector(t, (int)t.A0, t.A1, (long)t.A2, (long)t.A3, toApp: false);
+    }
+
+    private static long Vector(Task t, int fd, ulong iovAddr, long iovcnt, long offset, bool toApp)
+    {
+        var f = t.Fds.Get(fd);
+        if (f == null || (toApp ? !f.Readable : !f.Writable)) return Err.EBADF;
+        if (offset >= 0 && !f.Positional) return Err.ESPIPE;
+        if (iovcnt < 0 || iovcnt > IovMax) return Err.EINVAL;
+        if (iovcnt == 0) return 0;
+        Span<ulong> iov = stackalloc ulong[(int)iovcnt * 2];
+        int r = t.MM.CopyIn(iovAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(iov));
+        if (r < 0) return r;
+        ulong sum = 0;
+        for (int i = 0; i < iovcnt; i++)
+        {
+            if ((long)iov[2 * i + 1] < 0) return Err.EINVAL;
+            sum += iov[2 * i + 1];
+            if ((long)sum < 0) return Err.EINVAL;
+        }
+        long total = 0;
+        ulong left = MaxRw;
+        for (int i = 0; i < iovcnt && left > 0; i++)
+        {
+            ulong len = Math.Min(iov[2 * i + 1], left);
+            if (len == 0) continue;
+            long n = Transfer(t, f, iov[2 * i], len, offset < 0 ? -1 : offset + total, toApp);
+            if (n < 0) return total > 0 ? total : n;
+            total += n;
+            left -= (ulong)n;
+            if ((ulong)n < len) break;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="count"/> bytes between the file and application memory,
+    /// straight through the memory file. A bad buffer gives EFAULT, or a short count if some
+    /// bytes already moved.
+    /// </summary>
+    internal static long Transfer(Task t, FileDescription f, ulong addr, ulong count, long offset, bool toApp)
+    {
+        if (count == 0) return toApp ? f.Read(Span<byte>.Empty, offset) : f.Write(ReadOnlySpan<byte>.Empty, offset);
+        long total = 0;
+        while ((ulong)total < count)
+        {
+            byte* p = t.MM.Translate(addr + (ulong)total, count - (ulong)total, toApp, out ulong n);
+            if (p == null) return total > 0 ? total : Err.EFAULT;
+            long pos = offset < 0 ? -1 : offset + total;
+            long r = toApp ? f.Read(new Span<byte>(p, (int)n), pos) : f.Write(new ReadOnlySpan<byte>(p, (int)n), pos);
+            if (r < 0) return total > 0 ? total : r;
+            total += r;
+            if ((ulong)r < n) break;
+        }
+        return total;
+    }
+
+    private static long Lseek(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null) return Err.EBADF;
+        return f.Seek((long)t.A1, (int)t.A2);
+    }
+}

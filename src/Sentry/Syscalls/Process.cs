@@ -1,0 +1,184 @@
+using System.Text;
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Kernel;
+using Sandbox.Sentry.Memory;
+
+namespace Sandbox.Sentry.Syscalls;
+
+/// <summary>Identity, exit, thread-area and per-task settings: getpid ... prlimit64.</summary>
+internal static unsafe class Process
+{
+    public static void Register(delegate*<Task, long>[] t)
+    {
+        t[Sysno.Getpid] = &Getpid;
+        t[Sysno.Gettid] = &Gettid;
+        t[Sysno.Getppid] = &Getppid;
+        t[Sysno.Getuid] = &Getuid;
+        t[Sysno.Geteuid] = &Geteuid;
+        t[Sysno.Getgid] = &Getgid;
+        t[Sysno.Getegid] = &Getegid;
+        t[Sysno.Getresuid] = &Getresuid;
+        t[Sysno.Getresgid] = &Getresgid;
+        t[Sysno.Getgroups] = &Getgroups;
+        t[Sysno.Exit] = &Exit;
+        t[Sysno.ExitGroup] = &ExitGroup;
+        t[Sysno.SetTidAddress] = &SetTidAddress;
+        t[Sysno.ArchPrctl] = &ArchPrctlCall;
+        t[Sysno.SetRobustList] = &SetRobustList;
+        t[Sysno.GetRobustList] = &GetRobustList;
+        t[Sysno.Prlimit64] = &Prlimit64;
+        t[Sysno.Getrlimit] = &Getrlimit;
+        t[Sysno.Setrlimit] = &Setrlimit;
+        t[Sysno.Prctl] = &Prctl;
+    }
+
+    private static long Getpid(Task t) => t.Tgid;
+    private static long Gettid(Task t) => t.Tid;
+    private static long Getppid(Task t) => t.Ppid;
+    private static long Getuid(Task t) => t.Creds.Uid;
+    private static long Geteuid(Task t) => t.Creds.Euid;
+    private static long Getgid(Task t) => t.Creds.Gid;
+    private static long Getegid(Task t) => t.Creds.Egid;
+
+    private static long Getresuid(Task t) => WriteTriple(t, t.Creds.Uid, t.Creds.Euid, t.Creds.Suid);
+    private static long Getresgid(Task t) => WriteTriple(t, t.Creds.Gid, t.Creds.Egid, t.Creds.Sgid);
+
+    private static long WriteTriple(Task t, uint a, uint b, uint c)
+    {
+        int r = t.MM.Write(t.A0, a);
+        if (r == 0) r = t.MM.Write(t.A1, b);
+        if (r == 0) r = t.MM.Write(t.A2, c);
+        return r;
+    }
+
+    private static long Getgroups(Task t)
+    {
+        int size = (int)t.A0;
+        var g = t.Creds.Groups;
+        if (size < 0) return Err.EINVAL;
+        if (size == 0) return g.Length;
+        if (size < g.Length) return Err.EINVAL;
+        for (int i = 0; i < g.Length; i++)
+        {
+            int r = t.MM.Write(t.A1 + (ulong)i * 4, g[i]);
+            if (r < 0) return r;
+        }
+        return g.Length;
+    }
+
+    // With one thread per process (threads arrive with the processes issue), exit ends the group.
+    private static long Exit(Task t) { t.BeginExit(new ExitStatus((int)(t.A0 & 0xff), 0)); return 0; }
+    private static long ExitGroup(Task t) { t.BeginExit(new ExitStatus((int)(t.A0 & 0xff), 0)); return 0; }
+
+    private static long SetTidAddress(Task t)
+    {
+        t.ClearChildTid = t.A0;
+        return t.Tid;
+    }
+
+    private static long ArchPrctlCall(Task t)
+    {
+        int code = (int)t.A0;
+        ulong addr = t.A1;
+        switch (code)
+        {
+            case ArchPrctl.SET_FS:
+                if (addr >= Layout.MaxUserAddress) return Err.EPERM;
+                t.Regs.FsBase = addr;
+                return 0;
+            case ArchPrctl.SET_GS:
+                if (addr >= Layout.MaxUserAddress) return Err.EPERM;
+                t.Regs.GsBase = addr;
+                return 0;
+            case ArchPrctl.GET_FS: return t.MM.Write(addr, t.Regs.FsBase);
+            case ArchPrctl.GET_GS: return t.MM.Write(addr, t.Regs.GsBase);
+            case ArchPrctl.GET_CPUID: return 1;
+            case ArchPrctl.SET_CPUID: return -(long)Errno.ENODEV;
+            default: return Err.EINVAL;
+        }
+    }
+
+    private const ulong RobustListHeadSize = 24;
+
+    private static long SetRobustList(Task t)
+    {
+        if (t.A1 != RobustListHeadSize) return Err.EINVAL;
+        t.RobustList = t.A0;
+        return 0;
+    }
+
+    private static long GetRobustList(Task t)
+    {
+        if ((int)t.A0 != 0 && (int)t.A0 != t.Tid) return Err.ESRCH;
+        int r = t.MM.Write(t.A1, t.RobustList);
+        if (r < 0) return r;
+        return t.MM.Write(t.A2, RobustListHeadSize);
+    }
+
+    private static long Prlimit64(Task t)
+    {
+        int pid = (int)t.A0, res = (int)t.A1;
+        if (pid != 0 && pid != t.Tgid) return Err.ESRCH;
+        return DoRlimit(t, res, t.A2, t.A3);
+    }
+
+    private static long Getrlimit(Task t) => DoRlimit(t, (int)t.A0, 0, t.A1);
+    private static long Setrlimit(Task t) => DoRlimit(t, (int)t.A0, t.A1, 0);
+
+    private static long DoRlimit(Task t, int res, ulong newAddr, ulong oldAddr)
+    {
+        if ((uint)res >= Rlimit.NLIMITS) return Err.EINVAL;
+        RlimitValue nv = default;
+        if (newAddr != 0)
+        {
+            int r = t.MM.Read(newAddr, out nv);
+            if (r < 0) return r;
+            if (nv.Cur > nv.Max) return Err.EINVAL;
+            if (nv.Max > t.Rlimits[res].Max && t.Creds.Euid != 0) return Err.EPERM;
+            if (res == Rlimit.NOFILE && nv.Max > 1024 * 1024) return Err.EPERM; // fs.nr_open
+        }
+        if (oldAddr != 0)
+        {
+            int r = t.MM.Write(oldAddr, t.Rlimits[res]);
+            if (r < 0) return r;
+        }
+        if (newAddr != 0) t.Rlimits[res] = nv;
+        return 0;
+    }
+
+    private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
+        PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_NO_NEW_PRIVS = 39, PR_SET_NO_NEW_PRIVS = 38;
+
+    private static long Prctl(Task t)
+    {
+        switch ((int)t.A0)
+        {
+            case PR_SET_NAME:
+            {
+                Span<byte> buf = stackalloc byte[16];
+                int n = t.MM.ReadCString(t.A1, 15, buf);
+                if (n == -(int)Errno.ENAMETOOLONG)
+                {
+                    if (t.MM.CopyIn(t.A1, buf.Slice(0, 15)) < 0) return Err.EFAULT;
+                    n = 15;
+                }
+                if (n < 0) return n;
+                t.Comm = Encoding.UTF8.GetString(buf.Slice(0, n));
+                return 0;
+            }
+            case PR_GET_NAME:
+            {
+                Span<byte> buf = stackalloc byte[16];
+                buf.Clear();
+                Encoding.UTF8.GetBytes(t.Comm.AsSpan(0, Math.Min(t.Comm.Length, 15)), buf);
+                return t.MM.CopyOut(t.A1, buf);
+            }
+            case PR_GET_DUMPABLE: return 1;
+            case PR_SET_DUMPABLE: return t.A1 <= 1 ? 0 : Err.EINVAL;
+            default:
+                t.Kernel.Debug($"task {t.Tid}: prctl option {(int)t.A0} not supported");
+                return Err.EINVAL;
+        }
+    }
+}

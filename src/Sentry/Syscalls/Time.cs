@@ -1,0 +1,125 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Host = Sandbox.Linux.Native.Sys;
+using Sandbox.Sentry.Kernel;
+
+namespace Sandbox.Sentry.Syscalls;
+
+/// <summary>clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep.</summary>
+internal static unsafe class Time
+{
+    public static void Register(delegate*<Task, long>[] t)
+    {
+        t[Sysno.ClockGettime] = &ClockGettime;
+        t[Sysno.ClockGetres] = &ClockGetres;
+        t[Sysno.Gettimeofday] = &Gettimeofday;
+        t[Sysno.Time] = &TimeCall;
+        t[Sysno.Nanosleep] = &Nanosleep;
+        t[Sysno.ClockNanosleep] = &ClockNanosleep;
+    }
+
+    /// <summary>
+    /// The host clock that serves a sandbox clock id: wall and monotonic clocks are the
+    /// host's; CPU-time clocks are those of the application's own host thread.
+    /// </summary>
+    private static bool TryHostClock(Task t, int id, out long hostId)
+    {
+        hostId = id;
+        switch (id)
+        {
+            case ClockId.REALTIME or ClockId.MONOTONIC or ClockId.MONOTONIC_RAW or ClockId.REALTIME_COARSE
+                or ClockId.MONOTONIC_COARSE or ClockId.BOOTTIME or ClockId.REALTIME_ALARM or ClockId.BOOTTIME_ALARM or ClockId.TAI:
+                return true;
+            case ClockId.PROCESS_CPUTIME_ID:
+                hostId = CpuClock(t.Context!.HostTid, thread: false);
+                return true;
+            case ClockId.THREAD_CPUTIME_ID:
+                hostId = CpuClock(t.Context!.HostTid, thread: true);
+                return true;
+        }
+        if (id >= 0) return false;
+        // CPU clocks encoded with a pid (clock_getcpuclockid): only the caller's own.
+        int pid = ~(id >> 3);
+        bool thread = (id & 4) != 0;
+        if ((id & 3) != 2) return false;
+        if (pid != 0 && pid != (thread ? t.Tid : t.Tgid)) return false;
+        hostId = CpuClock(t.Context!.HostTid, thread);
+        return true;
+    }
+
+    /// <summary>MAKE_PROCESS_CPUCLOCK / MAKE_THREAD_CPUCLOCK with CPUCLOCK_SCHED.</summary>
+    private static long CpuClock(int hostPid, bool thread) => ((long)~hostPid << 3) | (thread ? 4L : 0L) | 2L;
+
+    private static long ClockGettime(Task t)
+    {
+        if (!TryHostClock(t, (int)t.A0, out long id)) return Err.EINVAL;
+        Timespec ts;
+        long r = Host.Syscall(Host.SYS_clock_gettime, id, (long)&ts);
+        if (r < 0) return r;
+        return t.MM.Write(t.A1, ts);
+    }
+
+    private static long ClockGetres(Task t)
+    {
+        if (!TryHostClock(t, (int)t.A0, out long id)) return Err.EINVAL;
+        if (t.A1 == 0) return 0;
+        Timespec ts;
+        long r = Host.Syscall(229 /* clock_getres */, id, (long)&ts);
+        if (r < 0) return r;
+        return t.MM.Write(t.A1, ts);
+    }
+
+    private static long Gettimeofday(Task t)
+    {
+        Timespec ts;
+        Host.Syscall(Host.SYS_clock_gettime, ClockId.REALTIME, (long)&ts);
+        if (t.A0 != 0)
+        {
+            var tv = new Timeval { Sec = ts.Sec, Usec = ts.Nsec / 1000 };
+            int r = t.MM.Write(t.A0, tv);
+            if (r < 0) return r;
+        }
+        if (t.A1 != 0)
+        {
+            int r = t.MM.Write(t.A1, 0UL); // struct timezone: minuteswest = 0, dsttime = 0
+            if (r < 0) return r;
+        }
+        return 0;
+    }
+
+    private static long TimeCall(Task t)
+    {
+        Timespec ts;
+        Host.Syscall(Host.SYS_clock_gettime, ClockId.REALTIME, (long)&ts);
+        if (t.A0 != 0)
+        {
+            int r = t.MM.Write(t.A0, ts.Sec);
+            if (r < 0) return r;
+        }
+        return ts.Sec;
+    }
+
+    private static long Nanosleep(Task t) => Sleep(t, ClockId.MONOTONIC, 0, t.A0, t.A1);
+
+    private static long ClockNanosleep(Task t)
+    {
+        int id = (int)t.A0, flags = (int)t.A1;
+        if (id is ClockId.THREAD_CPUTIME_ID) return Err.EINVAL;
+        if (id is not (ClockId.REALTIME or ClockId.MONOTONIC or ClockId.BOOTTIME or ClockId.TAI or ClockId.REALTIME_ALARM or ClockId.BOOTTIME_ALARM or ClockId.PROCESS_CPUTIME_ID))
+            return id is ClockId.MONOTONIC_RAW or ClockId.REALTIME_COARSE or ClockId.MONOTONIC_COARSE ? -(long)Errno.EOPNOTSUPP : Err.EINVAL;
+        if (id == ClockId.PROCESS_CPUTIME_ID) return -(long)Errno.EOPNOTSUPP;
+        return Sleep(t, id, flags & ClockId.TIMER_ABSTIME, t.A2, t.A3);
+    }
+
+    private static long Sleep(Task t, int clock, int flags, ulong reqAddr, ulong remAddr)
+    {
+        int r = t.MM.Read(reqAddr, out Timespec req);
+        if (r < 0) return r;
+        if (!req.IsValid) return Err.EINVAL;
+        // The task thread sleeps on the host; signals interrupting it arrive with the processes issue.
+        long hr;
+        do hr = Host.Syscall(Host.SYS_clock_nanosleep, clock, flags, (long)&req, (long)&req);
+        while (hr == Err.EINTR || hr == -(long)Errno.EINTR);
+        return hr > 0 ? -hr : hr;
+    }
+}

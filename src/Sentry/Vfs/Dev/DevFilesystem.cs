@@ -1,0 +1,118 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs.Dev;
+
+/// <summary>The sandbox's /dev: the character devices a program expects, nothing of the host's.</summary>
+public sealed class DevFilesystem : Filesystem
+{
+    public DevFilesystem()
+    {
+        Dev = FileMode.MakeDev(0, 5);
+        var root = new SyntheticDirectory(this, 0x1ed /* 0755 */, ino: 1);
+        ulong ino = 2;
+        root.Add("null", new DeviceInode(this, 1, 3, ino++, () => new NullDevice()));
+        root.Add("zero", new DeviceInode(this, 1, 5, ino++, () => new ZeroDevice()));
+        root.Add("full", new DeviceInode(this, 1, 7, ino++, () => new FullDevice()));
+        root.Add("random", new DeviceInode(this, 1, 8, ino++, () => new RandomDevice()));
+        root.Add("urandom", new DeviceInode(this, 1, 9, ino++, () => new RandomDevice()));
+        Root = root;
+    }
+
+    public override string Type => "devtmpfs";
+    public override Inode Root { get; }
+}
+
+/// <summary>A directory whose entries are fixed in memory.</summary>
+public sealed class SyntheticDirectory : Inode
+{
+    private readonly SortedDictionary<string, Inode> _children = new(StringComparer.Ordinal);
+    private readonly uint _perm;
+    private readonly ulong _ino;
+    private readonly long _time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    public SyntheticDirectory(Filesystem fs, uint perm, ulong ino) : base(fs) { _perm = perm; _ino = ino; }
+
+    public void Add(string name, Inode child) => _children[name] = child;
+    public IEnumerable<KeyValuePair<string, Inode>> Children => _children;
+
+    public override uint Mode => FileMode.S_IFDIR | _perm;
+
+    public override int Lookup(string name, out Inode? child)
+        => _children.TryGetValue(name, out child) ? 0 : -(int)Errno.ENOENT;
+
+    public override int Stat(out Stat st)
+    {
+        st = new Stat { Dev = Fs.Dev, Ino = _ino, Nlink = 2, Mode = Mode, Blksize = 4096,
+            Atime = new Timespec(_time, 0), Mtime = new Timespec(_time, 0), Ctime = new Timespec(_time, 0) };
+        return 0;
+    }
+
+    public override int Open(int flags, out FileDescription? file)
+    {
+        if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY) { file = null; return -(int)Errno.EISDIR; }
+        file = new SyntheticDirectoryFile(this) { Flags = flags };
+        return 0;
+    }
+
+    public ulong Ino => _ino;
+}
+
+/// <summary>Reads a <see cref="SyntheticDirectory"/> as linux_dirent64 records; the offset is the entry index.</summary>
+public sealed class SyntheticDirectoryFile : FileDescription
+{
+    private readonly SyntheticDirectory _dir;
+    private long _pos;
+
+    public SyntheticDirectoryFile(SyntheticDirectory dir) { _dir = dir; }
+
+    public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
+    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+
+    public override long Seek(long offset, int whence)
+    {
+        long n = whence switch { Linux.Abi.Seek.SET => offset, Linux.Abi.Seek.CUR => _pos + offset, _ => -1 };
+        if (n < 0) return -(long)Errno.EINVAL;
+        return _pos = n;
+    }
+
+    public override long GetDents64(Span<byte> dst)
+    {
+        var entries = new List<(string Name, ulong Ino, byte Type)> { (".", _dir.Ino, 4), ("..", _dir.Ino, 4) };
+        foreach (var (name, inode) in _dir.Children)
+        {
+            inode.Stat(out var st);
+            entries.Add((name, st.Ino, FileMode.DirentType(inode.Mode)));
+        }
+        int written = 0;
+        for (; _pos < entries.Count; _pos++)
+        {
+            var (name, ino, type) = entries[(int)_pos];
+            int n = Dirent.Write(dst.Slice(written), ino, _pos + 1, type, name);
+            if (n == 0) break;
+            written += n;
+        }
+        if (written == 0 && _pos < entries.Count) return -(long)Errno.EINVAL;
+        return written;
+    }
+}
+
+/// <summary>struct linux_dirent64 encoding.</summary>
+public static class Dirent
+{
+    /// <summary>Writes one record; returns its length, or 0 if it does not fit.</summary>
+    public static int Write(Span<byte> dst, ulong ino, long off, byte type, string name)
+    {
+        int nameLen = System.Text.Encoding.UTF8.GetByteCount(name);
+        int reclen = (19 + nameLen + 1 + 7) & ~7;
+        if (reclen > dst.Length) return 0;
+        var rec = dst.Slice(0, reclen);
+        rec.Clear();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(rec, ino);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rec.Slice(8), off);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(rec.Slice(16), (ushort)reclen);
+        rec[18] = type;
+        System.Text.Encoding.UTF8.GetBytes(name, rec.Slice(19));
+        return reclen;
+    }
+}

@@ -1,0 +1,67 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs;
+
+/// <summary>
+/// An open file description (what open(2) creates and dup(2) shares): status flags, offset,
+/// and the operations. Reads and writes take host spans that usually point straight into the
+/// memory file, so data moves once.
+/// </summary>
+public abstract class FileDescription
+{
+    private int _refs = 1;
+
+    /// <summary>Access mode and status flags (O_APPEND, O_NONBLOCK, ...), as F_GETFL shows them.</summary>
+    public int Flags { get; set; }
+
+    /// <summary>Where it was opened, if it was opened by path.</summary>
+    public Location? Location { get; set; }
+
+    public bool Readable => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_WRONLY && (Flags & OpenFlags.O_PATH) == 0;
+    public bool Writable => (Flags & OpenFlags.O_ACCMODE) is OpenFlags.O_WRONLY or OpenFlags.O_RDWR && (Flags & OpenFlags.O_PATH) == 0;
+
+    /// <summary>Reads at the file offset (offset &lt; 0) or at <paramref name="offset"/>. Bytes or -errno.</summary>
+    public virtual long Read(Span<byte> dst, long offset) => -(long)Errno.EINVAL;
+
+    public virtual long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EINVAL;
+
+    public virtual long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
+
+    /// <summary>Whether pread/pwrite work (ESPIPE for pipes, ttys, sockets).</summary>
+    public virtual bool Positional => false;
+
+    public virtual int Stat(out Stat st)
+    {
+        if (Location is { } l) return l.Inode.Stat(out st);
+        st = default;
+        return -(int)Errno.EBADF;
+    }
+
+    public virtual int Statx(uint mask, out Statx stx)
+    {
+        if (Location is { } l) return l.Inode.Statx(mask, out stx);
+        int r = Stat(out var st);
+        stx = r == 0 ? StatConvert.ToStatx(st) : default;
+        return r;
+    }
+
+    /// <summary>Fills <paramref name="dst"/> with linux_dirent64 records. Bytes or -errno.</summary>
+    public virtual long GetDents64(Span<byte> dst) => -(long)Errno.ENOTDIR;
+
+    /// <summary>ioctl(2). The handler copies its own arguments through <paramref name="task"/>'s memory.</summary>
+    public virtual long Ioctl(Kernel.Task task, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
+
+    /// <summary>Bytes readable without blocking (FIONREAD), or -errno.</summary>
+    public virtual long Available() => -(long)Errno.ENOTTY;
+
+    public void IncRef() => Interlocked.Increment(ref _refs);
+
+    public void DecRef()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0) Release();
+    }
+
+    /// <summary>Called when the last reference goes away.</summary>
+    protected virtual void Release() { }
+}

@@ -1,0 +1,74 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs;
+
+/// <summary>
+/// A file as a filesystem presents it. Filesystems (host passthrough now, the 9P Gofer client
+/// later, devfs, tmpfs, procfs) implement this; path walking, mounts and permission checks
+/// live above it in <see cref="VirtualFs"/>.
+/// </summary>
+public abstract class Inode
+{
+    protected Inode(Filesystem fs) { Fs = fs; }
+
+    public Filesystem Fs { get; }
+
+    /// <summary>st_mode: type and permission bits.</summary>
+    public abstract uint Mode { get; }
+
+    public bool IsDirectory => FileMode.IsDir(Mode);
+    public bool IsSymlink => FileMode.IsLink(Mode);
+
+    /// <summary>Finds a child by name (never "." or ".."). 0, -ENOENT, -ENOTDIR or -errno.</summary>
+    public virtual int Lookup(string name, out Inode? child) { child = null; return -(int)Errno.ENOTDIR; }
+
+    public virtual int ReadLink(out string target) { target = ""; return -(int)Errno.EINVAL; }
+
+    public abstract int Stat(out Stat st);
+
+    public virtual int Statx(uint mask, out Statx stx)
+    {
+        stx = default;
+        int r = Stat(out var st);
+        if (r < 0) return r;
+        stx = StatConvert.ToStatx(st);
+        return 0;
+    }
+
+    /// <summary>Opens the file. Permission and read-only checks were done by the caller.</summary>
+    public abstract int Open(int flags, out FileDescription? file);
+}
+
+/// <summary>A mounted filesystem instance.</summary>
+public abstract class Filesystem
+{
+    public abstract string Type { get; }
+    public abstract Inode Root { get; }
+    public virtual bool ReadOnly => false;
+    /// <summary>Device number reported in st_dev for synthetic filesystems.</summary>
+    public ulong Dev { get; init; }
+}
+
+public static class StatConvert
+{
+    public static Statx ToStatx(in Stat st) => new()
+    {
+        Mask = StatxMask.BASIC_STATS,
+        Blksize = (uint)st.Blksize,
+        Nlink = (uint)st.Nlink,
+        Uid = st.Uid,
+        Gid = st.Gid,
+        Mode = (ushort)st.Mode,
+        Ino = st.Ino,
+        Size = (ulong)st.Size,
+        Blocks = (ulong)st.Blocks,
+        Atime = new StatxTimestamp(st.Atime),
+        Mtime = new StatxTimestamp(st.Mtime),
+        Ctime = new StatxTimestamp(st.Ctime),
+        RdevMajor = FileMode.Major(st.Rdev),
+        RdevMinor = FileMode.Minor(st.Rdev),
+        DevMajor = FileMode.Major(st.Dev),
+        DevMinor = FileMode.Minor(st.Dev),
+    };
+}

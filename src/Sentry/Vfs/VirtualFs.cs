@@ -1,0 +1,172 @@
+using System.Text;
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs;
+
+/// <summary>
+/// The sandbox's mount tree and path walk. Symlinks are resolved here, inside the sandbox's
+/// root, never by the host, so no path can reach a host file outside the rootfs.
+/// </summary>
+public sealed class VirtualFs
+{
+    public const int MaxSymlinks = 40;
+
+    private readonly Dictionary<Dentry, Mount> _mounts = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Mount> _all = new();
+
+    public VirtualFs(Filesystem rootFs, bool readOnly)
+    {
+        RootMount = new Mount(rootFs, null, null, readOnly);
+        _all.Add(RootMount);
+    }
+
+    public Mount RootMount { get; }
+    public Location Root => new(RootMount, RootMount.Root);
+    public IReadOnlyList<Mount> Mounts => _all;
+
+    /// <summary>Mounts <paramref name="fs"/> over the directory at <paramref name="path"/>.</summary>
+    public int MountAt(string path, Filesystem fs, bool readOnly)
+    {
+        int r = Resolve(Root, Root, path, true, out var at);
+        if (r < 0) return r;
+        if (!at.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+        lock (_mounts)
+        {
+            var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };
+            _mounts[at.Dentry] = m;
+            _all.Add(m);
+        }
+        return 0;
+    }
+
+    private Location CrossMounts(Location l)
+    {
+        lock (_mounts)
+            while (_mounts.TryGetValue(l.Dentry, out var m) && m.Parent == l.Mount)
+                l = new Location(m, m.Root);
+        return l;
+    }
+
+    private static Location Parent(Location l, Location root)
+    {
+        while (true)
+        {
+            if (l.Mount == root.Mount && l.Dentry == root.Dentry) return l;
+            if (l.Dentry.Parent != null) return new Location(l.Mount, l.Dentry.Parent);
+            if (l.Mount.Parent == null || l.Mount.Point == null) return l;
+            l = new Location(l.Mount.Parent, l.Mount.Point); // at a mount's root: go to the mount point, then up
+        }
+    }
+
+    /// <summary>
+    /// Walks <paramref name="path"/> from <paramref name="start"/> (absolute paths from
+    /// <paramref name="root"/>). <paramref name="followLast"/> says whether a final symlink is
+    /// followed. Returns 0 or -errno (ENOENT, ENOTDIR, ELOOP, EACCES, ENAMETOOLONG).
+    /// </summary>
+    public int Resolve(Location root, Location start, string path, bool followLast, out Location result, Credentials? creds = null)
+    {
+        int budget = MaxSymlinks;
+        return Walk(root, start, path, followLast, ref budget, out result, creds);
+    }
+
+    private int Walk(Location root, Location start, string path, bool followLast, ref int symlinkBudget, out Location result, Credentials? creds)
+    {
+        result = start;
+        if (path.Length == 0) return -(int)Errno.ENOENT;
+        if (path.Length >= 4096) return -(int)Errno.ENAMETOOLONG;
+        var cur = path[0] == '/' ? root : start;
+        bool mustBeDir = path[^1] == '/';
+        int i = 0;
+        while (true)
+        {
+            while (i < path.Length && path[i] == '/') i++;
+            if (i >= path.Length) break;
+            int j = path.IndexOf('/', i);
+            if (j < 0) j = path.Length;
+            string name = path.Substring(i, j - i);
+            i = j;
+            bool last = path.AsSpan(i).TrimStart('/').IsEmpty;
+            if (name.Length > 255) return -(int)Errno.ENAMETOOLONG;
+            if (!cur.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+            if (creds != null)
+            {
+                int pr = Permissions.Check(cur.Inode, Access.X_OK, creds);
+                if (pr < 0) return pr;
+            }
+            if (name == ".") continue;
+            if (name == "..") { cur = Parent(cur, root); continue; }
+            var child = cur.Dentry.CachedChild(name);
+            if (child == null)
+            {
+                int r = cur.Inode.Lookup(name, out var inode);
+                if (r < 0) return r;
+                child = cur.Dentry.AddChild(name, inode!);
+            }
+            var next = CrossMounts(new Location(cur.Mount, child));
+            if (next.Inode.IsSymlink && (!last || followLast || mustBeDir))
+            {
+                if (--symlinkBudget < 0) return -(int)Errno.ELOOP;
+                int r = next.Inode.ReadLink(out string target);
+                if (r < 0) return r;
+                r = Walk(root, cur, target, true, ref symlinkBudget, out next, creds);
+                if (r < 0) return r;
+            }
+            cur = next;
+        }
+        if (mustBeDir && !cur.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+        result = cur;
+        return 0;
+    }
+
+    /// <summary>The path of <paramref name="l"/> as seen from <paramref name="root"/> (getcwd, /proc).</summary>
+    public static string PathOf(Location l, Location root)
+    {
+        var parts = new List<string>();
+        while (!(l.Mount == root.Mount && l.Dentry == root.Dentry))
+        {
+            if (l.Dentry.Parent != null) { parts.Add(l.Dentry.Name); l = new Location(l.Mount, l.Dentry.Parent); continue; }
+            if (l.Mount.Parent == null || l.Mount.Point == null) break;
+            l = new Location(l.Mount.Parent, l.Mount.Point);
+        }
+        if (parts.Count == 0) return "/";
+        var sb = new StringBuilder();
+        for (int k = parts.Count - 1; k >= 0; k--) sb.Append('/').Append(parts[k]);
+        return sb.ToString();
+    }
+}
+
+/// <summary>The identity a task presents to permission checks.</summary>
+public sealed class Credentials
+{
+    public uint Uid, Euid, Suid, Fsuid, Gid, Egid, Sgid, Fsgid;
+    public uint[] Groups = Array.Empty<uint>();
+
+    public static Credentials FromHost()
+    {
+        uint uid = (uint)Linux.Native.Sys.Syscall(102), euid = (uint)Linux.Native.Sys.Syscall(107);
+        uint gid = (uint)Linux.Native.Sys.Syscall(104), egid = (uint)Linux.Native.Sys.Syscall(108);
+        return new Credentials { Uid = uid, Euid = euid, Suid = euid, Fsuid = euid, Gid = gid, Egid = egid, Sgid = egid, Fsgid = egid };
+    }
+
+    public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;
+}
+
+public static class Permissions
+{
+    /// <summary>generic_permission(): mode bits against fsuid/fsgid; uid 0 bypasses all but X on non-executables.</summary>
+    public static int Check(Inode inode, int want, Credentials c)
+    {
+        if (want == 0) return 0;
+        int r = inode.Stat(out var st);
+        if (r < 0) return r;
+        uint mode = st.Mode;
+        if (c.Fsuid == 0)
+        {
+            if ((want & Access.X_OK) != 0 && !FileMode.IsDir(mode) && (mode & 0x49) == 0) return -(int)Errno.EACCES;
+            return 0;
+        }
+        uint bits = st.Uid == c.Fsuid ? (mode >> 6) & 7 : c.InGroup(st.Gid) ? (mode >> 3) & 7 : mode & 7;
+        return ((uint)want & ~bits) == 0 ? 0 : -(int)Errno.EACCES;
+    }
+}

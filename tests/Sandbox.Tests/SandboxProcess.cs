@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Sandbox.Tests;
+
+/// <summary>Runs programs natively and under the `sandbox` CLI built next to the tests.</summary>
+public static class SandboxProcess
+{
+    public sealed record Result(int Exit, string Stdout, string Stderr);
+
+    public static string RepoRoot { get; } = typeof(SandboxProcess).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+
+    public static string SyscallTestsDir => Path.Combine(RepoRoot, "artifacts", "syscalls");
+
+    /// <summary>The CLI as built into the test output (sandbox.dll with its stub).</summary>
+    public static string SandboxDll => Path.Combine(AppContext.BaseDirectory, "sandbox.dll");
+
+    public static Result Native(string program, params string[] args) => Run(program, args);
+
+    public static Result Sandboxed(string program, params string[] args)
+        => SandboxCli(new[] { "run", "--platform", "ptrace", "--" }.Concat(new[] { program }).Concat(args).ToArray());
+
+    public static Result SandboxCli(params string[] cliArgs)
+        => Run("dotnet", new[] { SandboxDll }.Concat(cliArgs).ToArray());
+
+    public static Result Run(string exe, string[] args, int timeoutMs = 60_000)
+    {
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            UseShellExecute = false, WorkingDirectory = "/",
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{exe} {string.Join(' ', args)} did not finish in {timeoutMs} ms");
+        }
+        return new Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    /// <summary>Runs natively and sandboxed; asserts equal stdout and exit status.</summary>
+    public static void AssertSame(string program, params string[] args)
+    {
+        var n = Native(program, args);
+        var s = Sandboxed(program, args);
+        var why = new StringBuilder();
+        if (n.Exit != s.Exit) why.AppendLine($"exit status: native {n.Exit}, sandbox {s.Exit}");
+        if (n.Stdout != s.Stdout) why.AppendLine($"stdout differs.\n--- native\n{n.Stdout}\n--- sandbox\n{s.Stdout}");
+        if (why.Length > 0)
+            Xunit.Assert.Fail($"{program} {string.Join(' ', args)}:\n{why}--- sandbox stderr\n{s.Stderr}");
+    }
+}
