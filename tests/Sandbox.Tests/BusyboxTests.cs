@@ -18,7 +18,7 @@ public class BusyboxTests
     [InlineData("uname", "-a")]
     [InlineData("sh", "-c", "echo $((6*7))")]
     [InlineData("cat", "/does/not/exist")]
-    [InlineData("ls", "-l", "/dev/null", "/dev/zero")]
+    [InlineData("stat", "-c", "%n %F %t,%T %a", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")]
     [InlineData("head", "-c", "16", "/dev/zero")]
     public void SameAsNative(params string[] args)
     {

@@ -39,6 +39,11 @@ public sealed class Boot : IDisposable
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         Kernel = new Kernel(platform, vfs, options);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
+        // The host's /proc and /sys describe the host (and the Sentry): never show them. The
+        // sandbox's own procfs and sysfs come with the VFS issue; until then they are empty.
+        foreach (var (dir, type) in new[] { ("/proc", "proc"), ("/sys", "sysfs") })
+            if (vfs.MountAt(dir, new EmptyFilesystem(type), readOnly: true) < 0)
+                Kernel.Debug($"no {dir} in the rootfs");
     }
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>

@@ -39,6 +39,47 @@ public sealed class Futexes
         }
     }
 
+    /// <summary>
+    /// FUTEX_CMP_REQUEUE / FUTEX_REQUEUE: wakes up to nWake waiters on addr and moves up to
+    /// nRequeue of the rest to addr2. With <paramref name="expected"/> set, *addr must equal it.
+    /// </summary>
+    public int Requeue(Task t, ulong addr, ulong addr2, int nWake, int nRequeue, uint? expected)
+    {
+        var key = ((object)t.MM, addr);
+        lock (_queues)
+        {
+            if (expected is { } e)
+            {
+                int r = t.MM.Read(addr, out uint cur);
+                if (r < 0) return r;
+                if (cur != e) return -(int)Errno.EAGAIN;
+            }
+            if (!_queues.TryGetValue(key, out var q)) return 0;
+            int woken = 0, moved = 0;
+            while (q.Count > 0 && woken < nWake) { q[0].Woken = true; q.RemoveAt(0); woken++; }
+            if (q.Count > 0 && nRequeue > 0)
+            {
+                var key2 = ((object)t.MM, addr2);
+                if (!_queues.TryGetValue(key2, out var q2)) _queues[key2] = q2 = new List<Waiter>();
+                while (q.Count > 0 && moved < nRequeue) { q2.Add(q[0]); q.RemoveAt(0); moved++; }
+            }
+            if (q.Count == 0) _queues.Remove(key);
+            if (woken > 0) Monitor.PulseAll(_queues);
+            return woken + moved;
+        }
+    }
+
+    /// <summary>Runs <paramref name="update"/> on the futex word under the queue lock (FUTEX_WAKE_OP's atomic step).</summary>
+    public int Update(Task t, ulong addr, Func<uint, uint> update, out uint old)
+    {
+        lock (_queues)
+        {
+            int r = t.MM.Read(addr, out old);
+            if (r < 0) return r;
+            return t.MM.Write(addr, update(old));
+        }
+    }
+
     /// <summary>Wakes up to n waiters whose bitset intersects; returns how many.</summary>
     public int Wake(Task t, ulong addr, int n, uint bitset)
     {

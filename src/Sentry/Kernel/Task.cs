@@ -21,7 +21,7 @@ public sealed partial class Task
 {
     public Task(Kernel kernel, int tid, MemoryManager mm, FdTable fds, Location root, Location cwd, Credentials creds)
     {
-        Kernel = kernel; Tid = tid; Tgid = tid; MM = mm; Fds = fds; Root = root; Cwd = cwd; Creds = creds;
+        Kernel = kernel; Tid = tid; Tgid = tid; Pgid = tid; Sid = tid; MM = mm; Fds = fds; Root = root; Cwd = cwd; Creds = creds;
         Fds.Limit = () => Rlimits[Rlimit.NOFILE].Cur;
     }
 
@@ -42,6 +42,11 @@ public sealed partial class Task
     public ulong ClearChildTid { get; set; }
     public ulong RobustList { get; set; }
     public string Comm { get; set; } = "";
+    public bool Dumpable { get; set; } = true;
+    public bool NoNewPrivs { get; set; }
+    public int PdeathSignal { get; set; }
+    public int Pgid { get; set; }
+    public int Sid { get; set; }
     public string ExecPath { get; set; } = "";
 
     public UserRegs Regs;

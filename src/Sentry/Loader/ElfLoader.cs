@@ -116,12 +116,12 @@ public static unsafe class ElfLoader
         file = null;
         error = default;
         int r = t.Kernel.Vfs.Resolve(t.Root, t.Cwd, path, true, out var loc, t.Creds);
-        if (r < 0) { error = new ExecError(r, ErrnoText.Message(-r)); return r; }
-        if (!FileMode.IsReg(loc.Inode.Mode)) { error = new ExecError(-(int)Errno.EACCES, loc.Inode.IsDirectory ? "Is a directory" : "not a regular file"); return -(int)Errno.EACCES; }
+        if (r < 0) { error = new ExecError(r, $"{path}: {ErrnoText.Message(-r)}"); return r; }
+        if (!FileMode.IsReg(loc.Inode.Mode)) { error = new ExecError(-(int)Errno.EACCES, $"{path}: {(loc.Inode.IsDirectory ? "Is a directory" : "not a regular file")}"); return -(int)Errno.EACCES; }
         r = Permissions.Check(loc.Inode, Access.X_OK, t.Creds);
-        if (r < 0) { error = new ExecError(r, "Permission denied (not executable)"); return r; }
+        if (r < 0) { error = new ExecError(r, $"{path}: Permission denied (not executable)"); return r; }
         r = loc.Inode.Open(OpenFlags.O_RDONLY, out file);
-        if (r < 0) { error = new ExecError(r, ErrnoText.Message(-r)); return r; }
+        if (r < 0) { error = new ExecError(r, $"{path}: {ErrnoText.Message(-r)}"); return r; }
         file!.Location = loc;
         return 0;
     }

@@ -93,6 +93,13 @@ public sealed unsafe class MemoryFile : IDisposable
 
     public Span<byte> Span(long offset, int length) => new(Base + offset, length);
 
+    /// <summary>Bytes of the file backed by memory now (st_blocks of the memfd).</summary>
+    public long Resident()
+    {
+        Linux.Abi.Stat st;
+        return Sys.Syscall(Sys.SYS_fstat, Fd, (long)&st) == 0 ? st.Blocks * 512 : 0;
+    }
+
     /// <summary>Bytes of the file currently handed out (for accounting and tests).</summary>
     public long InUse { get { lock (_lock) { long f = 0; foreach (var v in _free.Values) f += v; return _bump - f; } } }
 

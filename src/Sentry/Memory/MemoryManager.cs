@@ -197,6 +197,9 @@ public sealed unsafe partial class MemoryManager : IDisposable
             if (v == null) return -(long)Errno.ENOMEM;
             a = v.End;
         }
+        if ((prot & (Prot.GROWSDOWN | Prot.GROWSUP)) == (Prot.GROWSDOWN | Prot.GROWSUP)) return -(long)Errno.EINVAL;
+        if ((prot & Prot.GROWSDOWN) != 0 && !Find(addr)!.GrowsDown) return -(long)Errno.EINVAL;
+        if ((prot & Prot.GROWSUP) != 0) return -(long)Errno.EINVAL; // no VM_GROWSUP on x86
         prot &= Prot.READ | Prot.WRITE | Prot.EXEC;
         SplitAt(addr);
         SplitAt(end);

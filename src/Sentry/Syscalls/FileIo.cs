@@ -24,10 +24,16 @@ internal static unsafe class FileIo
         t[Sysno.Lseek] = &Lseek;
     }
 
+    /// <summary>access_ok(): the range lies in the user address space (TASK_SIZE_MAX), mapped or not.</summary>
+    internal static bool AccessOk(ulong addr, ulong len) => addr + len >= addr && addr + len <= TaskSizeMax;
+
+    private const ulong TaskSizeMax = (1UL << 47) - 4096;
+
     private static long Read(Task t)
     {
         var f = t.Fds.Get((int)t.A0);
         if (f == null || !f.Readable) return Err.EBADF;
+        if (!AccessOk(t.A1, t.A2)) return Err.EFAULT;
         return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: true);
     }
 
@@ -35,6 +41,7 @@ internal static unsafe class FileIo
     {
         var f = t.Fds.Get((int)t.A0);
         if (f == null || !f.Writable) return Err.EBADF;
+        if (!AccessOk(t.A1, t.A2)) return Err.EFAULT;
         return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: false);
     }
 
@@ -81,12 +88,14 @@ internal static unsafe class FileIo
         Span<ulong> iov = stackalloc ulong[(int)iovcnt * 2];
         int r = t.MM.CopyIn(iovAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(iov));
         if (r < 0) return r;
-        ulong sum = 0;
+        // Each length must fit in ssize_t; the total is capped at MAX_RW_COUNT (lib/iov_iter.c).
+        ulong room = MaxRw;
         for (int i = 0; i < iovcnt; i++)
         {
             if ((long)iov[2 * i + 1] < 0) return Err.EINVAL;
-            sum += iov[2 * i + 1];
-            if ((long)sum < 0) return Err.EINVAL;
+            ulong len = Math.Min(iov[2 * i + 1], room);
+            if (!AccessOk(iov[2 * i], len)) return Err.EFAULT;
+            room -= len;
         }
         long total = 0;
         ulong left = MaxRw;
@@ -110,7 +119,7 @@ internal static unsafe class FileIo
     /// </summary>
     internal static long Transfer(Task t, FileDescription f, ulong addr, ulong count, long offset, bool toApp)
     {
-        if (count == 0) return toApp ? f.Read(Span<byte>.Empty, offset) : f.Write(ReadOnlySpan<byte>.Empty, offset);
+        if (count == 0 || f.IgnoresBuffer) return toApp ? f.Read(Span<byte>.Empty, offset) : (f.Write(ReadOnlySpan<byte>.Empty, offset) is var w && w < 0 ? w : (long)count);
         long total = 0;
         while ((ulong)total < count)
         {

@@ -14,6 +14,8 @@ internal static unsafe class FileOpen
         t[Sysno.Openat] = &Openat;
         t[Sysno.Creat] = &Creat;
         t[Sysno.Close] = &Close;
+        t[Sysno.CloseRange] = &CloseRange;
+        t[Sysno.Openat2] = &Openat2;
     }
 
     private static long Open(Task t) => DoOpen(t, AtFlags.AT_FDCWD, t.A0, (int)t.A1, (uint)t.A2);
@@ -22,21 +24,69 @@ internal static unsafe class FileOpen
 
     private static long Close(Task t) => t.Fds.Close((int)t.A0);
 
-    internal static long DoOpen(Task t, int dirfd, ulong pathAddr, int flags, uint mode)
+    private const int CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+
+    private static long CloseRange(Task t)
+    {
+        uint first = (uint)t.A0, last = (uint)t.A1, flags = (uint)t.A2;
+        if ((flags & ~(uint)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last) return Err.EINVAL;
+        int top = t.Fds.HighestFd();
+        for (long fd = first; fd <= last && fd <= top; fd++)
+        {
+            if (t.Fds.Get((int)fd) == null) continue;
+            if ((flags & CLOSE_RANGE_CLOEXEC) != 0) t.Fds.SetCloexec((int)fd, true);
+            else t.Fds.Close((int)fd);
+        }
+        return 0;
+    }
+
+    /// <summary>struct open_how (linux/openat2.h).</summary>
+    private struct OpenHow { public ulong Flags, Mode, Resolve; }
+
+    private static long Openat2(Task t)
+    {
+        ulong size = t.A3;
+        if (size < 24) return Err.EINVAL;
+        if (size > 4096) return -(long)Errno.E2BIG;
+        int r = t.MM.Read(t.A2, out OpenHow how);
+        if (r < 0) return r;
+        // Bytes past the struct we know must be zero (extensible-struct rule, openat2(2)).
+        for (ulong off = 24; off < size; off++)
+        {
+            r = t.MM.Read(t.A2 + off, out byte b);
+            if (r < 0) return r;
+            if (b != 0) return -(long)Errno.E2BIG;
+        }
+        if ((how.Flags & ~(ulong)(uint)OpenFlags.Valid) != 0 || how.Flags > uint.MaxValue) return Err.EINVAL;
+        int flags = (int)how.Flags;
+        bool creates = (flags & OpenFlags.O_CREAT) != 0 || (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE;
+        if (how.Mode > 0xfff || (!creates && how.Mode != 0)) return Err.EINVAL;
+        if ((how.Resolve & ~(ulong)ResolveFlags.All) != 0) return Err.EINVAL;
+        if ((how.Resolve & (ulong)(ResolveFlags.Beneath | ResolveFlags.InRoot)) == (ulong)(ResolveFlags.Beneath | ResolveFlags.InRoot)) return Err.EINVAL;
+        if ((how.Resolve & (ulong)ResolveFlags.Cached) != 0) return Err.EAGAIN;
+        return DoOpen(t, (int)t.A0, t.A1, flags, (uint)how.Mode, (ResolveFlags)how.Resolve);
+    }
+
+    internal static long DoOpen(Task t, int dirfd, ulong pathAddr, int flags, uint mode, ResolveFlags resolve = 0)
     {
         int r = t.MM.ReadPath(pathAddr, out string path);
         if (r < 0) return r;
         if (path.Length == 0) return Err.ENOENT;
-        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) flags &= ~OpenFlags.O_DIRECTORY | OpenFlags.O_TMPFILE;
+        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
+        {
+            if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) return Err.EINVAL;
+            flags &= ~OpenFlags.O_DIRECTORY | OpenFlags.O_TMPFILE;
+        }
         if ((flags & OpenFlags.O_PATH) != 0) flags &= OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
-        long s = PathArgs.StartAt(t, dirfd, path, out var start);
+        long s = PathArgs.StartAt(t, dirfd, path, out var start, resolve);
         if (s < 0) return s;
+        var root = (resolve & ResolveFlags.InRoot) != 0 ? start : t.Root;
         bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
         bool creat = (flags & OpenFlags.O_CREAT) != 0;
         int acc = flags & OpenFlags.O_ACCMODE;
         var vfs = t.Kernel.Vfs;
 
-        r = vfs.Resolve(t.Root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds);
+        r = vfs.Resolve(root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds, resolve);
         if (r == -(int)Errno.ENOENT && creat)
         {
             long pr = PathArgs.ResolveParent(t, start, path, out var parent, out _);

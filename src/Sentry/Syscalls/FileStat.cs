@@ -79,8 +79,8 @@ internal static unsafe class FileStat
         return Permissions.Check(loc.Inode, mode, check);
     }
 
-    private static long Readlink(Task t) => ReadlinkAt(t, AtFlags.AT_FDCWD, t.A0, t.A1, (long)t.A2);
-    private static long Readlinkat(Task t) => ReadlinkAt(t, (int)t.A0, t.A1, t.A2, (long)t.A3);
+    private static long Readlink(Task t) => ReadlinkAt(t, AtFlags.AT_FDCWD, t.A0, t.A1, (int)t.A2);
+    private static long Readlinkat(Task t) => ReadlinkAt(t, (int)t.A0, t.A1, t.A2, (int)t.A3);
 
     private static long ReadlinkAt(Task t, int dirfd, ulong pathAddr, ulong buf, long size)
     {

@@ -17,6 +17,8 @@ internal static unsafe class Mm
         t[Sysno.Brk] = &Brk;
         t[Sysno.Madvise] = &Madvise;
         t[Sysno.Msync] = &Msync;
+        t[Sysno.Mincore] = &Mincore;
+        t[Sysno.PkeyMprotect] = &PkeyMprotect;
     }
 
     private static long Mmap(Task t)
@@ -37,7 +39,7 @@ internal static unsafe class Mm
         prot &= Prot.READ | Prot.WRITE | Prot.EXEC;
 
         if ((flags & MapFlags.ANONYMOUS) != 0)
-            return t.MM.Map(addr, len, prot, placement, shared, null, growsDown);
+            return type == MapFlags.SHARED_VALIDATE ? Err.EINVAL : t.MM.Map(addr, len, prot, placement, shared, null, growsDown);
 
         var f = t.Fds.Get(fd);
         if (f == null) return Err.EBADF;
@@ -70,6 +72,44 @@ internal static unsafe class Mm
     private static long Munmap(Task t) => t.MM.Unmap(t.A0, t.A1);
 
     private static long Mprotect(Task t) => t.MM.Protect(t.A0, t.A1, (int)t.A2);
+
+    /// <summary>pkey_mprotect with pkey -1 is mprotect; no protection keys are ever allocated.</summary>
+    private static long PkeyMprotect(Task t) => (int)t.A3 == -1 ? t.MM.Protect(t.A0, t.A1, (int)t.A2) : Err.EINVAL;
+
+    /// <summary>mincore: residency as the host reports it for the memory file's pages.</summary>
+    private static long Mincore(Task t)
+    {
+        ulong addr = t.A0, len = t.A1;
+        if (!Layout.IsPageAligned(addr)) return Err.EINVAL;
+        ulong end = addr + Layout.PageRoundUp(len);
+        if (end < addr || end > Layout.MaxUserAddress) return Err.ENOMEM;
+        for (ulong a = addr; a < end;)
+        {
+            var v = t.MM.Find(a);
+            if (v == null) return Err.ENOMEM;
+            a = v.End;
+        }
+        ulong pages = (end - addr) / Layout.PageSize;
+        var vec = new byte[Math.Min(pages, 1UL << 20)];
+        for (ulong done = 0; done < pages;)
+        {
+            ulong n = Math.Min(pages - done, (ulong)vec.Length);
+            for (ulong i = 0; i < n;)
+            {
+                ulong a = addr + (done + i) * Layout.PageSize;
+                var v = t.MM.Find(a)!;
+                ulong run = Math.Min(n - i, (v.End - a) / Layout.PageSize);
+                byte* host = t.MM.File.Base + v.FileOffset + (long)(a - v.Start);
+                fixed (byte* out_ = &vec[i])
+                    Linux.Native.Sys.Syscall(27 /* mincore */, (long)host, (long)(run * Layout.PageSize), (long)out_);
+                i += run;
+            }
+            int r = t.MM.CopyOut(t.A2 + done, vec.AsSpan(0, (int)n));
+            if (r < 0) return r;
+            done += n;
+        }
+        return 0;
+    }
 
     private static long Brk(Task t) => (long)t.MM.SetBrk(t.A0);
 

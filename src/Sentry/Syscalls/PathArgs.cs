@@ -9,10 +9,11 @@ namespace Sandbox.Sentry.Syscalls;
 internal static class PathArgs
 {
     /// <summary>The location relative paths start from: cwd for AT_FDCWD, else the fd's directory.</summary>
-    public static long StartAt(Task t, int dirfd, string path, out Location start)
+    public static long StartAt(Task t, int dirfd, string path, out Location start, ResolveFlags resolve = 0)
     {
         start = t.Cwd;
-        if (path.Length > 0 && path[0] == '/') { start = t.Root; return 0; }
+        bool scoped = (resolve & (ResolveFlags.InRoot | ResolveFlags.Beneath)) != 0;
+        if (path.Length > 0 && path[0] == '/' && !scoped) { start = t.Root; return 0; }
         if (dirfd == AtFlags.AT_FDCWD) return 0;
         var f = t.Fds.Get(dirfd);
         if (f == null) return Err.EBADF;

@@ -31,6 +31,9 @@ internal static unsafe class Process
         t[Sysno.Getrlimit] = &Getrlimit;
         t[Sysno.Setrlimit] = &Setrlimit;
         t[Sysno.Prctl] = &Prctl;
+        t[Sysno.Getpgid] = &Getpgid;
+        t[Sysno.Getpgrp] = &Getpgrp;
+        t[Sysno.Getsid] = &Getsid;
     }
 
     private static long Getpid(Task t) => t.Tgid;
@@ -40,6 +43,10 @@ internal static unsafe class Process
     private static long Geteuid(Task t) => t.Creds.Euid;
     private static long Getgid(Task t) => t.Creds.Gid;
     private static long Getegid(Task t) => t.Creds.Egid;
+
+    private static long Getpgrp(Task t) => t.Pgid;
+    private static long Getpgid(Task t) => (int)t.A0 is 0 || (int)t.A0 == t.Tgid ? t.Pgid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
+    private static long Getsid(Task t) => (int)t.A0 is 0 || (int)t.A0 == t.Tgid ? t.Sid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
 
     private static long Getresuid(Task t) => WriteTriple(t, t.Creds.Uid, t.Creds.Euid, t.Creds.Suid);
     private static long Getresgid(Task t) => WriteTriple(t, t.Creds.Gid, t.Creds.Egid, t.Creds.Sgid);
@@ -123,8 +130,8 @@ internal static unsafe class Process
         return DoRlimit(t, res, t.A2, t.A3);
     }
 
-    private static long Getrlimit(Task t) => DoRlimit(t, (int)t.A0, 0, t.A1);
-    private static long Setrlimit(Task t) => DoRlimit(t, (int)t.A0, t.A1, 0);
+    private static long Getrlimit(Task t) => t.A1 == 0 ? ((uint)t.A0 >= Rlimit.NLIMITS ? Err.EINVAL : Err.EFAULT) : DoRlimit(t, (int)t.A0, 0, t.A1);
+    private static long Setrlimit(Task t) => t.A1 == 0 ? ((uint)t.A0 >= Rlimit.NLIMITS ? Err.EINVAL : Err.EFAULT) : DoRlimit(t, (int)t.A0, t.A1, 0);
 
     private static long DoRlimit(Task t, int res, ulong newAddr, ulong oldAddr)
     {
@@ -148,7 +155,9 @@ internal static unsafe class Process
     }
 
     private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-        PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_NO_NEW_PRIVS = 39, PR_SET_NO_NEW_PRIVS = 38;
+        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21,
+        PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
+        PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
 
     private static long Prctl(Task t)
     {
@@ -174,8 +183,26 @@ internal static unsafe class Process
                 Encoding.UTF8.GetBytes(t.Comm.AsSpan(0, Math.Min(t.Comm.Length, 15)), buf);
                 return t.MM.CopyOut(t.A1, buf);
             }
-            case PR_GET_DUMPABLE: return 1;
-            case PR_SET_DUMPABLE: return t.A1 <= 1 ? 0 : Err.EINVAL;
+            case PR_GET_DUMPABLE: return t.Dumpable ? 1 : 0;
+            case PR_SET_DUMPABLE:
+                if (t.A1 > 1) return Err.EINVAL;
+                t.Dumpable = t.A1 == 1;
+                return 0;
+            case PR_SET_PDEATHSIG:
+                if (t.A1 > Signals.NSIG) return Err.EINVAL;
+                t.PdeathSignal = (int)t.A1;
+                return 0;
+            case PR_GET_PDEATHSIG: return t.MM.Write(t.A1, t.PdeathSignal);
+            case PR_GET_NO_NEW_PRIVS: return t.A1 != 0 || t.A2 != 0 || t.A3 != 0 || t.A4 != 0 ? Err.EINVAL : t.NoNewPrivs ? 1 : 0;
+            case PR_SET_NO_NEW_PRIVS:
+                if (t.A1 != 1 || t.A2 != 0 || t.A3 != 0 || t.A4 != 0) return Err.EINVAL;
+                t.NoNewPrivs = true;
+                return 0;
+            case PR_GET_KEEPCAPS: return 0;
+            case PR_SET_KEEPCAPS: return t.A1 <= 1 ? 0 : Err.EINVAL;
+            case PR_GET_SECCOMP: return 0;
+            case PR_GET_TIMERSLACK: return 50_000; // the default 50 µs
+            case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, 0);
             default:
                 t.Kernel.Debug($"task {t.Tid}: prctl option {(int)t.A0} not supported");
                 return Err.EINVAL;

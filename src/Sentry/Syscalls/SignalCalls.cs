@@ -17,6 +17,17 @@ internal static unsafe class SignalCalls
         t[Sysno.RtSigaction] = &RtSigaction;
         t[Sysno.RtSigprocmask] = &RtSigprocmask;
         t[Sysno.Sigaltstack] = &Sigaltstack;
+        t[Sysno.RtSigpending] = &RtSigpending;
+    }
+
+    /// <summary>SA_NOCLDSTOP|SA_NOCLDWAIT|SA_SIGINFO|SA_EXPOSE_TAGBITS|SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_NODEFER|SA_RESETHAND.</summary>
+    private const ulong KnownFlags = 0x1 | 0x2 | 0x4 | 0x800 /* SA_EXPOSE_TAGBITS */ | 0x04000000 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000;
+
+    private static long RtSigpending(Task t)
+    {
+        if (t.A1 > 8) return Err.EINVAL;
+        ulong pending = 0; // no signal is ever pending yet: delivery comes with the processes issue
+        return t.MM.CopyOut(t.A0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in pending)).Slice(0, (int)t.A1));
     }
 
     private static long RtSigaction(Task t)
@@ -35,6 +46,7 @@ internal static unsafe class SignalCalls
         if (t.A1 != 0)
         {
             act.Mask &= ~Unblockable;
+            act.Flags &= KnownFlags; // unknown sa_flags bits are dropped (kernel/signal.c, since 5.11)
             t.SignalHandlers.Actions[sig] = act;
         }
         if (t.A2 != 0)

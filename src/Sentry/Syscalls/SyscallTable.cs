@@ -22,6 +22,9 @@ public static unsafe partial class SyscallTable
         FileDir.Register(t);
         FileDescriptors.Register(t);
         FileIoctl.Register(t);
+        FileSync.Register(t);
+        Sched.Register(t);
+        Usage.Register(t);
         Mm.Register(t);
         Process.Register(t);
         Time.Register(t);

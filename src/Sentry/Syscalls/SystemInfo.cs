@@ -6,7 +6,7 @@ using Host = Sandbox.Linux.Native.Sys;
 
 namespace Sandbox.Sentry.Syscalls;
 
-/// <summary>uname, sysinfo, getrandom, umask, sched_getaffinity, sched_yield, getcpu.</summary>
+/// <summary>uname, sysinfo, getrandom, umask.</summary>
 internal static unsafe class SystemInfo
 {
     public static void Register(delegate*<Task, long>[] t)
@@ -15,8 +15,6 @@ internal static unsafe class SystemInfo
         t[Sysno.Sysinfo] = &Sysinfo;
         t[Sysno.Getrandom] = &Getrandom;
         t[Sysno.Umask] = &Umask;
-        t[Sysno.SchedGetaffinity] = &SchedGetaffinity;
-        t[Sysno.SchedYield] = &SchedYield;
     }
 
     private static long Uname(Task t)
@@ -64,25 +62,5 @@ internal static unsafe class SystemInfo
         uint old = t.Umask;
         t.Umask = (uint)t.A0 & 0x1ff;
         return old;
-    }
-
-    private static long SchedGetaffinity(Task t)
-    {
-        int pid = (int)t.A0;
-        ulong len = t.A1;
-        if (pid != 0 && pid != t.Tid) return Err.ESRCH;
-        if ((len & 7) != 0) return Err.EINVAL;
-        len = Math.Min(len, 1024);
-        byte* buf = stackalloc byte[1024];
-        long r = Host.Syscall(Host.SYS_sched_getaffinity, 0, (long)len, (long)buf);
-        if (r < 0) return r;
-        int c = t.MM.CopyOut(t.A2, new ReadOnlySpan<byte>(buf, (int)r));
-        return c < 0 ? c : r;
-    }
-
-    private static long SchedYield(Task t)
-    {
-        Thread.Yield();
-        return 0;
     }
 }

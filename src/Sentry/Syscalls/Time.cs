@@ -16,6 +16,8 @@ internal static unsafe class Time
         t[Sysno.Time] = &TimeCall;
         t[Sysno.Nanosleep] = &Nanosleep;
         t[Sysno.ClockNanosleep] = &ClockNanosleep;
+        t[Sysno.ClockSettime] = &ClockSettime;
+        t[Sysno.Settimeofday] = &Settimeofday;
     }
 
     /// <summary>
@@ -34,7 +36,9 @@ internal static unsafe class Time
                 hostId = CpuClock(t.Context!.HostTid, thread: false);
                 return true;
             case ClockId.THREAD_CPUTIME_ID:
-                hostId = CpuClock(t.Context!.HostTid, thread: true);
+                // A thread CPU clock only names threads of the caller's own host process; the
+                // stub runs one application thread per process for now, so its process clock is it.
+                hostId = CpuClock(t.Context!.HostTid, thread: false);
                 return true;
         }
         if (id >= 0) return false;
@@ -43,7 +47,7 @@ internal static unsafe class Time
         bool thread = (id & 4) != 0;
         if ((id & 3) != 2) return false;
         if (pid != 0 && pid != (thread ? t.Tid : t.Tgid)) return false;
-        hostId = CpuClock(t.Context!.HostTid, thread);
+        hostId = CpuClock(t.Context!.HostTid, thread: false);
         return true;
     }
 
@@ -67,6 +71,29 @@ internal static unsafe class Time
         long r = Host.Syscall(229 /* clock_getres */, id, (long)&ts);
         if (r < 0) return r;
         return t.MM.Write(t.A1, ts);
+    }
+
+    /// <summary>The sandbox may never set the host's clocks: checked like Linux, then EPERM.</summary>
+    private static long ClockSettime(Task t)
+    {
+        int id = (int)t.A0;
+        if (id is not (ClockId.REALTIME or ClockId.TAI) && !TryHostClock(t, id, out _)) return Err.EINVAL;
+        int r = t.MM.Read(t.A1, out Timespec ts);
+        if (r < 0) return r;
+        if (id is not (ClockId.REALTIME)) return Err.EINVAL;
+        if (!ts.IsValid) return Err.EINVAL;
+        return Err.EPERM;
+    }
+
+    private static long Settimeofday(Task t)
+    {
+        if (t.A0 != 0)
+        {
+            int r = t.MM.Read(t.A0, out Timeval tv);
+            if (r < 0) return r;
+            if (tv.Usec < 0 || tv.Usec >= 1_000_000 || tv.Sec < 0) return Err.EINVAL;
+        }
+        return Err.EPERM;
     }
 
     private static long Gettimeofday(Task t)

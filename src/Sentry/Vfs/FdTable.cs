@@ -92,5 +92,14 @@ public sealed class FdTable
         for (int fd = 0; fd < _files.Length; fd++) if (_files[fd] != null) Close(fd);
     }
 
+    public int HighestFd()
+    {
+        lock (_lock)
+        {
+            for (int fd = _files.Length - 1; fd >= 0; fd--) if (_files[fd] != null) return fd;
+            return -1;
+        }
+    }
+
     public int Count { get { lock (_lock) return _files.Count(f => f != null); } }
 }

@@ -28,6 +28,9 @@ public abstract class FileDescription
 
     public virtual long Seek(long offset, int whence) => -(long)Errno.ESPIPE;
 
+    /// <summary>True for files that never touch the caller's buffer (/dev/null): no EFAULT for bad ones.</summary>
+    public virtual bool IgnoresBuffer => false;
+
     /// <summary>Whether pread/pwrite work (ESPIPE for pipes, ttys, sockets).</summary>
     public virtual bool Positional => false;
 

@@ -64,17 +64,19 @@ public sealed class VirtualFs
     /// <paramref name="root"/>). <paramref name="followLast"/> says whether a final symlink is
     /// followed. Returns 0 or -errno (ENOENT, ENOTDIR, ELOOP, EACCES, ENAMETOOLONG).
     /// </summary>
-    public int Resolve(Location root, Location start, string path, bool followLast, out Location result, Credentials? creds = null)
+    public int Resolve(Location root, Location start, string path, bool followLast, out Location result, Credentials? creds = null, ResolveFlags flags = 0)
     {
         int budget = MaxSymlinks;
-        return Walk(root, start, path, followLast, ref budget, out result, creds);
+        return Walk(root, start, path, followLast, ref budget, out result, creds, flags, start);
     }
 
-    private int Walk(Location root, Location start, string path, bool followLast, ref int symlinkBudget, out Location result, Credentials? creds)
+    private int Walk(Location root, Location start, string path, bool followLast, ref int symlinkBudget, out Location result,
+        Credentials? creds, ResolveFlags flags, Location boundary)
     {
         result = start;
         if (path.Length == 0) return -(int)Errno.ENOENT;
         if (path.Length >= 4096) return -(int)Errno.ENAMETOOLONG;
+        if (path[0] == '/' && (flags & ResolveFlags.Beneath) != 0) return -(int)Errno.EXDEV;
         var cur = path[0] == '/' ? root : start;
         bool mustBeDir = path[^1] == '/';
         int i = 0;
@@ -95,7 +97,14 @@ public sealed class VirtualFs
                 if (pr < 0) return pr;
             }
             if (name == ".") continue;
-            if (name == "..") { cur = Parent(cur, root); continue; }
+            if (name == "..")
+            {
+                if ((flags & ResolveFlags.Beneath) != 0 && cur == boundary) return -(int)Errno.EXDEV;
+                var up = Parent(cur, root);
+                if ((flags & ResolveFlags.NoXdev) != 0 && up.Mount != cur.Mount) return -(int)Errno.EXDEV;
+                cur = up;
+                continue;
+            }
             var child = cur.Dentry.CachedChild(name);
             if (child == null)
             {
@@ -104,12 +113,14 @@ public sealed class VirtualFs
                 child = cur.Dentry.AddChild(name, inode!);
             }
             var next = CrossMounts(new Location(cur.Mount, child));
+            if ((flags & ResolveFlags.NoXdev) != 0 && next.Mount != cur.Mount) return -(int)Errno.EXDEV;
             if (next.Inode.IsSymlink && (!last || followLast || mustBeDir))
             {
+                if ((flags & ResolveFlags.NoSymlinks) != 0) return -(int)Errno.ELOOP;
                 if (--symlinkBudget < 0) return -(int)Errno.ELOOP;
                 int r = next.Inode.ReadLink(out string target);
                 if (r < 0) return r;
-                r = Walk(root, cur, target, true, ref symlinkBudget, out next, creds);
+                r = Walk(root, cur, target, true, ref symlinkBudget, out next, creds, flags, boundary);
                 if (r < 0) return r;
             }
             cur = next;
@@ -169,4 +180,18 @@ public static class Permissions
         uint bits = st.Uid == c.Fsuid ? (mode >> 6) & 7 : c.InGroup(st.Gid) ? (mode >> 3) & 7 : mode & 7;
         return ((uint)want & ~bits) == 0 ? 0 : -(int)Errno.EACCES;
     }
+}
+
+/// <summary>openat2(2) RESOLVE_* flags: how a walk may proceed.</summary>
+[Flags]
+public enum ResolveFlags
+{
+    NoXdev = 0x01,
+    /// <summary>The sandbox has no magic links (procfs comes later), so this restricts nothing yet.</summary>
+    NoMagicLinks = 0x02,
+    NoSymlinks = 0x04,
+    Beneath = 0x08,
+    InRoot = 0x10,
+    Cached = 0x20,
+    All = 0x3f,
 }

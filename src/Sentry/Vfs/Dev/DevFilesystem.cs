@@ -116,3 +116,18 @@ public static class Dirent
         return reclen;
     }
 }
+
+/// <summary>An empty read-only directory (what /proc and /sys are until their filesystems exist).</summary>
+public sealed class EmptyFilesystem : Filesystem
+{
+    public EmptyFilesystem(string type)
+    {
+        Type = type;
+        Dev = FileMode.MakeDev(0, type == "proc" ? 22u : 23u);
+        Root = new SyntheticDirectory(this, 0x16d /* 0555 */, ino: 1);
+    }
+
+    public override string Type { get; }
+    public override Inode Root { get; }
+    public override bool ReadOnly => true;
+}

@@ -42,6 +42,7 @@ public abstract class CharDevice : FileDescription
 
 public sealed class NullDevice : CharDevice
 {
+    public override bool IgnoresBuffer => true;
     public override long Read(Span<byte> dst, long offset) => Readable ? 0 : -(long)Errno.EBADF;
     public override long Write(ReadOnlySpan<byte> src, long offset) => Writable ? src.Length : -(long)Errno.EBADF;
 }

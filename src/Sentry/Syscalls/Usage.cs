@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using Sandbox.Linux;
+using Sandbox.Sentry.Kernel;
+using Host = Sandbox.Linux.Native.Sys;
+
+namespace Sandbox.Sentry.Syscalls;
+
+/// <summary>times, getrusage, getitimer: what the application's host thread has used.</summary>
+internal static unsafe class Usage
+{
+    private const int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+    private const long ClockTicks = 100;
+
+    public static void Register(delegate*<Task, long>[] t)
+    {
+        t[Sysno.Times] = &Times;
+        t[Sysno.Getrusage] = &Getrusage;
+        t[Sysno.Getitimer] = &Getitimer;
+    }
+
+    /// <summary>User and system CPU time of the stub, in clock ticks (/proc/PID/stat fields 14, 15).</summary>
+    private static (long User, long Sys) CpuTicks(Task t)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{t.Context!.HostTid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[11]), long.Parse(f[12]));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private static long Times(Task t)
+    {
+        var (u, s) = CpuTicks(t);
+        if (t.A0 != 0)
+        {
+            Span<long> tms = stackalloc long[] { u, s, 0, 0 };
+            int r = t.MM.CopyOut(t.A0, MemoryMarshal.AsBytes(tms));
+            if (r < 0) return r;
+        }
+        return (long)(Environment.TickCount64 / (1000 / ClockTicks));
+    }
+
+    private static long Getrusage(Task t)
+    {
+        int who = (int)t.A0;
+        if (who is not (RUSAGE_SELF or RUSAGE_CHILDREN or RUSAGE_THREAD)) return Err.EINVAL;
+        Span<long> ru = stackalloc long[18]; // struct rusage: 2 timevals + 14 longs
+        ru.Clear();
+        if (who != RUSAGE_CHILDREN)
+        {
+            var (u, s) = CpuTicks(t);
+            ru[0] = u / ClockTicks; ru[1] = u % ClockTicks * (1_000_000 / ClockTicks);
+            ru[2] = s / ClockTicks; ru[3] = s % ClockTicks * (1_000_000 / ClockTicks);
+            ru[4] = Math.Max(1, t.Kernel.MemoryFile.Resident() / 1024); // ru_maxrss in KiB
+        }
+        return t.MM.CopyOut(t.A1, MemoryMarshal.AsBytes(ru));
+    }
+
+    /// <summary>No interval timer is ever armed yet (setitimer comes with signal delivery).</summary>
+    private static long Getitimer(Task t)
+    {
+        if ((int)t.A0 is < 0 or > 2) return Err.EINVAL;
+        Span<long> it = stackalloc long[4];
+        it.Clear();
+        return t.MM.CopyOut(t.A1, MemoryMarshal.AsBytes(it));
+    }
+}
