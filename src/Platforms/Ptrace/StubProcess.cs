@@ -41,7 +41,7 @@ internal sealed unsafe class StubProcess : IAddressSpace, IContext
         return r;
     }
 
-    public static StubProcess Spawn(string stubPath, MemoryFile file)
+    public static StubProcess Spawn(string stubPath, MemoryFile file, bool pin)
     {
         int pid = Sys.SpawnIsolated(stubPath, file.Fd, StubMemoryFd);
         if (pid < 0) throw new PlatformException($"cannot start the ptrace stub {stubPath}: {ErrnoText.Name(-pid)}");
@@ -59,6 +59,7 @@ internal sealed unsafe class StubProcess : IAddressSpace, IContext
         if (r < 0) throw new PlatformException($"PTRACE_GETREGS: {ErrnoText.Name((int)-r)}");
         var stub = new StubProcess(pid, regs.Rip, regs);
         stub.RemoveOwnMappings();
+        if (pin) CpuPinning.PinPair(pid);
         return stub;
     }
 
