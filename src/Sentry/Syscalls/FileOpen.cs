@@ -40,8 +40,10 @@ internal static unsafe class FileOpen
         return 0;
     }
 
-    /// <summary>struct open_how (linux/openat2.h).</summary>
+    /// <summary>struct open_how (linux/openat2.h); filled by copy-in.</summary>
+#pragma warning disable CS0649
     private struct OpenHow { public ulong Flags, Mode, Resolve; }
+#pragma warning restore CS0649
 
     private static long Openat2(Task t)
     {
