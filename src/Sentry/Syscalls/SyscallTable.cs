@@ -23,6 +23,7 @@ public static unsafe partial class SyscallTable
         FileDescriptors.Register(t);
         FileIoctl.Register(t);
         FileSync.Register(t);
+        FileXattr.Register(t);
         Sched.Register(t);
         Usage.Register(t);
         Mm.Register(t);

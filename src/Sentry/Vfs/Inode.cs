@@ -36,6 +36,15 @@ public abstract class Inode
         return 0;
     }
 
+    /// <summary>statfs(2) of the filesystem holding this inode (a 120-byte struct statfs).</summary>
+    public virtual int StatFs(Span<byte> statfs) => Fs.StatFs(statfs);
+
+    /// <summary>Reads an extended attribute: its size, -ENODATA, or -EOPNOTSUPP where there are none.</summary>
+    public virtual int GetXattr(string name, Span<byte> value) => -(int)Errno.EOPNOTSUPP;
+
+    /// <summary>Lists extended attribute names (NUL-separated): the size needed or written.</summary>
+    public virtual int ListXattr(Span<byte> list) => 0;
+
     /// <summary>Opens the file. Permission and read-only checks were done by the caller.</summary>
     public abstract int Open(int flags, out FileDescription? file);
 }
@@ -48,6 +57,21 @@ public abstract class Filesystem
     public virtual bool ReadOnly => false;
     /// <summary>Device number reported in st_dev for synthetic filesystems.</summary>
     public ulong Dev { get; init; }
+
+    /// <summary>f_type of statfs(2) (linux/magic.h).</summary>
+    public virtual long Magic => 0x01021994; // TMPFS_MAGIC
+
+    public virtual int StatFs(Span<byte> statfs)
+    {
+        statfs.Clear();
+        var w = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(statfs);
+        w[0] = Magic;     // f_type
+        w[1] = 4096;      // f_bsize
+        w[8] = 255;       // f_namelen
+        w[9] = 4096;      // f_frsize
+        w[10] = ReadOnly ? 1 : 0; // f_flags: ST_RDONLY
+        return 0;
+    }
 }
 
 public static class StatConvert

@@ -130,4 +130,5 @@ public sealed class EmptyFilesystem : Filesystem
     public override string Type { get; }
     public override Inode Root { get; }
     public override bool ReadOnly => true;
+    public override long Magic => Type == "proc" ? 0x9fa0 : 0x62656572; // PROC_SUPER_MAGIC, SYSFS_MAGIC
 }

@@ -92,6 +92,18 @@ public sealed unsafe class HostInode : Inode
         return (int)r;
     }
 
+    public override int StatFs(Span<byte> statfs)
+    {
+        fixed (byte* p = statfs)
+        {
+            int r = (int)Sys.Syscall(138 /* fstatfs */, _fd, (long)p);
+            if (r < 0) return r;
+        }
+        // The passthrough is read-only whatever the host mount is.
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(statfs)[10] |= 1; // ST_RDONLY
+        return 0;
+    }
+
     public override int Open(int flags, out FileDescription? file)
     {
         file = null;

@@ -1,0 +1,101 @@
+using System.Text;
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Kernel;
+using Sandbox.Sentry.Vfs;
+
+namespace Sandbox.Sentry.Syscalls;
+
+/// <summary>statfs, fstatfs, and reading extended attributes (getxattr/listxattr families).</summary>
+internal static unsafe class FileXattr
+{
+    private const int XattrNameMax = 255, XattrSizeMax = 65536;
+
+    public static void Register(delegate*<Task, long>[] t)
+    {
+        t[Sysno.Statfs] = &Statfs;
+        t[Sysno.Fstatfs] = &Fstatfs;
+        t[Sysno.Getxattr] = &Getxattr;
+        t[Sysno.Lgetxattr] = &Lgetxattr;
+        t[Sysno.Fgetxattr] = &Fgetxattr;
+        t[Sysno.Listxattr] = &Listxattr;
+        t[Sysno.Llistxattr] = &Llistxattr;
+        t[Sysno.Flistxattr] = &Flistxattr;
+    }
+
+    private static long Statfs(Task t)
+    {
+        long r = PathArgs.Resolve(t, AtFlags.AT_FDCWD, t.A0, 0, out var loc, out _);
+        return r < 0 ? r : WriteStatFs(t, loc.Inode, t.A1);
+    }
+
+    private static long Fstatfs(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null) return Err.EBADF;
+        if (f.Location is not { } l) return -(long)Errno.ENOSYS;
+        return WriteStatFs(t, l.Inode, t.A1);
+    }
+
+    private static long WriteStatFs(Task t, Inode inode, ulong addr)
+    {
+        Span<byte> buf = stackalloc byte[120];
+        int r = inode.StatFs(buf);
+        return r < 0 ? r : t.MM.CopyOut(addr, buf);
+    }
+
+    private static long Getxattr(Task t) => PathXattr(t, follow: true, list: false);
+    private static long Lgetxattr(Task t) => PathXattr(t, follow: false, list: false);
+    private static long Listxattr(Task t) => PathXattr(t, follow: true, list: true);
+    private static long Llistxattr(Task t) => PathXattr(t, follow: false, list: true);
+
+    private static long PathXattr(Task t, bool follow, bool list)
+    {
+        long r = PathArgs.Resolve(t, AtFlags.AT_FDCWD, t.A0, follow ? 0 : AtFlags.AT_SYMLINK_NOFOLLOW, out var loc, out _);
+        if (r < 0) return r;
+        return list ? DoList(t, loc.Inode, t.A1, t.A2) : DoGet(t, loc.Inode, t.A1, t.A2, t.A3);
+    }
+
+    private static long Fgetxattr(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
+        if (f.Location is not { } l) return -(long)Errno.EOPNOTSUPP;
+        return DoGet(t, l.Inode, t.A1, t.A2, t.A3);
+    }
+
+    private static long Flistxattr(Task t)
+    {
+        var f = t.Fds.Get((int)t.A0);
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
+        if (f.Location is not { } l) return 0;
+        return DoList(t, l.Inode, t.A1, t.A2);
+    }
+
+    private static long DoGet(Task t, Inode inode, ulong nameAddr, ulong valueAddr, ulong size)
+    {
+        Span<byte> nb = stackalloc byte[XattrNameMax + 1];
+        int n = t.MM.ReadCString(nameAddr, XattrNameMax, nb);
+        if (n == -(int)Errno.ENAMETOOLONG) return Err.ERANGE;
+        if (n < 0) return n;
+        if (n == 0) return Err.ERANGE;
+        var value = new byte[XattrSizeMax];
+        int r = inode.GetXattr(Encoding.UTF8.GetString(nb.Slice(0, n)), value);
+        if (r < 0) return r;
+        if (size == 0) return r;
+        if ((ulong)r > size) return Err.ERANGE;
+        int c = t.MM.CopyOut(valueAddr, value.AsSpan(0, r));
+        return c < 0 ? c : r;
+    }
+
+    private static long DoList(Task t, Inode inode, ulong addr, ulong size)
+    {
+        var buf = new byte[XattrSizeMax];
+        int r = inode.ListXattr(buf);
+        if (r < 0) return r;
+        if (size == 0) return r;
+        if ((ulong)r > size) return Err.ERANGE;
+        int c = t.MM.CopyOut(addr, buf.AsSpan(0, r));
+        return c < 0 ? c : r;
+    }
+}
