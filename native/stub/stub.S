@@ -1,17 +1,43 @@
 /*
- * The ptrace platform's stub process: one per application address space.
+ * The ptrace platform's stub process: one per application address space; its threads are
+ * the application's threads.
  *
- * It asks to die with its parent (the Sentry's tracer thread), asks to be traced, and stops
- * itself. From then on it never runs code of its own again: the Sentry unmaps everything
- * except this page, points the registers at the application, and resumes with PTRACE_SYSEMU.
- * To make the stub run a host system call for the Sentry (mmap of the memory file, munmap,
- * mprotect), the Sentry sets rax and the arguments and resumes at stub_syscall: the `int3`
- * that follows stops the stub again with the result in rax.
+ * It asks to die with the Sentry's spawner thread (PR_SET_PDEATHSIG) and stops itself; the
+ * Sentry thread that will run the application then seizes it (PTRACE_SEIZE), unmaps
+ * everything except this code, points the registers at the application and resumes with
+ * PTRACE_SYSEMU. The stub never runs code of its own again, and uses no stack.
  *
- * It is linked far above where the application's mappings go (see Memory/Layout.cs) and uses
- * no stack after it has stopped, so the Sentry may remove the stack the kernel gave it.
+ *  stub_syscall   the Sentry runs a host system call inside the stub (mmap of the memory
+ *                 file, munmap, mprotect) by setting rax and the arguments and resuming
+ *                 here: the `int3` that follows stops the thread with the result in rax.
+ *  clone_entry    the same for clone(CLONE_VM|CLONE_THREAD|...): the caller stops at the
+ *                 int3, the new thread waits in pause() until its own Sentry thread seizes it.
+ *
+ * The Sentry finds these addresses in sandbox-stub.syms, written by native/Makefile.
  */
     .text
+    .globl stub_syscall
+stub_syscall:
+    syscall
+    int3
+    jmp stub_syscall
+
+    .balign 16
+    .globl clone_entry
+clone_entry:
+    syscall
+    test %rax, %rax
+    jz idle
+    int3
+    jmp stub_syscall
+
+    .balign 16
+idle:
+    mov $34, %eax           /* pause() until a tracer takes over */
+    syscall
+    jmp idle
+
+    .balign 16
     .globl _start
 _start:
     mov $157, %eax          /* prctl(PR_SET_PDEATHSIG, SIGKILL) */
@@ -22,26 +48,13 @@ _start:
     syscall
     cmp $1, %eax
     jbe die
-    mov $101, %eax          /* ptrace(PTRACE_TRACEME, 0, 0, 0) */
-    xor %edi, %edi
-    xor %esi, %esi
-    xor %edx, %edx
-    xor %r10d, %r10d
-    syscall
-    test %rax, %rax
-    jnz die
-    mov $39, %eax           /* kill(getpid(), SIGSTOP) */
+    mov $39, %eax           /* kill(getpid(), SIGSTOP): the spawner waits for this stop */
     syscall
     mov %eax, %edi
     mov $19, %esi
     mov $62, %eax
     syscall
-    /* The SIGSTOP stop reports rip == stub_syscall. */
-    .globl stub_syscall
-stub_syscall:
-    syscall
-    int3
-    jmp stub_syscall
+    jmp idle
 die:
     mov $231, %eax          /* exit_group(1) */
     mov $1, %edi

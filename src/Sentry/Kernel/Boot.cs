@@ -22,12 +22,14 @@ public sealed class SandboxSpec
 /// <summary>The outcome of running a sandbox.</summary>
 public sealed record SandboxResult(ExitStatus Status, ExecError? StartError);
 
-/// <summary>Builds a kernel for a spec and runs its first task to completion.</summary>
+/// <summary>Builds a kernel for a spec and runs it until its first process ends.</summary>
 public sealed class Boot : IDisposable
 {
     private readonly IPlatform _platform;
     private readonly SandboxSpec _spec;
     private Task? _init;
+    private ExecError? _startError;
+    private int _startCode;
 
     public Kernel Kernel { get; }
 
@@ -36,8 +38,8 @@ public sealed class Boot : IDisposable
         _platform = platform;
         _spec = spec;
         var vfs = new VirtualFs(new HostFilesystem(spec.Rootfs), readOnly: true);
-        int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         Kernel = new Kernel(platform, vfs, options);
+        int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
         // The host's /proc and /sys describe the host (and the Sentry): never show them. The
         // sandbox's own procfs and sysfs come with the VFS issue; until then they are empty.
@@ -49,55 +51,51 @@ public sealed class Boot : IDisposable
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>
     public void ForwardSignal(int sig)
     {
-        var ctx = _init?.Context;
-        if (ctx != null) Sys.Syscall(Sys.SYS_kill, ctx.HostTid, sig);
+        var g = Kernel.Init;
+        if (g != null) Kernel.SendToGroup(g, new SignalInfo(sig, SignalInfo.SI_USER));
     }
 
     public SandboxResult Run()
     {
-        SandboxResult? result = null;
-        var thread = new Thread(() => result = RunInit(), 16 << 20) { Name = "task 1", IsBackground = false };
-        thread.Start();
-        thread.Join();
-        return result!;
-    }
-
-    private SandboxResult RunInit()
-    {
         var vfs = Kernel.Vfs;
-        var mm = new MemoryManager(Kernel.MemoryFile);
-        var fds = new FdTable();
         var root = vfs.Root;
         int r = vfs.Resolve(root, root, _spec.Cwd, true, out var cwd);
         if (r < 0 || !cwd.Inode.IsDirectory)
-            return new SandboxResult(new ExitStatus(126, 0), new ExecError(r < 0 ? r : -(int)Errno.ENOTDIR, $"working directory {_spec.Cwd}: {ErrnoText.Message(r < 0 ? -r : (int)Errno.ENOTDIR)}"));
-        var task = new Task(Kernel, Kernel.AllocateTid(), mm, fds, root, cwd, Credentials.FromHost());
+        {
+            int e = r < 0 ? -r : (int)Errno.ENOTDIR;
+            return new SandboxResult(new ExitStatus(126, 0), new ExecError(-e, $"working directory {_spec.Cwd}: {ErrnoText.Message(e)}"));
+        }
+        int tid = Kernel.AllocateTid();
+        var group = new ThreadGroup(Kernel, tid);
+        var fds = new FdTable();
+        var task = new Task(Kernel, tid, group, new MemoryManager(Kernel.MemoryFile), fds, new FsContext(root, cwd), Credentials.FromHost());
         for (int fd = 0; fd < 3; fd++) fds.InstallAt(fd, HostFileDescription.ForStdio(fd), false);
+        _init = task;
+        Kernel.Register(task);
+        Kernel.Start(task, () => StartInit(task));
+        var status = Kernel.WaitAll();
+        if (_startError != null) return new SandboxResult(new ExitStatus(_startCode, 0), _startError);
+        return new SandboxResult(status, null);
+    }
 
+    private bool StartInit(Task task)
+    {
         string program = _spec.Argv[0];
         string? path = FindProgram(task, program);
         if (path == null)
-            return new SandboxResult(new ExitStatus(127, 0), new ExecError(-(int)Errno.ENOENT, $"{program}: command not found"));
-
-        IAddressSpace? space = null;
-        try
         {
-            space = _platform.NewAddressSpace(Kernel.MemoryFile);
-            mm.Platform = space;
-            task.Context = space.MainContext;
-            _init = task;
-            r = ElfLoader.Exec(task, path, _spec.Argv, _spec.Env, out var err);
-            if (r < 0)
-                return new SandboxResult(new ExitStatus(r == -(int)Errno.ENOENT ? 127 : 126, 0), err);
-            Kernel.Debug($"task {task.Tid}: exec {path} entry=0x{task.Regs.Rip:x} sp=0x{task.Regs.Rsp:x} on {_platform.Name}");
-            var status = task.Run();
-            return new SandboxResult(status, null);
+            _startError = new ExecError(-(int)Errno.ENOENT, $"{program}: command not found");
+            _startCode = 127;
+            return false;
         }
-        finally
+        int r = Exec.Run(task, path, _spec.Argv, _spec.Env, out var err);
+        if (r < 0)
         {
-            fds.CloseAll();
-            mm.Dispose(); // also ends the stub
+            _startError = err;
+            _startCode = r == -(int)Errno.ENOENT ? 127 : 126;
+            return false;
         }
+        return true;
     }
 
     /// <summary>execvp's lookup: a name without a slash is searched in the sandbox's PATH.</summary>

@@ -1,3 +1,4 @@
+using Sandbox.Linux;
 using Sandbox.Linux.Native;
 using Sandbox.Sentry.Memory;
 using Sandbox.Sentry.Platform;
@@ -5,11 +6,15 @@ using Sandbox.Sentry.Vfs;
 
 namespace Sandbox.Sentry.Kernel;
 
-/// <summary>One sandbox's kernel: its platform, memory file, VFS, and tasks.</summary>
-public sealed class Kernel : IDisposable
+/// <summary>One sandbox's kernel: its platform, memory file, VFS, and the process tree.</summary>
+public sealed partial class Kernel : IDisposable
 {
-    private int _nextTid = 1;
     private readonly object _logLock = new();
+    private int _lastPid;
+    private readonly Dictionary<int, Task> _tasks = new();
+    private readonly Dictionary<int, ThreadGroup> _groups = new();
+    private int _liveThreads;
+    private readonly ManualResetEventSlim _allDone = new(false);
 
     public Kernel(IPlatform platform, VirtualFs vfs, KernelOptions options)
     {
@@ -18,14 +23,95 @@ public sealed class Kernel : IDisposable
         BootTime = DateTimeOffset.UtcNow;
     }
 
+    /// <summary>Guards the process tree, thread groups' state and pending signals.</summary>
+    public object Lock { get; } = new();
+
     public IPlatform Platform { get; }
     public VirtualFs Vfs { get; }
     public KernelOptions Options { get; }
     public MemoryFile MemoryFile { get; }
     public DateTimeOffset BootTime { get; }
     public Futexes Futexes { get; } = new();
+    public ThreadGroup? Init { get; private set; }
+    public ExitStatus? InitStatus { get; private set; }
 
-    public int AllocateTid() => Interlocked.Increment(ref _nextTid) - 1;
+    /// <summary>The next free id (Linux hands out ids in increasing order and wraps at pid_max).</summary>
+    public int AllocateTid()
+    {
+        lock (Lock)
+        {
+            for (int i = 0; i < 4_194_304; i++)
+            {
+                int pid = _lastPid = _lastPid >= 4_194_303 ? 1 : _lastPid + 1;
+                if (!_tasks.ContainsKey(pid) && !_groups.ContainsKey(pid)) return pid;
+            }
+            return -(int)Errno.EAGAIN;
+        }
+    }
+
+    public Task? FindTask(int tid) { lock (Lock) return _tasks.GetValueOrDefault(tid); }
+    public ThreadGroup? FindGroup(int tgid) { lock (Lock) return _groups.TryGetValue(tgid, out var g) && !g.Zombie ? g : _groups.GetValueOrDefault(tgid); }
+    public List<ThreadGroup> Groups() { lock (Lock) return _groups.Values.ToList(); }
+
+    /// <summary>Registers a new task (and its group when it is the first) before its thread starts.</summary>
+    public void Register(Task t)
+    {
+        lock (Lock)
+        {
+            _tasks[t.Tid] = t;
+            if (!_groups.ContainsKey(t.Tgid))
+            {
+                _groups[t.Tgid] = t.Group;
+                t.Group.SetLeader(t);
+                if (t.Group.Parent == null) Init = t.Group;
+            }
+            t.Group.Tasks.Add(t);
+        }
+    }
+
+    /// <summary>
+    /// Runs a task on a new OS thread. <paramref name="setup"/> runs first on that thread (the
+    /// platform context must be created there); if it fails the task dies with SIGKILL.
+    /// </summary>
+    public void Start(Task t, Func<bool> setup)
+    {
+        Interlocked.Increment(ref _liveThreads);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                bool ok;
+                try { ok = setup(); }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Debug($"task {t.Tid}: could not start: {e.Message}");
+                    ok = false;
+                }
+                if (!ok) t.BeginExit(new ExitStatus(0, Signals.SIGKILL));
+                else t.Run();
+            }
+            catch (Exception e)
+            {
+                // A bug in the Sentry ends this task, never the sandbox.
+                Debug($"task {t.Tid}: internal error: {e}");
+                t.BeginExit(new ExitStatus(0, Signals.SIGKILL));
+            }
+            finally
+            {
+                try { TaskExited(t); }
+                catch (Exception e) { Debug($"task {t.Tid}: error while exiting: {e}"); }
+                if (Interlocked.Decrement(ref _liveThreads) == 0) _allDone.Set();
+            }
+        }, 16 << 20) { Name = $"task {t.Tid}", IsBackground = true };
+        thread.Start();
+    }
+
+    /// <summary>Waits until every task has ended; returns the first process's status.</summary>
+    public ExitStatus WaitAll()
+    {
+        _allDone.Wait();
+        return InitStatus ?? new ExitStatus(0, Signals.SIGKILL);
+    }
 
     public void Debug(string message)
     {

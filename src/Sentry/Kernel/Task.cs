@@ -11,6 +11,9 @@ public readonly record struct ExitStatus(int Code, int Signal, bool CoreDumped =
 {
     /// <summary>As a shell reports it: the code, or 128 + the signal.</summary>
     public int ShellCode => Signal != 0 ? 128 + Signal : Code;
+
+    /// <summary>The wait(2) status word.</summary>
+    public int WaitStatus => Signal != 0 ? (Signal & 0x7f) | (CoreDumped ? 0x80 : 0) : (Code & 0xff) << 8;
 }
 
 /// <summary>
@@ -19,41 +22,57 @@ public readonly record struct ExitStatus(int Code, int Signal, bool CoreDumped =
 /// </summary>
 public sealed partial class Task
 {
-    public Task(Kernel kernel, int tid, MemoryManager mm, FdTable fds, Location root, Location cwd, Credentials creds)
+    public Task(Kernel kernel, int tid, ThreadGroup group, MemoryManager mm, FdTable fds, FsContext fs, Credentials creds)
     {
-        Kernel = kernel; Tid = tid; Tgid = tid; Pgid = tid; Sid = tid; MM = mm; Fds = fds; Root = root; Cwd = cwd; Creds = creds;
-        Fds.Limit = () => Rlimits[Rlimit.NOFILE].Cur;
+        Kernel = kernel; Tid = tid; Group = group; MM = mm; Fds = fds; Fs = fs; Creds = creds;
+        Fds.Limit = () => Group.Rlimits[Rlimit.NOFILE].Cur;
     }
 
     public Kernel Kernel { get; }
     public int Tid { get; }
-    public int Tgid { get; }
-    public int Ppid { get; set; }
-    public MemoryManager MM { get; }
-    public FdTable Fds { get; }
-    public Location Root { get; set; }
-    public Location Cwd { get; set; }
+    public ThreadGroup Group { get; }
+    public int Tgid => Group.Tgid;
+    public int Ppid { get { lock (Kernel.Lock) return Group.Parent?.Tgid ?? 0; } }
+    public MemoryManager MM { get; set; }
+    public FdTable Fds { get; set; }
+    public FsContext Fs { get; set; }
+    public Location Root { get => Fs.Root; set => Fs.Root = value; }
+    public Location Cwd { get => Fs.Cwd; set => Fs.Cwd = value; }
+    public uint Umask { get => Fs.Umask; set => Fs.Umask = value; }
     public Credentials Creds { get; set; }
-    public uint Umask { get; set; } = 0x12; // 022
-    public SignalHandlers SignalHandlers { get; } = new();
+    public SignalHandlers SignalHandlers => Group.Handlers;
+    public Rlimits Rlimits => Group.Rlimits;
+    public int Pgid { get => Group.Pgid; set => Group.Pgid = value; }
+    public int Sid { get => Group.Sid; set => Group.Sid = value; }
+
+    /// <summary>Signals blocked by this thread (never SIGKILL or SIGSTOP).</summary>
     public ulong SignalMask { get; set; }
+    /// <summary>Thread-directed pending signals (tgkill, faults). Guarded by Kernel.Lock.</summary>
+    public PendingSignals Pending { get; } = new();
+    /// <summary>sigsuspend/ppoll/pselect: the mask to restore once a handler has been set up.</summary>
+    public ulong? SavedMask { get; set; }
     public StackT AltStack = new() { Flags = SigAltStack.SS_DISABLE };
-    public Rlimits Rlimits { get; } = Rlimits.FromHost();
+
     public ulong ClearChildTid { get; set; }
     public ulong RobustList { get; set; }
     public string Comm { get; set; } = "";
+    public string ExecPath { get => Group.ExecPath; set => Group.ExecPath = value; }
     public bool Dumpable { get; set; } = true;
     public bool NoNewPrivs { get; set; }
     public int PdeathSignal { get; set; }
-    public int Pgid { get; set; }
-    public int Sid { get; set; }
-    public string ExecPath { get; set; } = "";
 
     public UserRegs Regs;
     public IContext? Context { get; set; }
 
+    /// <summary>True while the thread runs application code on the platform (so a signal must interrupt it).</summary>
+    public volatile bool InApp;
+
+    /// <summary>This task's own exit (exit(2) of one thread); see also Group.GroupExit.</summary>
     public bool Exiting { get; private set; }
     public ExitStatus Exit { get; private set; }
+
+    /// <summary>Set for a vfork child until it execs or exits; its parent waits on it.</summary>
+    public TaskCompletionSource? VforkDone { get; set; }
 
     // Argument registers of the current syscall (x86-64 ABI order).
     public ulong A0 => Regs.Rdi;
@@ -63,66 +82,23 @@ public sealed partial class Task
     public ulong A4 => Regs.R8;
     public ulong A5 => Regs.R9;
 
-    /// <summary>Ends the task (exit_group for now: threads come with the processes issue).</summary>
-    public void BeginExit(ExitStatus status)
+    /// <summary>exit(2): this thread ends.</summary>
+    public void ExitThread(ExitStatus status)
     {
         if (Exiting) return;
         Exiting = true;
         Exit = status;
     }
 
-    /// <summary>The task's loop: run the application until it traps, handle the trap, repeat.</summary>
-    public ExitStatus Run()
+    /// <summary>exit_group(2) or a fatal signal: every thread of the process ends.</summary>
+    public void BeginExit(ExitStatus status) => Kernel.ExitGroup(Group, status);
+
+    /// <summary>Makes the task look at its signals now: ends a wait, or interrupts application code.</summary>
+    public void Interrupt()
     {
-        var ctx = Context ?? throw new InvalidOperationException("task has no context");
-        bool strace = Kernel.Options.Strace != null;
-        while (!Exiting)
-        {
-            var stop = ctx.Switch(ref Regs);
-            switch (stop.Reason)
-            {
-                case StopReason.Syscall:
-                    if (strace) Syscalls.Strace.Dispatch(this);
-                    else Syscalls.SyscallTable.Dispatch(this);
-                    break;
-                case StopReason.Fault:
-                    HandleFault(stop);
-                    break;
-                case StopReason.Signal:
-                    HandleHostSignal(stop.Signal);
-                    break;
-                case StopReason.Gone:
-                    Kernel.Debug($"task {Tid}: platform context lost (signal {stop.Signal}, code {stop.Code})");
-                    BeginExit(new ExitStatus(0, stop.Signal != 0 ? stop.Signal : Signals.SIGKILL));
-                    break;
-            }
-        }
-        Kernel.StraceLine(Exit.Signal != 0
-            ? $"[pid {Tid}] +++ killed by {SignalNames.Name(Exit.Signal)}{(Exit.CoreDumped ? " (core dumped)" : "")} +++"
-            : $"[pid {Tid}] +++ exited with {Exit.Code} +++");
-        return Exit;
+        Wake();
+        if (InApp) Context?.Interrupt();
     }
 
-    private void HandleFault(StopInfo stop)
-    {
-        // Signal delivery to application handlers arrives with the processes issue; until then
-        // a synchronous fault ends the task the way the default action would.
-        Kernel.Debug($"task {Tid}: {SignalNames.Name(stop.Signal)} code={stop.Code} addr=0x{stop.FaultAddress:x} rip=0x{Regs.Rip:x}");
-        bool core = stop.Signal is Signals.SIGSEGV or Signals.SIGBUS or Signals.SIGILL or Signals.SIGFPE or Signals.SIGTRAP;
-        BeginExit(new ExitStatus(0, stop.Signal, core));
-    }
-
-    private void HandleHostSignal(int sig)
-    {
-        var act = SignalHandlers.Actions[sig];
-        if (act.Handler == SigAction.SIG_IGN || (act.Handler == SigAction.SIG_DFL && DefaultIgnored(sig)))
-        {
-            Kernel.Debug($"task {Tid}: host signal {SignalNames.Name(sig)} ignored");
-            return;
-        }
-        Kernel.Debug($"task {Tid}: terminated by host signal {SignalNames.Name(sig)}");
-        BeginExit(new ExitStatus(0, sig));
-    }
-
-    private static bool DefaultIgnored(int sig) => sig is Signals.SIGCHLD or Signals.SIGURG or Signals.SIGWINCH or Signals.SIGCONT;
+    public override string ToString() => $"task {Tid}";
 }

@@ -28,9 +28,11 @@ public static unsafe class ElfLoader
     /// Replaces the task's program. Returns 0, or -errno with <paramref name="error"/> saying
     /// what was wrong with the file.
     /// </summary>
-    public static int Exec(Kernel.Task t, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, out ExecError error)
+    public static int Load(Kernel.Task t, MemoryManager mm, Platform.IContext ctx, string path, IReadOnlyList<string> argv,
+        IReadOnlyList<string> envp, out ExecError error, out UserRegs initialRegs)
     {
         error = default;
+        initialRegs = default;
         int r = OpenExecutable(t, path, out var file, out error);
         if (r < 0) return r;
         try
@@ -52,7 +54,6 @@ public static unsafe class ElfLoader
                 }
             }
 
-            var mm = t.MM;
             main!.Bias = main.Header.Type == Elf.ET_DYN ? Layout.DynBase : 0;
             r = MapSegments(mm, file!, main, out error, path);
             if (r < 0) return r;
@@ -96,12 +97,11 @@ public static unsafe class ElfLoader
             });
             if (sp == 0) { error = new ExecError(-(int)Errno.E2BIG, "argument list too long"); return -(int)Errno.E2BIG; }
 
-            var regs = t.Context!.InitialRegisters();
+            var regs = ctx.InitialRegisters();
             regs.Rip = interp != null ? interp.Header.Entry + interp.Bias : entry;
             regs.Rsp = sp;
-            t.Regs = regs;
-            t.ExecPath = path;
-            t.Comm = System.IO.Path.GetFileName(path) is { Length: > 15 } c ? c[..15] : System.IO.Path.GetFileName(path);
+            regs.OrigRax = ulong.MaxValue;
+            initialRegs = regs;
             interpFile?.DecRef();
             return 0;
         }
@@ -111,7 +111,7 @@ public static unsafe class ElfLoader
         }
     }
 
-    private static int OpenExecutable(Kernel.Task t, string path, out FileDescription? file, out ExecError error)
+    internal static int OpenExecutable(Kernel.Task t, string path, out FileDescription? file, out ExecError error)
     {
         file = null;
         error = default;

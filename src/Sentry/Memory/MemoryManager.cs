@@ -26,6 +26,18 @@ public sealed unsafe partial class MemoryManager : IDisposable
 
     public MemoryManager(MemoryFile file) { File = file; }
 
+    private int _users = 1;
+
+    /// <summary>Tasks sharing this address space (CLONE_VM).</summary>
+    public int Users => Volatile.Read(ref _users);
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    /// <summary>Drops one user; the last one frees the memory and ends the platform's address space.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _users) == 0) Dispose();
+    }
+
     public IReadOnlyList<Vma> Vmas => _vmas;
 
     // ---- lookup ---------------------------------------------------------------------------
@@ -112,7 +124,8 @@ public sealed unsafe partial class MemoryManager : IDisposable
         long off = File.Allocate(len);
         if (off < 0) return off;
         if (placement == Placement.Fixed) RemoveRange(start, start + len, platformUnmap: false);
-        var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Name = name, GrowsDown = growsDown };
+        var backing = new Backing(off, len) { Refs = 1 };
+        var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Backing = backing, Name = name, GrowsDown = growsDown };
         if (Platform != null)
         {
             long r = Platform.MapFile(start, len, off, prot);
@@ -120,6 +133,14 @@ public sealed unsafe partial class MemoryManager : IDisposable
         }
         Insert(vma);
         return (long)start;
+    }
+
+    /// <summary>Drops one VMA piece's use of its backing; frees pages as soon as nobody else can see them.</summary>
+    private void Drop(Vma piece)
+    {
+        var b = piece.Backing;
+        if (--b.Refs == 0) File.Release(b.Offset, b.Length);
+        else if (!b.SharedAcrossSpaces) File.Zero(piece.FileOffset, piece.Length);
     }
 
     private void Insert(Vma vma)
@@ -131,9 +152,10 @@ public sealed unsafe partial class MemoryManager : IDisposable
         {
             var p = _vmas[i - 1];
             if (p.End == vma.Start && p.Prot == vma.Prot && p.Shared == vma.Shared && p.Name == vma.Name
-                && !p.GrowsDown && !vma.GrowsDown && p.FileOffset + (long)p.Length == vma.FileOffset)
+                && !p.GrowsDown && !vma.GrowsDown && p.Backing == vma.Backing && p.FileOffset + (long)p.Length == vma.FileOffset)
             {
                 p.End = vma.End;
+                vma.Backing.Refs--;
                 _lastHit = null;
                 return;
             }
@@ -152,6 +174,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         var right = v.Clone();
         right.Start = addr;
         right.FileOffset = v.FileOffset + (long)(addr - v.Start);
+        right.Backing.Refs++;
         v.End = addr;
         _vmas.Insert(i + 1, right);
         _lastHit = null;
@@ -165,8 +188,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         if (i < 0) i = ~i;
         while (i < _vmas.Count && _vmas[i].Start < end)
         {
-            var v = _vmas[i];
-            File.Release(v.FileOffset, v.Length);
+            Drop(_vmas[i]);
             _vmas.RemoveAt(i);
         }
         _lastHit = null;
@@ -216,7 +238,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         if (newTop > oldTop)
         {
             if (!IsFree(oldTop, newTop) || newTop > MmapTop) return Brk;
-            if (Map(oldTop, newTop - oldTop, Prot.READ | Prot.WRITE, Placement.Fixed, false, "[heap]") < 0) return Brk;
+            if (!GrowHeap(oldTop, newTop)) return Brk;
         }
         else if (newTop < oldTop)
             RemoveRange(newTop, oldTop, platformUnmap: true);
@@ -225,6 +247,74 @@ public sealed unsafe partial class MemoryManager : IDisposable
     }
 
     public void InitBrk(ulong start) { BrkStart = Brk = start; }
+
+    /// <summary>The heap grows inside a reserved backing so that it stays one VMA.</summary>
+    private const ulong HeapReserve = 64UL << 20;
+
+    private bool GrowHeap(ulong from, ulong to)
+    {
+        var last = from > BrkStart ? Find(from - 1) : null;
+        if (last != null && last.Name == "[heap]" && last.End == from && !last.Backing.SharedAcrossSpaces
+            && last.FileOffset + (long)(last.Length + (to - from)) <= last.Backing.Offset + (long)last.Backing.Length)
+        {
+            long off = last.FileOffset + (long)last.Length;
+            if (Platform != null && Platform.MapFile(from, to - from, off, last.Prot) < 0) return false;
+            last.End = to;
+            _lastHit = null;
+            return true;
+        }
+        ulong size = Math.Max(to - from, HeapReserve);
+        long boff = File.Allocate(size);
+        if (boff < 0) return false;
+        var backing = new Backing(boff, size) { Refs = 1 };
+        if (Platform != null && Platform.MapFile(from, to - from, boff, Prot.READ | Prot.WRITE) < 0) { File.Release(boff, size); return false; }
+        Insert(new Vma { Start = from, End = to, Prot = Prot.READ | Prot.WRITE, FileOffset = boff, Backing = backing, Name = "[heap]" });
+        return true;
+    }
+
+    /// <summary>
+    /// fork(2)'s copy: shared mappings are shared, private ones copied now (eager copy; the
+    /// copy-on-write path is future work, measured in bench/). The new manager has no platform yet.
+    /// </summary>
+    public MemoryManager Fork()
+    {
+        var child = new MemoryManager(File) { MmapTop = MmapTop };
+        child.BrkStart = BrkStart;
+        child.Brk = Brk;
+        foreach (var v in _vmas)
+        {
+            var c = v.Clone();
+            if (v.Shared)
+            {
+                v.Backing.Refs++;
+                v.Backing.SharedAcrossSpaces = true;
+            }
+            else
+            {
+                // Heap pieces keep room to grow, as in the parent.
+                ulong size = v.Name == "[heap]" ? Math.Max(v.Length, HeapReserve) : v.Length;
+                long off = File.Allocate(size);
+                if (off < 0) { child.Dispose(); throw new OutOfMemoryException("memory file exhausted during fork"); }
+                Buffer.MemoryCopy(File.Base + v.FileOffset, File.Base + off, (long)v.Length, (long)v.Length);
+                c.Backing = new Backing(off, size) { Refs = 1 };
+                c.FileOffset = off;
+            }
+            child._vmas.Add(c);
+        }
+        return child;
+    }
+
+    /// <summary>Makes the platform's address space mirror every VMA (a fresh stub after fork or exec).</summary>
+    public long AttachPlatform(IAddressSpace space)
+    {
+        Platform = space;
+        foreach (var v in _vmas)
+        {
+            long r = space.MapFile(v.Start, v.Length, v.FileOffset, v.Prot);
+            if (r < 0) return r;
+        }
+        return 0;
+    }
 
     // ---- copy-in / copy-out ---------------------------------------------------------------
 
@@ -348,7 +438,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
 
     public void Dispose()
     {
-        foreach (var v in _vmas) File.Release(v.FileOffset, v.Length);
+        foreach (var v in _vmas) Drop(v);
         _vmas.Clear();
         Platform?.Dispose();
         Platform = null;

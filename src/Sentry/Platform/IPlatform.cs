@@ -35,6 +35,12 @@ public interface IAddressSpace : IDisposable
     long Unmap(ulong addr, ulong length);
 
     long Protect(ulong addr, ulong length, int prot);
+
+    /// <summary>
+    /// A context for a new thread of this address space (clone with CLONE_VM). Called on a
+    /// thread that has a context here; the new context is attached by its own thread.
+    /// </summary>
+    IContext NewThreadContext();
 }
 
 public enum StopReason
@@ -66,4 +72,24 @@ public interface IContext
 
     /// <summary>Registers a new application thread starts from (segments, flags), all else zero.</summary>
     UserRegs InitialRegisters();
+
+    /// <summary>Binds a context made by NewThreadContext to the calling thread (before its first Switch).</summary>
+    void Attach();
+
+    /// <summary>Makes <see cref="Switch"/> return soon (from any thread): a signal needs the task.</summary>
+    void Interrupt();
+
+    /// <summary>The FPU/SSE state as fxsave lays it out (512 bytes).</summary>
+    void GetFpState(Span<byte> fxsave);
+    void SetFpState(ReadOnlySpan<byte> fxsave);
+
+    /// <summary>
+    /// The task is done with this context while its address space lives on (thread exit, exec
+    /// of a vfork child). False when the context cannot go before the address space does (the
+    /// first thread of a process); then call <see cref="Reap"/> once the address space is gone.
+    /// </summary>
+    bool Retire();
+
+    /// <summary>Collects the context's end after its address space was disposed.</summary>
+    void Reap();
 }

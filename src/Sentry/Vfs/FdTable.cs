@@ -101,5 +101,35 @@ public sealed class FdTable
         }
     }
 
+    private int _users = 1;
+
+    /// <summary>Tasks sharing this table (CLONE_FILES).</summary>
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _users) == 0) CloseAll();
+    }
+
+    /// <summary>fork's copy: the same descriptions, one more reference each, same close-on-exec flags.</summary>
+    public FdTable Fork()
+    {
+        lock (_lock)
+        {
+            var c = new FdTable { Limit = Limit };
+            c._files = (FileDescription?[])_files.Clone();
+            c._cloexec = (bool[])_cloexec.Clone();
+            foreach (var f in c._files) f?.IncRef();
+            return c;
+        }
+    }
+
+    /// <summary>execve: closes every close-on-exec descriptor.</summary>
+    public void CloseOnExec()
+    {
+        for (int fd = 0; fd < _files.Length; fd++)
+            if (_files[fd] != null && _cloexec[fd]) Close(fd);
+    }
+
     public int Count { get { lock (_lock) return _files.Count(f => f != null); } }
 }

@@ -1,0 +1,116 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Native;
+
+namespace Sandbox.Sentry.Kernel;
+
+/// <summary>Tasks waiting for something; whoever changes that something calls <see cref="Notify"/>.</summary>
+public sealed class WaitQueue
+{
+    private readonly List<Task> _waiters = new();
+
+    public void Add(Task t) { lock (_waiters) _waiters.Add(t); }
+    public void Remove(Task t) { lock (_waiters) _waiters.Remove(t); }
+
+    public void Notify()
+    {
+        Task[] ws;
+        lock (_waiters)
+        {
+            if (_waiters.Count == 0) return;
+            ws = _waiters.ToArray();
+        }
+        foreach (var t in ws) t.Wake();
+    }
+}
+
+/// <summary>Why a blocking wait ended.</summary>
+public enum BlockResult { Ready, Interrupted, TimedOut }
+
+public sealed partial class Task
+{
+    // An eventfd per task: anything that may end a wait (a signal, data, a child's exit) writes
+    // it, and every wait of the task polls it, alongside a host fd when the wait is for one.
+    private int _wakeFd = -1;
+
+    private int WakeFd
+    {
+        get
+        {
+            if (_wakeFd < 0) _wakeFd = (int)Sys.Syscall(290 /* eventfd2 */, 0, 0x80000 | 0x800 /* EFD_CLOEXEC|EFD_NONBLOCK */);
+            return _wakeFd;
+        }
+    }
+
+    /// <summary>Ends the task's current wait (or makes its next one return at once).</summary>
+    public void Wake()
+    {
+        ulong one = 1;
+        unsafe { Sys.Syscall(Sys.SYS_write, WakeFd, (long)&one, 8); }
+    }
+
+    private unsafe void DrainWake()
+    {
+        ulong v;
+        Sys.Syscall(Sys.SYS_read, WakeFd, (long)&v, 8);
+    }
+
+    /// <summary>
+    /// Blocks until <paramref name="ready"/> holds, a signal needs the task's attention, or the
+    /// deadline (CLOCK_MONOTONIC ns; -1 for none) passes. Optionally also wakes when a host fd
+    /// becomes ready for <paramref name="hostEvents"/>.
+    /// </summary>
+    public unsafe BlockResult BlockUntil(Func<bool> ready, long deadlineNs = -1, WaitQueue? queue = null, int hostFd = -1, short hostEvents = 0, WaitQueue? queue2 = null)
+    {
+        queue?.Add(this);
+        queue2?.Add(this);
+        try
+        {
+            int wfd = WakeFd;
+            long* pfd = stackalloc long[2];
+            while (true)
+            {
+                DrainWake();
+                if (ready()) return BlockResult.Ready;
+                if (HasWakingSignal()) return BlockResult.Interrupted;
+                int timeoutMs = -1;
+                if (deadlineNs >= 0)
+                {
+                    long left = deadlineNs - MonotonicNow();
+                    if (left <= 0) return BlockResult.TimedOut;
+                    timeoutMs = (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue);
+                }
+                // struct pollfd { int fd; short events; short revents; }
+                ((int*)pfd)[0] = wfd; ((short*)pfd)[2] = 1 /* POLLIN */; ((short*)pfd)[3] = 0;
+                int n = 1;
+                if (hostFd >= 0) { ((int*)pfd)[2] = hostFd; ((short*)pfd)[6] = hostEvents; ((short*)pfd)[7] = 0; n = 2; }
+                Sys.Syscall(7 /* poll */, (long)pfd, n, timeoutMs);
+            }
+        }
+        finally
+        {
+            queue?.Remove(this);
+            queue2?.Remove(this);
+        }
+    }
+
+    /// <summary>Sleeps until the deadline unless a signal interrupts. True when it slept through.</summary>
+    public bool SleepUntil(long deadlineNs) => BlockUntil(() => false, deadlineNs) == BlockResult.TimedOut;
+
+    public static unsafe long MonotonicNow()
+    {
+        Linux.Abi.Timespec ts;
+        Sys.Syscall(Sys.SYS_clock_gettime, 1, (long)&ts);
+        return ts.TotalNanoseconds;
+    }
+
+    private void CloseWakeFd()
+    {
+        if (_wakeFd >= 0) { Sys.Close(_wakeFd); _wakeFd = -1; }
+    }
+}
+
+public sealed partial class Task
+{
+    /// <summary>Host resources of the task itself (not of its process): its wake-up eventfd.</summary>
+    public void ReleaseHostResources() => CloseWakeFd();
+}

@@ -1,0 +1,96 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Platform;
+
+namespace Sandbox.Sentry.Kernel;
+
+public sealed partial class Task
+{
+    /// <summary>-ERESTART* left in rax by the last syscall, to be resolved when signals are handled.</summary>
+    private long _restartCode;
+
+    /// <summary>The task's loop: handle signals, run the application until it traps, handle the trap.</summary>
+    public void Run()
+    {
+        var ctx = Context ?? throw new InvalidOperationException("task has no context");
+        bool strace = Kernel.Options.Strace != null;
+        while (true)
+        {
+            HandleSignals();
+            if (Exiting || Group.GroupExit != null) break;
+            if (Group.Stopped)
+            {
+                BlockUntil(() => !Group.Stopped || Group.GroupExit != null);
+                continue;
+            }
+            InApp = true;
+            var stop = ctx.Switch(ref Regs);
+            InApp = false;
+            switch (stop.Reason)
+            {
+                case StopReason.Syscall:
+                    if (strace) Syscalls.Strace.Dispatch(this);
+                    else Syscalls.SyscallTable.Dispatch(this);
+                    long rax = (long)Regs.Rax;
+                    if (rax <= -(long)Errno.ERESTARTSYS && rax >= -(long)Errno.ERESTART_RESTARTBLOCK) _restartCode = -rax;
+                    break;
+                case StopReason.Fault:
+                    HandleFault(stop);
+                    break;
+                case StopReason.Signal:
+                    break; // an interrupt: the signals are looked at on the next turn
+                case StopReason.Gone:
+                    Kernel.Debug($"task {Tid}: platform context lost (signal {stop.Signal}, code {stop.Code})");
+                    BeginExit(new ExitStatus(0, Signals.SIGKILL));
+                    break;
+            }
+        }
+    }
+
+    private void HandleFault(StopInfo stop)
+    {
+        Kernel.Debug($"task {Tid}: {SignalNames.Name(stop.Signal)} code={stop.Code} addr=0x{stop.FaultAddress:x} rip=0x{Regs.Rip:x}");
+        var info = new SignalInfo(stop.Signal, stop.Code) { Addr = stop.FaultAddress };
+        if (stop.Signal == Signals.SIGTRAP && stop.Code <= 0) info = new SignalInfo(Signals.SIGTRAP, SignalInfo.SI_KERNEL);
+        Kernel.ForceSignal(this, info);
+    }
+
+    /// <summary>
+    /// Resolves a pending syscall restart when no handler runs: the syscall instruction is
+    /// executed again (rip points after the 2-byte `syscall`).
+    /// </summary>
+    private void RestartIfPending()
+    {
+        if (_restartCode == 0) return;
+        _restartCode = 0;
+        Regs.Rax = Regs.OrigRax;
+        Regs.Rip -= 2;
+    }
+
+    /// <summary>For a handler about to run: EINTR, or restart per SA_RESTART (signal(7)).</summary>
+    private void ResolveRestartForHandler(ulong saFlags)
+    {
+        if (_restartCode == 0) return;
+        bool restart = _restartCode switch
+        {
+            (long)Errno.ERESTARTNOINTR => true,
+            (long)Errno.ERESTARTSYS => (saFlags & SaFlags.SA_RESTART) != 0,
+            _ => false,
+        };
+        if (restart) RestartIfPending();
+        else { Regs.Rax = unchecked((ulong)-(long)Errno.EINTR); _restartCode = 0; }
+    }
+
+    private bool HasWakingSignal()
+    {
+        if (Group.GroupExit != null || Exiting) return true;
+        lock (Kernel.Lock)
+            return ((Pending.Mask | Group.SharedPending.Mask) & ~SignalMask) != 0;
+    }
+}
+
+public static class SaFlags
+{
+    public const ulong SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_RESTORER = 0x04000000,
+        SA_ONSTACK = 0x08000000, SA_RESTART = 0x10000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+}

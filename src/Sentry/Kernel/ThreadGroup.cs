@@ -1,0 +1,60 @@
+using Sandbox.Sentry.Vfs;
+
+namespace Sandbox.Sentry.Kernel;
+
+/// <summary>
+/// A process: the thread group its tasks belong to, its place in the process tree, its signal
+/// dispositions and process-directed pending signals, limits, ids and exit state. Fields are
+/// guarded by <see cref="Kernel.Lock"/> unless said otherwise.
+/// </summary>
+public sealed class ThreadGroup
+{
+    public ThreadGroup(Kernel kernel, int tgid)
+    {
+        Kernel = kernel; Tgid = tgid; Pgid = tgid; Sid = tgid;
+    }
+
+    public Kernel Kernel { get; }
+    public int Tgid { get; }
+    public ThreadGroup? Parent { get; set; }
+    public List<ThreadGroup> Children { get; } = new();
+    public List<Task> Tasks { get; } = new();
+    public Task? Leader => Tasks.Count > 0 ? Tasks[0] : _leader;
+    private Task? _leader;
+    public void SetLeader(Task t) => _leader = t;
+
+    public int Pgid { get; set; }
+    public int Sid { get; set; }
+    public SignalHandlers Handlers { get; set; } = new();
+    public PendingSignals SharedPending { get; } = new();
+    public Rlimits Rlimits { get; set; } = Rlimits.FromHost();
+
+    /// <summary>The signal the parent gets when this process ends (clone's CSIGNAL; usually SIGCHLD).</summary>
+    public int ExitSignal { get; set; } = Linux.Signals.SIGCHLD;
+
+    /// <summary>Set once the whole group is going away (exit_group, fatal signal, exec's de-thread).</summary>
+    public ExitStatus? GroupExit { get; set; }
+
+    /// <summary>All tasks have exited; the parent may reap it.</summary>
+    public bool Zombie { get; set; }
+    public ExitStatus FinalStatus { get; set; }
+
+    /// <summary>Job control: stopped by a stop signal, with the signal; and a pending report for wait.</summary>
+    public bool Stopped { get; set; }
+    public int StopSignal { get; set; }
+    public bool StopReportPending { get; set; }
+    public bool ContinueReportPending { get; set; }
+
+    /// <summary>Children's events (exit, stop, continue) wake waiters here.</summary>
+    public WaitQueue ChildEvents { get; } = new();
+
+    /// <summary>CPU time of reaped children, in clock ticks (times(2), getrusage RUSAGE_CHILDREN).</summary>
+    public long ChildUserTicks, ChildSysTicks;
+
+    /// <summary>The program this process runs (for /proc/PID/exe later, and diagnostics).</summary>
+    public string ExecPath { get; set; } = "";
+
+    public bool IsInit => Parent == null;
+
+    public override string ToString() => $"tg {Tgid}";
+}
