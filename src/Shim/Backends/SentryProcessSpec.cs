@@ -1,0 +1,18 @@
+namespace Sandbox.Shim.Backends;
+
+/// <summary>
+/// One program to run in a Sentry: today every container (and every ExecSync) is its own
+/// `sandbox run` process on the image's root filesystem, which the Sentry shows read-only.
+/// </summary>
+public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cwd, IReadOnlyList<string> Env, string? Hostname, IReadOnlyList<string> Argv)
+{
+    public List<string> RunArguments()
+    {
+        var a = new List<string> { "run", "--platform", Platform, "--rootfs", Rootfs, "--cwd", Cwd, "--clear-env" };
+        foreach (var e in Env) { a.Add("--env"); a.Add(e); }
+        if (!string.IsNullOrEmpty(Hostname)) { a.Add("--hostname"); a.Add(Hostname); }
+        a.Add("--");
+        a.AddRange(Argv);
+        return a;
+    }
+}

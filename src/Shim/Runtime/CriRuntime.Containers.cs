@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Runtime.V1;
+using Sandbox.Shim.Backends;
+using Sandbox.Shim.Logs;
+using Sandbox.Shim.State;
+using Sandbox.Shim.Util;
+
+namespace Sandbox.Shim.Runtime;
+
+public sealed partial class CriRuntime
+{
+    private const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    public string CreateContainer(CreateContainerRequest req)
+    {
+        RequireId(req.PodSandboxId, "pod sandbox");
+        var cfg = req.Config ?? throw Errors.InvalidArgument("config is required");
+        var md = cfg.Metadata ?? throw Errors.InvalidArgument("config.metadata is required");
+        if (string.IsNullOrEmpty(md.Name)) throw Errors.InvalidArgument("config.metadata.name must not be empty");
+        if (string.IsNullOrEmpty(cfg.Image?.Image)) throw Errors.InvalidArgument("config.image.image must not be empty");
+        lock (_lock)
+        {
+            var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
+            if (p.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
+        }
+        // Outside the lock: the image store calls back into the runtime (ImageInUse) under its own.
+        var image = _images.Find(cfg.Image.Image) ?? throw Errors.NotFound($"image {cfg.Image.Image} not found: pull it first");
+
+        var argv = new List<string>(cfg.Command.Count > 0 ? cfg.Command : image.Entrypoint);
+        argv.AddRange(cfg.Args.Count > 0 ? cfg.Args : cfg.Command.Count > 0 ? Enumerable.Empty<string>() : image.Cmd);
+        if (argv.Count == 0) throw Errors.InvalidArgument("no command: neither the container config nor the image names one");
+
+        lock (_lock)
+        {
+            var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
+            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            var same = _containers.Values.FirstOrDefault(c => c.PodId == pod.Id && c.Config.Metadata.Name == md.Name && c.Config.Metadata.Attempt == md.Attempt);
+            if (same != null) throw Errors.AlreadyExists($"container name {md.Name} (attempt {md.Attempt}) is reserved for container {same.Id} in pod {pod.Id}");
+
+            var env = MergeEnv(image.Env, cfg.Envs.Select(e => $"{e.Key}={e.Value.ToStringUtf8()}"));
+            if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal))) env.Insert(0, DefaultPath);
+            string hostname = pod.Config.Hostname;
+            if (!string.IsNullOrEmpty(hostname) && !env.Any(e => e.StartsWith("HOSTNAME=", StringComparison.Ordinal))) env.Add("HOSTNAME=" + hostname);
+            var c = new ContainerRecord
+            {
+                Id = Ids.New(),
+                PodId = pod.Id,
+                Config = cfg,
+                State = ContainerState.ContainerCreated,
+                CreatedAt = Clock.NowNs(),
+                ImageId = image.Id,
+                ImageRef = image.RepoDigests.FirstOrDefault() ?? image.Id,
+                LogPath = !string.IsNullOrEmpty(pod.Config.LogDirectory) && !string.IsNullOrEmpty(cfg.LogPath)
+                    ? Path.Combine(pod.Config.LogDirectory, cfg.LogPath) : "",
+                Cwd = !string.IsNullOrEmpty(cfg.WorkingDir) ? cfg.WorkingDir : !string.IsNullOrEmpty(image.WorkingDir) ? image.WorkingDir : "/",
+            };
+            c.Argv.AddRange(argv);
+            c.Env.AddRange(env);
+            SaveContainer(c);
+            _containers[c.Id] = c;
+            Emit(ContainerEventType.ContainerCreatedEvent, c);
+            return c.Id;
+        }
+    }
+
+    /// <summary>Image environment overridden key by key by the container's.</summary>
+    private static List<string> MergeEnv(IEnumerable<string> image, IEnumerable<string> container)
+    {
+        var list = new List<string>();
+        foreach (var e in image.Concat(container))
+        {
+            int eq = e.IndexOf('=');
+            string key = eq < 0 ? e : e[..eq];
+            int at = list.FindIndex(x => x == key || x.StartsWith(key + "=", StringComparison.Ordinal));
+            if (at >= 0) list[at] = e; else list.Add(e);
+        }
+        return list;
+    }
+
+    private SentryProcessSpec SpecFor(PodRecord pod, ContainerRecord c, IReadOnlyList<string> argv)
+    {
+        var handler = _config.FindHandler(pod.RuntimeHandler) ?? throw Errors.FailedPrecondition($"pod {pod.Id}: its runtime handler '{pod.RuntimeHandler}' is no longer configured");
+        return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv);
+    }
+
+    public void StartContainer(string id)
+    {
+        RequireId(id, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
+            if (c.State != ContainerState.ContainerCreated) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not created");
+            var pod = _pods[c.PodId];
+            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
+            var spec = SpecFor(pod, c, c.Argv);
+
+            CriLogWriter log;
+            Process process;
+            try
+            {
+                log = new CriLogWriter(c.LogPath);
+                process = Process.Start(_sandbox.StartInfo(spec.RunArguments()))!;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+            {
+                c.State = ContainerState.ContainerExited;
+                c.StartedAt = c.FinishedAt = Clock.NowNs();
+                c.ExitCode = 128;
+                c.Reason = "StartError";
+                c.Message = e.Message;
+                SaveContainer(c);
+                Emit(ContainerEventType.ContainerStoppedEvent, c);
+                throw Errors.Internal($"starting container {c.Id}: {e.Message}");
+            }
+            process.StandardInput.Close(); // attach/stdin is not supported yet
+            var running = new RunningContainer(c.Id, process, log);
+            c.State = ContainerState.ContainerRunning;
+            c.StartedAt = Clock.NowNs();
+            c.Pid = process.Id;
+            c.PidStartTime = ProcessIdentity.StartTime(process.Id);
+            SaveContainer(c);
+            _running[c.Id] = running;
+            running.Finished = Task.Run(() => WaitForExitAsync(c.Id, running));
+            Emit(ContainerEventType.ContainerStartedEvent, c);
+        }
+    }
+
+    private async Task WaitForExitAsync(string id, RunningContainer r)
+    {
+        var stdout = r.Log.PumpAsync(r.Process.StandardOutput.BaseStream, "stdout");
+        var stderr = r.Log.PumpAsync(r.Process.StandardError.BaseStream, "stderr");
+        await r.Process.WaitForExitAsync().ConfigureAwait(false);
+        try { await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (Exception e) { _log.LogWarning("container {Id}: log copy did not finish: {Error}", id, e.Message); }
+        int code = r.Process.ExitCode;
+        r.Log.Dispose();
+        r.Process.Dispose();
+        lock (_lock)
+        {
+            _running.Remove(id);
+            if (!_containers.TryGetValue(id, out var c)) return;
+            c.State = ContainerState.ContainerExited;
+            c.FinishedAt = Clock.NowNs();
+            c.ExitCode = code;
+            c.Reason = code == 0 ? "Completed" : "Error";
+            if (r.ExitMessage != null) c.Message = r.ExitMessage;
+            c.Pid = 0;
+            c.PidStartTime = 0;
+            SaveContainer(c);
+            Emit(ContainerEventType.ContainerStoppedEvent, c);
+        }
+    }
+
+    public Task StopContainerAsync(string id, long timeoutSeconds)
+    {
+        RequireId(id, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
+            id = c.Id;
+        }
+        return StopContainerCoreAsync(id, timeoutSeconds, null);
+    }
+
+    /// <summary>SIGTERM (forwarded by `sandbox run` to the program), then SIGKILL after the timeout.</summary>
+    private async Task StopContainerCoreAsync(string id, long timeoutSeconds, string? why)
+    {
+        RunningContainer? r;
+        lock (_lock) _running.TryGetValue(id, out r);
+        if (r == null) return; // created or exited: nothing to stop
+        if (why != null) r.ExitMessage ??= why;
+        if (timeoutSeconds > 0)
+        {
+            r.Signal(Native.SIGTERM);
+            try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds)).ConfigureAwait(false); return; }
+            catch (TimeoutException) { }
+        }
+        r.Kill();
+        await r.Finished.ConfigureAwait(false);
+    }
+
+    public async Task RemoveContainerAsync(string id)
+    {
+        RequireId(id, "container");
+        ContainerRecord? c;
+        lock (_lock) c = Lookup(_containers, id);
+        if (c == null) return; // already removed: idempotent
+        await StopContainerCoreAsync(c.Id, 0, "the container was removed").ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (!_containers.Remove(c.Id)) return;
+            DeleteContainerFile(c.Id);
+            Emit(ContainerEventType.ContainerDeletedEvent, c);
+        }
+    }
+
+    public ContainerStatusResponse ContainerStatus(string id, bool verbose)
+    {
+        RequireId(id, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
+            var resp = new ContainerStatusResponse { Status = ContainerStatusOf(c) };
+            if (verbose)
+                resp.Info["info"] = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["pid"] = c.Pid, ["argv"] = c.Argv.ToArray(), ["cwd"] = c.Cwd, ["rootfs"] = _images.RootfsOf(c.ImageId),
+                }, StatusJsonContext.Default.DictionaryStringObject);
+            return resp;
+        }
+    }
+
+    public List<Container> ListContainers(ContainerFilter? filter)
+    {
+        lock (_lock)
+        {
+            return _containers.Values
+                .Where(c => filter == null
+                    || ((filter.Id.Length == 0 || c.Id.StartsWith(filter.Id, StringComparison.Ordinal))
+                        && (filter.State == null || c.State == filter.State.State)
+                        && (filter.PodSandboxId.Length == 0 || c.PodId.StartsWith(filter.PodSandboxId, StringComparison.Ordinal))
+                        && Filters.Matches(c.Config.Labels, filter.LabelSelector)))
+                .OrderBy(c => c.CreatedAt)
+                .Select(c => new Container
+                {
+                    Id = c.Id,
+                    PodSandboxId = c.PodId,
+                    Metadata = c.Config.Metadata,
+                    Image = ImageSpecOf(c),
+                    ImageRef = c.ImageRef,
+                    ImageId = c.ImageId,
+                    State = c.State,
+                    CreatedAt = c.CreatedAt,
+                    Labels = { c.Config.Labels },
+                    Annotations = { c.Config.Annotations },
+                }).ToList();
+        }
+    }
+
+    public void UpdateContainerResources(UpdateContainerResourcesRequest req)
+    {
+        RequireId(req.ContainerId, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, req.ContainerId) ?? throw Errors.NotFound($"container {req.ContainerId} not found");
+            if (c.State is not (ContainerState.ContainerCreated or ContainerState.ContainerRunning))
+                throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}: its resources cannot change");
+            // Recorded and reported; the Sentry enforces no limits yet (no cgroups around it).
+            if (req.Linux != null) { c.Config.Linux ??= new LinuxContainerConfig(); c.Config.Linux.Resources = req.Linux; }
+            SaveContainer(c);
+        }
+    }
+
+    public void ReopenContainerLog(string id)
+    {
+        RequireId(id, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
+            if (!_running.TryGetValue(c.Id, out var r)) throw Errors.FailedPrecondition($"container {c.Id} is not running");
+            r.Log.Reopen();
+        }
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private ContainerStatus ContainerStatusOf(ContainerRecord c)
+    {
+        var s = new ContainerStatus
+        {
+            Id = c.Id,
+            Metadata = c.Config.Metadata,
+            State = c.State,
+            CreatedAt = c.CreatedAt,
+            StartedAt = c.StartedAt,
+            FinishedAt = c.FinishedAt,
+            ExitCode = c.ExitCode,
+            Image = ImageSpecOf(c),
+            ImageRef = c.ImageRef,
+            ImageId = c.ImageId,
+            Reason = c.Reason,
+            Message = c.Message,
+            Labels = { c.Config.Labels },
+            Annotations = { c.Config.Annotations },
+            Mounts = { c.Config.Mounts },
+            LogPath = c.LogPath,
+        };
+        if (c.Config.Linux?.Resources is { } res) s.Resources = new ContainerResources { Linux = res };
+        return s;
+    }
+
+    private static ImageSpec ImageSpecOf(ContainerRecord c)
+        => new() { Image = c.Config.Image.Image, Annotations = { c.Config.Image.Annotations }, UserSpecifiedImage = c.Config.Image.UserSpecifiedImage };
+
+    private static string Describe(ContainerState s) => s switch
+    {
+        ContainerState.ContainerCreated => "created",
+        ContainerState.ContainerRunning => "running",
+        ContainerState.ContainerExited => "exited",
+        _ => "in an unknown state",
+    };
+
+    /// <summary>True while a container that is not removed uses the image.</summary>
+    public bool ImageInUse(string imageId)
+    {
+        lock (_lock) return _containers.Values.Any(c => c.ImageId == imageId);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, object?>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(int))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class StatusJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,146 @@
+using Runtime.V1;
+using Sandbox.Shim.Backends;
+using Sandbox.Shim.Config;
+using Sandbox.Shim.State;
+using Sandbox.Shim.Util;
+
+namespace Sandbox.Shim.Runtime;
+
+public sealed partial class CriRuntime
+{
+    /// <summary>Resolves a runtime_handler to its configuration, refusing what cannot run pods.</summary>
+    public HandlerConfig ResolveHandler(string name)
+    {
+        var h = _config.FindHandler(name)
+            ?? throw Errors.InvalidArgument($"unknown runtime handler '{name}' (configured: {string.Join(", ", _config.EffectiveHandlers.Select(x => x.Name))})");
+        if (h.Backend == "microvm")
+            throw Errors.Unimplemented($"runtime handler '{h.Name}': the microvm backend cannot run pods yet (src/MicroVm has no VM launcher or guest agent to start containers with)");
+        if (PlatformProbe.Check(_sandbox, h.Platform) is { } why)
+            throw Errors.FailedPrecondition($"runtime handler '{h.Name}': the Sentry's {h.Platform} platform is not available here: {why}");
+        return h;
+    }
+
+    public string RunPodSandbox(RunPodSandboxRequest req)
+    {
+        var cfg = req.Config ?? throw Errors.InvalidArgument("config is required");
+        var md = cfg.Metadata ?? throw Errors.InvalidArgument("config.metadata is required");
+        if (string.IsNullOrEmpty(md.Name)) throw Errors.InvalidArgument("config.metadata.name must not be empty");
+        var handler = ResolveHandler(req.RuntimeHandler);
+        if (!string.IsNullOrEmpty(cfg.LogDirectory)) Directory.CreateDirectory(cfg.LogDirectory);
+        lock (_lock)
+        {
+            var same = _pods.Values.FirstOrDefault(p => p.Config.Metadata.Name == md.Name && p.Config.Metadata.Namespace == md.Namespace
+                && p.Config.Metadata.Uid == md.Uid && p.Config.Metadata.Attempt == md.Attempt);
+            if (same != null)
+                throw Errors.AlreadyExists($"pod name {md.Name}_{md.Namespace}_{md.Uid}_{md.Attempt} is reserved for pod {same.Id}");
+            var pod = new PodRecord
+            {
+                Id = Ids.New(),
+                Config = cfg,
+                RuntimeHandler = handler.Name,
+                State = PodSandboxState.SandboxReady,
+                CreatedAt = Clock.NowNs(),
+            };
+            SavePod(pod);
+            _pods[pod.Id] = pod;
+            return pod.Id;
+        }
+    }
+
+    public async Task StopPodSandboxAsync(string id)
+    {
+        RequireId(id, "pod sandbox");
+        PodRecord pod;
+        List<string> containers;
+        lock (_lock)
+        {
+            pod = Lookup(_pods, id) ?? throw Errors.NotFound($"pod sandbox {id} not found");
+            containers = _containers.Values.Where(c => c.PodId == pod.Id).Select(c => c.Id).ToList();
+        }
+        // Containers are forcibly stopped (timeout 0: SIGKILL).
+        foreach (var c in containers) await StopContainerCoreAsync(c, 0, "the pod was stopped").ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (!_pods.ContainsKey(pod.Id)) return;
+            if (pod.State != PodSandboxState.SandboxNotready)
+            {
+                pod.State = PodSandboxState.SandboxNotready;
+                SavePod(pod);
+            }
+        }
+    }
+
+    public async Task RemovePodSandboxAsync(string id)
+    {
+        RequireId(id, "pod sandbox");
+        PodRecord? pod;
+        lock (_lock) pod = Lookup(_pods, id);
+        if (pod == null) return; // already removed: idempotent
+        await StopPodSandboxAsync(pod.Id).ConfigureAwait(false);
+        List<string> containers;
+        lock (_lock) containers = _containers.Values.Where(c => c.PodId == pod.Id).Select(c => c.Id).ToList();
+        foreach (var c in containers) await RemoveContainerAsync(c).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _pods.Remove(pod.Id);
+            DeletePodFile(pod.Id);
+        }
+    }
+
+    public PodSandboxStatusResponse PodSandboxStatus(string id, bool verbose)
+    {
+        RequireId(id, "pod sandbox");
+        lock (_lock)
+        {
+            var pod = Lookup(_pods, id) ?? throw Errors.NotFound($"pod sandbox {id} not found");
+            var resp = new PodSandboxStatusResponse { Status = PodStatus(pod), Timestamp = Clock.NowNs() };
+            foreach (var c in _containers.Values.Where(c => c.PodId == pod.Id)) resp.ContainersStatuses.Add(ContainerStatusOf(c));
+            if (verbose)
+                resp.Info["info"] = $"{{\"runtimeHandler\":\"{pod.RuntimeHandler}\",\"backend\":\"sentry\",\"model\":\"one Sentry process per container\",\"containers\":{_containers.Values.Count(c => c.PodId == pod.Id)}}}";
+            return resp;
+        }
+    }
+
+    public List<PodSandbox> ListPodSandbox(PodSandboxFilter? filter)
+    {
+        lock (_lock)
+        {
+            return _pods.Values
+                .Where(p => filter == null
+                    || ((filter.Id.Length == 0 || p.Id.StartsWith(filter.Id, StringComparison.Ordinal))
+                        && (filter.State == null || p.State == filter.State.State)
+                        && Filters.Matches(p.Config.Labels, filter.LabelSelector)))
+                .OrderBy(p => p.CreatedAt)
+                .Select(p => new PodSandbox
+                {
+                    Id = p.Id,
+                    Metadata = p.Config.Metadata,
+                    State = p.State,
+                    CreatedAt = p.CreatedAt,
+                    Labels = { p.Config.Labels },
+                    Annotations = { p.Config.Annotations },
+                    RuntimeHandler = p.RuntimeHandler,
+                }).ToList();
+        }
+    }
+
+    /// <summary>Caller holds the lock.</summary>
+    private static PodSandboxStatus PodStatus(PodRecord p)
+    {
+        var s = new PodSandboxStatus
+        {
+            Id = p.Id,
+            Metadata = p.Config.Metadata,
+            State = p.State,
+            CreatedAt = p.CreatedAt,
+            // No pod networking yet: no IP to report (see docs/cri.md).
+            Network = new PodSandboxNetworkStatus { Ip = "" },
+            Labels = { p.Config.Labels },
+            Annotations = { p.Config.Annotations },
+            RuntimeHandler = p.RuntimeHandler,
+        };
+        var ns = p.Config.Linux?.SecurityContext?.NamespaceOptions;
+        s.Linux = new LinuxPodSandboxStatus { Namespaces = new Namespace { Options = ns?.Clone() ?? new NamespaceOption() } };
+        return s;
+    }
+}

@@ -1,0 +1,98 @@
+using Grpc.Core;
+using Runtime.V1;
+using Sandbox.Shim.Tests.Support;
+
+namespace Sandbox.Shim.Tests;
+
+/// <summary>ImageService against Debian's docker-registry on 127.0.0.1 with images the tests push.</summary>
+[Collection("registry")]
+public class ImageServiceTests(RegistryFixture fx)
+{
+    private static ImageSpec Spec(string r) => new() { Image = r };
+
+    [SkippableFact]
+    public async Task Pulls_lists_finds_by_tag_digest_and_id_and_removes()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var img = h.Client.Images;
+
+        var pulled = await img.PullImageAsync(new PullImageRequest { Image = Spec(fx.BusyboxRef) });
+        Assert.Equal(fx.BusyboxConfigDigest, pulled.ImageRef);
+
+        var byTag = (await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec(fx.BusyboxRef), Verbose = true })).Image;
+        Assert.Equal(fx.BusyboxConfigDigest, byTag.Id);
+        Assert.Equal(new[] { fx.BusyboxRef }, byTag.RepoTags);
+        Assert.Equal(new[] { $"{fx.Registry.Host}/busybox@{fx.BusyboxManifestDigest}" }, byTag.RepoDigests);
+        Assert.True(byTag.Size > 500_000, $"size {byTag.Size}");
+        Assert.Equal(byTag.Id, (await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec($"{fx.Registry.Host}/busybox@{fx.BusyboxManifestDigest}") })).Image.Id);
+        Assert.Equal(byTag.Id, (await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec(byTag.Id) })).Image.Id);
+        Assert.Equal(byTag.Id, (await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec(byTag.Id[7..]) })).Image.Id);
+        Assert.Null((await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec($"{fx.Registry.Host}/busybox:other") })).Image);
+
+        // The unpacked root filesystem honours the second layer's whiteout and opaque directory.
+        string rootfs = Path.Combine(h.Config.ImageDir, "rootfs", byTag.Id[7..]);
+        Assert.Equal("hello from layer 2\n", File.ReadAllText(Path.Combine(rootfs, "etc/hello.txt")));
+        Assert.False(File.Exists(Path.Combine(rootfs, "etc/removed-by-layer2")));
+        Assert.Equal(new[] { "new" }, Directory.EnumerateFileSystemEntries(Path.Combine(rootfs, "etc/opaque")).Select(Path.GetFileName));
+        Assert.Equal("busybox", new FileInfo(Path.Combine(rootfs, "bin/sh")).LinkTarget);
+
+        // Docker v2 schema 2 manifests pull as well; the same layers are not fetched twice.
+        await img.PullImageAsync(new PullImageRequest { Image = Spec(fx.DockerRef) });
+        var list = (await img.ListImagesAsync(new ListImagesRequest())).Images;
+        Assert.Equal(2, list.Count);
+        var filtered = (await img.ListImagesAsync(new ListImagesRequest { Filter = new ImageFilter { Image = Spec(fx.DockerRef) } })).Images;
+        Assert.Equal(new[] { fx.DockerRef }, Assert.Single(filtered).RepoTags);
+
+        var fs = await img.ImageFsInfoAsync(new ImageFsInfoRequest());
+        Assert.True(Assert.Single(fs.ImageFilesystems).UsedBytes.Value > 1_000_000);
+        Assert.Equal(h.Config.ImageDir, fs.ImageFilesystems[0].FsId.Mountpoint);
+
+        await img.RemoveImageAsync(new RemoveImageRequest { Image = Spec(fx.BusyboxRef) });
+        await img.RemoveImageAsync(new RemoveImageRequest { Image = Spec(fx.BusyboxRef) }); // idempotent
+        Assert.Null((await img.ImageStatusAsync(new ImageStatusRequest { Image = Spec(fx.BusyboxRef) })).Image);
+        Assert.False(Directory.Exists(rootfs));
+        Assert.Single((await img.ListImagesAsync(new ListImagesRequest())).Images);
+
+        // Images survive a restart of the server.
+        await h.RestartAsync();
+        Assert.NotNull((await h.Client.Images.ImageStatusAsync(new ImageStatusRequest { Image = Spec(fx.DockerRef) })).Image);
+    }
+
+    [SkippableFact]
+    public async Task Index_resolves_to_linux_amd64()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = Spec(fx.MultiRef) });
+        var st = (await h.Client.Images.ImageStatusAsync(new ImageStatusRequest { Image = Spec(fx.MultiRef) })).Image;
+        string rootfs = Path.Combine(h.Config.ImageDir, "rootfs", st.Id[7..]);
+        Assert.True(File.Exists(Path.Combine(rootfs, "bin/busybox")));
+        Assert.False(File.Exists(Path.Combine(rootfs, "arm")));
+    }
+
+    [SkippableFact]
+    public async Task Mirrors_serve_a_registry_under_its_usual_name()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(configure: c => c.RegistryMirrors["registry.k8s.io"] = new() { fx.Registry.BaseUri.ToString() });
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = Spec("registry.k8s.io/busybox:latest") });
+        var st = (await h.Client.Images.ImageStatusAsync(new ImageStatusRequest { Image = Spec("registry.k8s.io/busybox") })).Image;
+        Assert.Equal(fx.BusyboxConfigDigest, st.Id);
+    }
+
+    [SkippableFact]
+    public async Task Pull_errors_have_status_codes()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var img = h.Client.Images;
+        Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => img.PullImageAsync(new PullImageRequest { Image = Spec($"{fx.Registry.Host}/nope:latest") }).ResponseAsync));
+        Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => img.PullImageAsync(new PullImageRequest { Image = Spec($"{fx.Registry.Host}/busybox:nope") }).ResponseAsync));
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => img.PullImageAsync(new PullImageRequest { Image = Spec("Bad/Ref:x y") }).ResponseAsync));
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => img.PullImageAsync(new PullImageRequest { Image = Spec("") }).ResponseAsync));
+        // Nothing listens on port 1: the registry is unavailable.
+        Assert.Equal(StatusCode.Unavailable, await Cri.CodeOf(() => img.PullImageAsync(new PullImageRequest { Image = Spec("127.0.0.1:1/busybox:latest") }).ResponseAsync));
+        Assert.Empty((await img.ListImagesAsync(new ListImagesRequest())).Images);
+    }
+}
