@@ -1,0 +1,226 @@
+using System.Runtime.InteropServices;
+using Sandbox.MicroVm.Kernel;
+using Sandbox.MicroVm.Vm;
+
+namespace Sandbox.Cli;
+
+/// <summary>`sandbox microvm ...`: the MicroVm backend (a light VM per sandbox, see docs/microvm.md).</summary>
+internal static class MicroVmCommand
+{
+    public const string Help = """
+        usage: sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...]
+               sandbox microvm kernel [--kernel PATH] [--build]
+               sandbox microvm check
+
+        run: boot a MicroVm (QEMU's microvm machine, the guest agent as /init), run PROGRAM in a
+        container inside it (own mount/PID/UTS/IPC namespaces, chrooted into the rootfs), print
+        its output and exit with its status (128+N if signal N killed it; 125 for errors of the
+        sandbox itself, 127 if PROGRAM does not exist, 126 if it cannot be executed).
+          --rootfs DIR        host directory shared read-only as the container's root (default /)
+          --memory MIB        guest memory (default 512)
+          --cpus N            vCPUs (default 1)
+          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM, not implemented yet)
+          --accel auto|kvm|tcg  auto (default): KVM where /dev/kvm works, else TCG emulation
+          --share auto|virtiofs|9p  how the rootfs is shared (auto: 9p if the kernel has it)
+          --kernel PATH       bzImage or vmlinux (default: the installed cloud kernel)
+          --cwd DIR           working directory in the container (default /)
+          --env K=V           environment variable (repeatable; default PATH, HOME, TERM)
+          --hostname NAME     the container's hostname
+          --console-log FILE  keep the guest's serial console in FILE
+          --timing            print boot timings to stderr
+          --debug             verbose guest kernel and agent logs on the console
+        kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
+        check: say what this host can do (QEMU, virtiofsd, KVM, kernel, agent).
+        """;
+
+    public static int Execute(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Help);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "run" => Run(args[1..]),
+                "kernel" => Kernel(args[1..]),
+                "check" => Check(),
+                _ => Fail($"unknown microvm command '{args[0]}'"),
+            };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    static int Fail(string m)
+    {
+        Console.Error.WriteLine($"sandbox microvm: {m}");
+        return 125;
+    }
+
+    static int Run(string[] args)
+    {
+        var o = new MicroVmOptions();
+        var env = new List<string>();
+        string cwd = "/", hostname = "";
+        bool timing = false;
+        int i = 0;
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--") { i++; break; }
+            if (!a.StartsWith("--")) break;
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            int Int() => int.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{a}: not a number");
+            switch (a)
+            {
+                case "--rootfs": o = o with { Rootfs = Value() }; break;
+                case "--memory": o = o with { MemoryMiB = Int() }; break;
+                case "--cpus": o = o with { Cpus = Int() }; break;
+                case "--vmm":
+                    o = o with { Vmm = Value() switch { "qemu" => Vmm.Qemu, "kvm" => Vmm.Kvm, var v => throw new ArgumentException($"unknown VMM '{v}' (qemu or kvm)") } };
+                    break;
+                case "--accel":
+                    o = o with { Accel = Value() switch { "auto" => Accel.Auto, "kvm" => Accel.Kvm, "tcg" => Accel.Tcg, var v => throw new ArgumentException($"unknown accelerator '{v}'") } };
+                    break;
+                case "--share":
+                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, var v => throw new ArgumentException($"unknown share '{v}'") } };
+                    break;
+                case "--kernel": o = o with { Kernel = Value() }; break;
+                case "--console-log": o = o with { ConsoleLog = Path.GetFullPath(Value()) }; break;
+                case "--cwd": cwd = Value(); break;
+                case "--env":
+                    var kv = Value();
+                    if (!kv.Contains('=')) throw new ArgumentException($"--env {kv}: expected K=V");
+                    env.Add(kv);
+                    break;
+                case "--hostname": hostname = Value(); break;
+                case "--timing": timing = true; break;
+                case "--debug": o = o with { Debug = true }; break;
+                default: throw new ArgumentException($"unknown option {a}");
+            }
+        }
+        var argv = args[i..];
+        if (argv.Length == 0) throw new ArgumentException("no PROGRAM given (sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...])");
+        var fullEnv = new List<string>(AgentClient.DefaultEnv.Where(d => !env.Any(e => e.Split('=')[0] == d.Split('=')[0])));
+        fullEnv.AddRange(env);
+        return RunAsync(o, argv, fullEnv, cwd, hostname, timing).GetAwaiter().GetResult();
+    }
+
+    static async Task<int> RunAsync(MicroVmOptions o, string[] argv, List<string> env, string cwd, string hostname, bool timing)
+    {
+        using var cts = new CancellationTokenSource();
+        VirtualMachine? vm = null;
+        int signals = 0;
+        // SIGINT/SIGTERM/SIGHUP/SIGQUIT: forwarded to the program; a second one stops the VM.
+        ExecForward? fwd = null;
+        void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            if (++signals > 1 || fwd is null) { cts.Cancel(); return; }
+            int signo = c.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, PosixSignal.SIGQUIT => 3, _ => 15 };
+            _ = fwd.Signal(signo);
+        }
+        using var r1 = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var r2 = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var r3 = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        using var r4 = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+        try
+        {
+            var t0 = System.Diagnostics.Stopwatch.StartNew();
+            vm = await VirtualMachine.StartAsync(o, cts.Token);
+            if (timing)
+            {
+                var t = vm.Timings;
+                Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, qemu spawned {t.SpawnMs:0} ms, " +
+                    $"connected {t.ConnectMs:0} ms, agent ready {t.ReadyMs:0} ms (guest uptime {t.GuestUptimeMs} ms)");
+            }
+            var stdout = Console.OpenStandardOutput();
+            var stderr = Console.OpenStandardError();
+            var cid = "c" + Guid.NewGuid().ToString("n")[..8];
+            await vm.Agent.CreateContainerAsync(cid, VirtualMachine.GuestRootfs, hostname, cts.Token);
+            var outLock = new object();
+            ExecSession x;
+            try
+            {
+                x = await vm.Agent.ExecAsync(cid, argv, env, cwd, (s, d) =>
+                {
+                    lock (outLock) { var w = s == 1 ? stdout : stderr; w.Write(d); w.Flush(); }
+                }, ct: cts.Token);
+            }
+            catch (AgentErrorException e)
+            {
+                Console.Error.WriteLine($"sandbox microvm: {e.Message}");
+                return e.Code == 2 ? 127 : 126;
+            }
+            fwd = new ExecForward(x);
+            var stdin = Console.OpenStandardInput();
+            _ = Task.Run(async () =>
+            {
+                var buf = new byte[16 << 10];
+                try
+                {
+                    int n;
+                    while ((n = await stdin.ReadAsync(buf, cts.Token)) > 0) await x.WriteStdinAsync(buf.AsSpan(0, n).ToArray(), cts.Token);
+                }
+                catch (Exception) { }
+                try { await x.CloseStdinAsync(cts.Token); } catch (Exception) { }
+            });
+            var (code, _) = await x.Exited.WaitAsync(cts.Token);
+            if (timing) Console.Error.WriteLine($"microvm: program exited with {code} after {t0.ElapsedMilliseconds} ms");
+            return code;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("sandbox microvm: interrupted");
+            return 130;
+        }
+        catch (AgentErrorException e) { return Fail(e.Message); }
+        finally
+        {
+            if (vm is not null) await vm.DisposeAsync();
+        }
+    }
+
+    sealed class ExecForward(ExecSession x)
+    {
+        public async Task Signal(int signo)
+        {
+            try { await x.SignalAsync(signo); } catch (Exception) { }
+        }
+    }
+
+    static int Kernel(string[] args)
+    {
+        string? path = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--kernel" && i + 1 < args.Length) path = args[++i];
+            else if (args[i] == "--build")
+                return Fail("--build (a trimmed kernel from linux-source) is not implemented yet; the default is Debian's cloud kernel (linux-image-cloud-amd64)");
+            else return Fail($"unknown option {args[i]}");
+        }
+        var k = GuestKernel.Open(path, HostSystem.CacheDir());
+        Console.WriteLine($"image    {k.ImagePath}");
+        Console.WriteLine($"vmlinux  {k.VmlinuxPath} ({new FileInfo(k.VmlinuxPath).Length / 1024} KiB)");
+        Console.WriteLine($"release  {k.Release}");
+        Console.WriteLine($"modules  {k.ModulesDir ?? "(none)"}");
+        Console.WriteLine($"9p       {(k.Supports("9P_FS") ? k.ConfigValue("9P_FS") : "no")}, virtio-fs {(k.Supports("VIRTIO_FS") ? k.ConfigValue("VIRTIO_FS") : "no")}");
+        return 0;
+    }
+
+    static int Check()
+    {
+        Console.WriteLine($"qemu       {HostSystem.Qemu() ?? "missing (apt-get install qemu-system-x86)"}");
+        Console.WriteLine($"virtiofsd  {HostSystem.Virtiofsd() ?? "missing"}");
+        Console.WriteLine($"kvm        {HostSystem.KvmUnusableReason() ?? "usable"}");
+        Console.WriteLine($"kernel     {GuestKernel.FindInstalled() ?? "missing (apt-get install linux-image-cloud-amd64)"}");
+        Console.WriteLine($"agent      {HostSystem.FindAgent() ?? "missing (dotnet build publishes it)"}");
+        Console.WriteLine($"root       {HostSystem.IsRoot}");
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+// The host <-> guest agent protocol. This file is compiled into both Sandbox.MicroVm (host) and
+// Sandbox.MicroVm.Agent (guest), so it must stay dependency-free and AOT-clean.
+//
+// Wire format (all integers little-endian):
+//   frame   = u32 length | payload            (length = payload size, 6 .. MaxPayload)
+//   payload = u8 version | u8 kind | u32 id | body
+// `id` pairs a request with its reply (the reply carries the request's id); events that the
+// agent sends on its own (Ready, Output, Exited) carry id 0. Body fields, in the order of the
+// record's parameters: u8, i32, i64 as fixed-size integers; string = u32 byte count + UTF-8;
+// bytes = u32 count + data; string list = u32 count + strings. A body with trailing bytes, a
+// count past the limits, invalid UTF-8 or an unknown kind is malformed: the decoder throws
+// ProtocolException and the receiver answers Error (the agent never crashes on input).
+namespace Sandbox.MicroVm.Protocol;
+
+public enum MessageKind : byte
+{
+    // requests (host -> agent)
+    Hello = 1,
+    CreateContainer = 2,
+    Exec = 3,
+    Stdin = 4,
+    Signal = 5,
+    Wait = 6,
+    Stats = 7,
+    Shutdown = 8,
+    DestroyContainer = 9,
+
+    // replies (agent -> host, id = the request's)
+    Ok = 64,
+    Error = 65,
+    HelloReply = 66,
+    ExecStarted = 67,
+    WaitResult = 68,
+    StatsReply = 69,
+
+    // events (agent -> host, id = 0)
+    Ready = 96,
+    Output = 97,
+    Exited = 98,
+}
+
+public abstract record Message
+{
+    public abstract MessageKind Kind { get; }
+}
+
+/// <summary>First request of a session: the host says which protocol version it speaks.</summary>
+public sealed record Hello(uint Version) : Message { public override MessageKind Kind => MessageKind.Hello; }
+
+/// <summary>A container: its own mount, PID, UTS and IPC namespaces, chrooted into Rootfs (a guest
+/// path; the VM's shared rootfs is mounted at /run/sandbox/rootfs), with fresh /proc, /dev, /tmp.</summary>
+public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname) : Message
+{ public override MessageKind Kind => MessageKind.CreateContainer; }
+
+/// <summary>Run a process in a container (the first one is the container's "start").</summary>
+public sealed record Exec(string ContainerId, string ExecId, IReadOnlyList<string> Argv, IReadOnlyList<string> Env, string Cwd) : Message
+{ public override MessageKind Kind => MessageKind.Exec; }
+
+/// <summary>Bytes for the process's stdin; an empty Data closes it.</summary>
+public sealed record Stdin(string ExecId, byte[] Data) : Message { public override MessageKind Kind => MessageKind.Stdin; }
+
+public sealed record Signal(string ExecId, int Signo) : Message { public override MessageKind Kind => MessageKind.Signal; }
+
+/// <summary>Answered (WaitResult) when the process has exited and all its output was sent.</summary>
+public sealed record Wait(string ExecId) : Message { public override MessageKind Kind => MessageKind.Wait; }
+
+public sealed record Stats : Message { public override MessageKind Kind => MessageKind.Stats; }
+
+/// <summary>Kill every container, sync and power the VM off (QEMU then exits).</summary>
+public sealed record Shutdown : Message { public override MessageKind Kind => MessageKind.Shutdown; }
+
+public sealed record DestroyContainer(string ContainerId) : Message { public override MessageKind Kind => MessageKind.DestroyContainer; }
+
+public sealed record Ok : Message { public override MessageKind Kind => MessageKind.Ok; }
+
+/// <summary>A request failed. Code is an errno value where one applies (ENOENT, EEXIST, ...),
+/// EPROTO (71) for malformed messages, EINVAL (22) for bad arguments.</summary>
+public sealed record Error(int Code, string Text) : Message { public override MessageKind Kind => MessageKind.Error; }
+
+public sealed record HelloReply(uint Version, string KernelRelease, string Agent) : Message
+{ public override MessageKind Kind => MessageKind.HelloReply; }
+
+/// <summary>Pid is the process's pid in the VM's (outer) PID namespace.</summary>
+public sealed record ExecStarted(int Pid) : Message { public override MessageKind Kind => MessageKind.ExecStarted; }
+
+/// <summary>ExitCode is the exit status, or 128+Signo when a signal killed the process.</summary>
+public sealed record WaitResult(int ExitCode, int Signo) : Message { public override MessageKind Kind => MessageKind.WaitResult; }
+
+public sealed record StatsReply(long MemTotalKiB, long MemAvailableKiB, long UptimeMs, int Containers, int Processes, string LoadAvg) : Message
+{ public override MessageKind Kind => MessageKind.StatsReply; }
+
+/// <summary>Sent once when the agent is serving. BootMs is the guest's uptime at that point.</summary>
+public sealed record Ready(uint Version, string KernelRelease, long BootMs) : Message { public override MessageKind Kind => MessageKind.Ready; }
+
+/// <summary>Stream 1 = stdout, 2 = stderr; an empty Data is that stream's end.</summary>
+public sealed record Output(string ExecId, byte Stream, byte[] Data) : Message { public override MessageKind Kind => MessageKind.Output; }
+
+public sealed record Exited(string ExecId, int ExitCode, int Signo) : Message { public override MessageKind Kind => MessageKind.Exited; }
+
+public sealed class ProtocolException(string message) : Exception(message);

@@ -1,0 +1,36 @@
+namespace Sandbox.MicroVm.Vm;
+
+public enum Accel { Auto, Kvm, Tcg }
+public enum Vmm { Qemu, Kvm }
+public enum ShareKind { Auto, VirtioFs, NineP }
+
+/// <summary>What a VM is started with. Everything has a default: `new MicroVmOptions()` boots
+/// the installed cloud kernel with the host's / shared read-only.</summary>
+public sealed record MicroVmOptions
+{
+    /// <summary>Host directory shared read-only with the VM (mounted at /run/sandbox/rootfs).</summary>
+    public string Rootfs { get; init; } = "/";
+    public int MemoryMiB { get; init; } = 512;
+    public int Cpus { get; init; } = 1;
+    public Accel Accel { get; init; } = Accel.Auto;
+    public Vmm Vmm { get; init; } = Vmm.Qemu;
+    public ShareKind Share { get; init; } = ShareKind.Auto;
+    /// <summary>A bzImage (/boot/vmlinuz-*) or ELF vmlinux; default: the installed cloud kernel.</summary>
+    public string? Kernel { get; init; }
+    /// <summary>The guest agent binary; default: HostSystem.FindAgent().</summary>
+    public string? AgentPath { get; init; }
+    /// <summary>The guest's serial console goes here; default: console.log in the VM's run dir
+    /// (removed with it).</summary>
+    public string? ConsoleLog { get; init; }
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>sandbox.debug on the kernel command line: the agent logs its steps to the console,
+    /// and the kernel is not quiet.</summary>
+    public bool Debug { get; init; }
+    public bool GzipInitramfs { get; init; }
+    public string ExtraKernelArgs { get; init; } = "";
+    public string? CacheDir { get; init; }
+}
+
+/// <summary>Milliseconds from StartAsync: QEMU spawned, QEMU connected to the agent socket,
+/// agent Ready; and the guest's own uptime when the agent became ready.</summary>
+public sealed record BootTimings(double PrepareMs, double SpawnMs, double ConnectMs, double ReadyMs, long GuestUptimeMs, string Accel);

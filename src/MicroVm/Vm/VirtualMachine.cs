@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Sandbox.MicroVm.Initramfs;
+using Sandbox.MicroVm.Kernel;
+
+namespace Sandbox.MicroVm.Vm;
+
+/// <summary>One running MicroVm: QEMU's `microvm` machine booting the guest kernel with the agent
+/// as /init, the rootfs shared read-only (virtio-fs through virtiofsd, or virtio-9p), and the
+/// agent's virtio-serial port connected to a unix socket this process listens on.
+/// DisposeAsync (or this process dying, through PDEATHSIG) stops everything and removes the run
+/// directory.</summary>
+public sealed class VirtualMachine : IAsyncDisposable
+{
+    public const string GuestRootfs = "/run/sandbox/rootfs";
+
+    Process? _qemu, _virtiofsd;
+    readonly StringBuilder _qemuErr = new();
+    int _disposed;
+
+    public AgentClient Agent { get; private set; } = null!;
+    public BootTimings Timings { get; private set; } = null!;
+    public string RunDir { get; private set; } = "";
+    public string ConsoleLog { get; private set; } = "";
+    public GuestKernel Kernel { get; private set; } = null!;
+    public string KernelRelease { get; private set; } = "";
+    public IReadOnlyList<string> QemuArgs { get; private set; } = [];
+    public int QemuPid => _qemu?.Id ?? 0;
+    public int VirtiofsdPid => _virtiofsd?.Id ?? 0;
+    public MicroVmOptions Options { get; private set; } = null!;
+
+    VirtualMachine() { }
+
+    public static async Task<VirtualMachine> StartAsync(MicroVmOptions o, CancellationToken ct = default)
+    {
+        if (o.Vmm == Vmm.Kvm)
+            throw new NotSupportedException("the direct-KVM VMM (--vmm kvm) is not implemented yet; use --vmm qemu");
+        if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
+        if (o.Cpus is < 1 or > 255) throw new ArgumentException("cpus must be 1 .. 255");
+        var rootfs = Path.GetFullPath(o.Rootfs);
+        if (!Directory.Exists(rootfs)) throw new DirectoryNotFoundException($"rootfs {o.Rootfs} does not exist");
+        var vm = new VirtualMachine { Options = o };
+        try
+        {
+            await vm.BootAsync(o, rootfs, ct);
+            return vm;
+        }
+        catch
+        {
+            await vm.DisposeAsync();
+            throw;
+        }
+    }
+
+    async Task BootAsync(MicroVmOptions o, string rootfs, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var qemuBin = HostSystem.Qemu() ?? throw new FileNotFoundException("qemu-system-x86_64 not found: install qemu-system-x86 (setup.sh does)");
+        var cache = o.CacheDir ?? HostSystem.CacheDir();
+        Kernel = GuestKernel.Open(o.Kernel, cache);
+        string share = o.Share switch
+        {
+            ShareKind.NineP => "9p",
+            ShareKind.VirtioFs => "virtiofs",
+            _ => Kernel.Supports("NET_9P") && Kernel.Supports("9P_FS") ? "9p" : "virtiofs",
+        };
+        if (share == "9p" && !Kernel.Supports("9P_FS") && Kernel.Config.Count > 0)
+            throw new NotSupportedException($"kernel {Kernel.Release} has no 9p (CONFIG_9P_FS); use virtio-fs");
+        string? virtiofsd = null;
+        if (share == "virtiofs")
+        {
+            virtiofsd = HostSystem.Virtiofsd() ?? throw new FileNotFoundException("virtiofsd not found (QEMU 7.2 ships it in /usr/lib/qemu)");
+            if (!HostSystem.IsRoot) throw new UnauthorizedAccessException("virtio-fs (virtiofsd) needs root; run as root or use a kernel with 9p (--share 9p)");
+        }
+        var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
+            "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor(share), o.GzipInitramfs);
+
+        string? accelWhy = null;
+        bool kvm = o.Accel switch
+        {
+            Accel.Kvm => (accelWhy = HostSystem.KvmUnusableReason()) is null ? true : throw new InvalidOperationException($"KVM requested but unusable: {accelWhy}"),
+            Accel.Tcg => false,
+            _ => HostSystem.KvmUnusableReason() is null,
+        };
+
+        var root = HostSystem.RunRoot();
+        Directory.CreateDirectory(root);
+        SweepStale(root);
+        RunDir = Path.Combine(root, $"{Environment.ProcessId}-{Guid.NewGuid().ToString("n")[..8]}");
+        Directory.CreateDirectory(RunDir);
+        ConsoleLog = o.ConsoleLog ?? Path.Combine(RunDir, "console.log");
+        var agentSock = Path.Combine(RunDir, "agent.sock");
+        var fsSock = Path.Combine(RunDir, "fs.sock");
+
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(agentSock));
+        listener.Listen(1);
+
+        if (virtiofsd is not null)
+        {
+            // virtiofsd has no read-only option: give it a private mount namespace in which the
+            // shared tree is a read-only bind mount, so the host enforces read-only.
+            var ro = Path.Combine(RunDir, "rootfs");
+            Directory.CreateDirectory(ro);
+            _virtiofsd = ChildProcesses.Start("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                "mount --bind -- \"$1\" \"$2\" && mount -o remount,bind,ro -- \"$2\" && exec \"$3\" --socket-path=\"$4\" -o source=\"$2\" -o sandbox=chroot -o cache=auto -o log_level=err",
+                "virtiofsd", rootfs, ro, virtiofsd, fsSock]);
+            Pump(_virtiofsd, "virtiofsd");
+            var wait = Stopwatch.StartNew();
+            while (!File.Exists(fsSock))
+            {
+                if (_virtiofsd.HasExited) throw new IOException($"virtiofsd exited: {QemuErrors()}");
+                if (wait.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("virtiofsd did not create its socket");
+                await Task.Delay(5, ct);
+            }
+        }
+
+        var cmdline = new StringBuilder("console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd ");
+        cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
+        if (!kvm) cmdline.Append($"tsc_early_khz={HostSystem.TscKhz()} tsc=reliable no_timer_check ");
+        cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ").Append(o.ExtraKernelArgs);
+
+        var mem = $"{o.MemoryMiB}M";
+        var args = new List<string>
+        {
+            "-M", "microvm,x-option-roms=off,rtc=off" + (share == "virtiofs" ? ",memory-backend=mem" : ""),
+            "-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max",
+            "-smp", o.Cpus.ToString(), "-m", mem,
+            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+            "-global", "virtio-mmio.force-legacy=false",
+            "-chardev", $"file,id=con,path={ConsoleLog}", "-device", "isa-serial,chardev=con",
+            "-kernel", Kernel.VmlinuxPath, "-initrd", initrd, "-append", cmdline.ToString().Trim(),
+            "-device", "virtio-serial-device,max_ports=2",
+            "-chardev", $"socket,id=agent,path={agentSock}", "-device", "virtserialport,chardev=agent,name=sandbox.agent",
+        };
+        if (share == "virtiofs")
+            args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={mem},share=on",
+                "-chardev", $"socket,id=fs,path={fsSock}", "-device", "vhost-user-fs-device,chardev=fs,tag=rootfs"]);
+        else
+            args.AddRange(["-fsdev", $"local,id=fs,path={rootfs},security_model=none,readonly=on,multidevs=remap",
+                "-device", "virtio-9p-device,fsdev=fs,mount_tag=rootfs"]);
+        QemuArgs = args;
+        double prepareMs = sw.Elapsed.TotalMilliseconds;
+
+        _qemu = ChildProcesses.Start(qemuBin, args);
+        Pump(_qemu, "qemu");
+        double spawnMs = sw.Elapsed.TotalMilliseconds;
+
+        using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bootCts.CancelAfter(o.BootTimeout);
+        var exited = _qemu.WaitForExitAsync(bootCts.Token);
+        Socket conn;
+        var accept = listener.AcceptAsync(bootCts.Token).AsTask();
+        if (await Task.WhenAny(accept, exited) != accept || !accept.IsCompletedSuccessfully)
+            throw BootFailure("QEMU did not connect to the agent socket");
+        conn = accept.Result;
+        double connectMs = sw.Elapsed.TotalMilliseconds;
+        TryDelete(agentSock);
+
+        Agent = new AgentClient(new NetworkStream(conn, ownsSocket: true));
+        var ready = Agent.Ready;
+        var timeout = Task.Delay(Timeout.Infinite, bootCts.Token);
+        if (await Task.WhenAny(ready, exited, timeout) != ready || !ready.IsCompletedSuccessfully)
+            throw BootFailure("the guest agent did not become ready");
+        var r = ready.Result;
+        // Every chardev is connected once the guest runs: the sockets are no longer needed.
+        TryDelete(fsSock);
+        KernelRelease = r.KernelRelease;
+        Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
+    }
+
+    Exception BootFailure(string what)
+    {
+        string why;
+        try { why = _qemu is not null && _qemu.WaitForExit(200) ? $"QEMU exited with status {_qemu.ExitCode}" : $"timed out after {Options.BootTimeout.TotalSeconds:0} s"; }
+        catch (Exception) { why = "QEMU did not start"; }
+        return new IOException($"{what} ({why}).\nQEMU: {QemuErrors()}\nconsole ({ConsoleLog}):\n{ConsoleTail()}");
+    }
+
+    public string ConsoleTail(int lines = 30)
+    {
+        try
+        {
+            using var f = new FileStream(ConsoleLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var text = new StreamReader(f).ReadToEnd().Replace("\r", "");
+            return string.Join('\n', text.Split('\n').TakeLast(lines));
+        }
+        catch (IOException) { return "(no console log)"; }
+    }
+
+    string QemuErrors() { lock (_qemuErr) return _qemuErr.ToString().Trim(); }
+
+    void Pump(Process p, string name)
+    {
+        void Add(string? l) { if (l is not null) lock (_qemuErr) { if (_qemuErr.Length < 16 << 10) _qemuErr.AppendLine($"{name}: {l}"); } }
+        p.OutputDataReceived += (_, e) => Add(e.Data);
+        p.ErrorDataReceived += (_, e) => Add(e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+    }
+
+    static void TryDelete(string f) { try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+
+    /// <summary>Removes run directories left by launchers that died (their pid is the prefix).</summary>
+    static void SweepStale(string root)
+    {
+        foreach (var d in Directory.GetDirectories(root))
+        {
+            var name = Path.GetFileName(d);
+            int dash = name.IndexOf('-');
+            if (dash > 0 && int.TryParse(name[..dash], out var pid) && !HostSystem.ProcessAlive(pid))
+                try { Directory.Delete(d, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Creates container `id` (own mount/PID/UTS/IPC namespaces, chrooted into the shared
+    /// rootfs), runs argv in it with the given stdio and returns its exit status (128+N for
+    /// signal N). The container is destroyed afterwards.</summary>
+    public async Task<int> RunAsync(IReadOnlyList<string> argv, IReadOnlyList<string>? env = null, string cwd = "/",
+        string hostname = "", Stream? stdin = null, Stream? stdout = null, Stream? stderr = null, CancellationToken ct = default)
+    {
+        var cid = "c" + Guid.NewGuid().ToString("n")[..8];
+        await Agent.CreateContainerAsync(cid, GuestRootfs, hostname, ct);
+        try
+        {
+            var outLock = new object();
+            var x = await Agent.ExecAsync(cid, argv, env, cwd, (s, d) =>
+            {
+                lock (outLock)
+                {
+                    var target = s == 1 ? stdout : stderr;
+                    target?.Write(d);
+                    target?.Flush();
+                }
+            }, ct: ct);
+            if (stdin is not null) _ = Task.Run(() => ForwardStdin(stdin, x, ct), ct);
+            else _ = x.CloseStdinAsync(ct);
+            var (code, _) = await x.Exited.WaitAsync(ct);
+            return code;
+        }
+        finally
+        {
+            try { await Agent.DestroyContainerAsync(cid, CancellationToken.None); } catch (Exception) { }
+        }
+    }
+
+    static async Task ForwardStdin(Stream stdin, ExecSession x, CancellationToken ct)
+    {
+        var buf = new byte[16 << 10];
+        try
+        {
+            int n;
+            while ((n = await stdin.ReadAsync(buf, ct)) > 0) await x.WriteStdinAsync(buf.AsSpan(0, n).ToArray(), ct);
+        }
+        catch (Exception) { }
+        try { await x.CloseStdinAsync(ct); } catch (Exception) { }
+    }
+
+    /// <summary>Asks the agent to power off (waits up to 3 s), then kills whatever is left and
+    /// removes the run directory. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Agent is not null && _qemu is { HasExited: false })
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await Agent.ShutdownAsync(cts.Token);
+                await _qemu.WaitForExitAsync(cts.Token);
+            }
+            catch (Exception) { }
+        }
+        if (Agent is not null) await Agent.DisposeAsync();
+        foreach (var p in new[] { _qemu, _virtiofsd })
+        {
+            if (p is null) continue;
+            ChildProcesses.Kill(p);
+            try { p.WaitForExit(5000); } catch (Exception) { }
+            ChildProcesses.Forget(p);
+            p.Dispose();
+        }
+        if (RunDir.Length > 0)
+            try { Directory.Delete(RunDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
