@@ -27,6 +27,7 @@ internal static class MicroVmCommand
           --env K=V           environment variable (repeatable; default PATH, HOME, TERM)
           --hostname NAME     the container's hostname
           --console-log FILE  keep the guest's serial console in FILE
+          --append ARGS       extra guest kernel command line arguments
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
@@ -99,6 +100,7 @@ internal static class MicroVmCommand
                     env.Add(kv);
                     break;
                 case "--hostname": hostname = Value(); break;
+                case "--append": o = o with { ExtraKernelArgs = Value() }; break;
                 case "--timing": timing = true; break;
                 case "--debug": o = o with { Debug = true }; break;
                 default: throw new ArgumentException($"unknown option {a}");

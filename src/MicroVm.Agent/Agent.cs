@@ -14,7 +14,7 @@ internal static unsafe class Agent
     static bool _verbose;
 
     public static void Log(string s) => Console.Error.WriteLine($"sandbox-agent: {s}");
-    public static void Debug(string s) { if (_verbose) Log($"[{Clock.ElapsedMilliseconds} ms] {s}"); }
+    public static void Debug(string s) { if (_verbose) Log($"[+{Clock.ElapsedMilliseconds} ms, uptime {UptimeMs()} ms] {s}"); }
 
     public static int Run(string[] args)
     {

@@ -125,7 +125,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         var mem = $"{o.MemoryMiB}M";
         var args = new List<string>
         {
-            "-M", "microvm,x-option-roms=off,rtc=off" + (share == "virtiofs" ? ",memory-backend=mem" : ""),
+            "-M", "microvm,x-option-roms=off" + (share == "virtiofs" ? ",memory-backend=mem" : ""),
             "-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max",
             "-smp", o.Cpus.ToString(), "-m", mem,
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
