@@ -96,3 +96,34 @@ public class ImageServiceTests(RegistryFixture fx)
         Assert.Empty((await img.ListImagesAsync(new ListImagesRequest())).Images);
     }
 }
+
+[Collection("registry")]
+public class RegistryAuthTests(RegistryFixture fx)
+{
+    [SkippableFact]
+    public async Task Bearer_token_auth_with_credentials_from_the_request()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var proxy = await TokenAuthProxy.StartAsync(fx.Registry.BaseUri);
+        await using var h = await CriHarness.StartAsync(proxy.Host);
+        string image = $"{proxy.Host}/busybox:latest";
+
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }).ResponseAsync);
+        Assert.Contains("unauthorized", e.Status.Detail);
+
+        var auth = new AuthConfig { Username = TokenAuthProxy.User, Password = TokenAuthProxy.Password };
+        var r = await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image }, Auth = auth });
+        Assert.Equal(fx.BusyboxConfigDigest, r.ImageRef);
+        Assert.Contains("repository:busybox:pull", proxy.ScopesAsked);
+    }
+
+    [SkippableFact]
+    public async Task Anonymous_bearer_tokens_need_no_credentials()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var proxy = await TokenAuthProxy.StartAsync(fx.Registry.BaseUri, anonymousTokens: true);
+        await using var h = await CriHarness.StartAsync(proxy.Host);
+        var r = await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = $"{proxy.Host}/busybox:latest" } });
+        Assert.Equal(fx.BusyboxConfigDigest, r.ImageRef);
+    }
+}

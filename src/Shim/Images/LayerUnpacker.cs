@@ -38,8 +38,7 @@ public static class LayerUnpacker
         var created = new HashSet<string>(StringComparer.Ordinal);   // entries of this layer (host paths)
         var dirTimes = new List<(string Path, DateTimeOffset Time)>();
         using var reader = new TarReader(tarStream);
-        TarEntry? e;
-        while ((e = reader.GetNextEntry()) != null)
+        while (NextEntry(reader) is { } e)
         {
             var parts = PathInRoot.Components(e.Name);
             if (parts == null) throw new InvalidDataException($"layer entry '{e.Name}' leaves the root");
@@ -104,6 +103,17 @@ public static class LayerUnpacker
         // Directory times last: creating their children changed them.
         for (int i = dirTimes.Count - 1; i >= 0; i--)
             if (Directory.Exists(dirTimes[i].Path)) Directory.SetLastWriteTimeUtc(dirTimes[i].Path, dirTimes[i].Time.UtcDateTime);
+    }
+
+    /// <summary>
+    /// The next entry, or null at the end. Some writers (umoci, seen with critest's images) end
+    /// a layer right after the last file's data, without its block padding and the two zero
+    /// blocks; like containerd, take that as the end of the archive.
+    /// </summary>
+    private static TarEntry? NextEntry(TarReader reader)
+    {
+        try { return reader.GetNextEntry(); }
+        catch (EndOfStreamException) { return null; }
     }
 
     private static void Own(string path, TarEntry e, bool asRoot)

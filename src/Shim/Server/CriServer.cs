@@ -49,7 +49,11 @@ public sealed class CriServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(config.LogLevel, true, out var level) ? level : LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(config.Socket, l => l.Protocols = HttpProtocols.Http2);
+            k.ListenUnixSocket(config.Socket, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.Use(Http2.AuthorityRewriter.Middleware); // gRPC-Go sends the socket path as :authority
+            });
             k.Limits.Http2.MaxStreamsPerConnection = 1000;
         });
         builder.Services.AddGrpc(o =>
