@@ -47,6 +47,8 @@ internal static class RunCommand
             using var s2 = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
             using var s3 = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Forward);
             using var s4 = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Forward);
+            // SIGUSR1 to the sandbox dumps what every task is doing (debug log, else stderr).
+            using var s5 = PosixSignalRegistration.Create((PosixSignal)10, c => { c.Cancel = true; boot.Kernel.DumpState(); });
 
             SandboxResult result;
             try { result = boot.Run(); }

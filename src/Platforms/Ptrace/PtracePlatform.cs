@@ -61,8 +61,9 @@ public sealed class PtracePlatform : IPlatform, IDisposable
                 try { req.Done.SetResult(SpawnOne(req.MemFd)); }
                 catch (Exception e) { req.Done.SetException(e); }
             }
-            // Reap stub processes whose threads are all gone (their tracers saw them die).
-            while (Sys.WaitPid(-1, out _, Wait.WNOHANG | Wait.__WALL | Wait.__WNOTHREAD) > 0) { }
+            // Never wait(-1) here: the tracers are threads of this same process, so the kernel
+            // would hand this thread their tracees' ptrace stops. Each tracer collects its own
+            // thread's end, and the first thread's end reaps the process.
         }
     }
 

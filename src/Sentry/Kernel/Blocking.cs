@@ -30,16 +30,10 @@ public sealed partial class Task
 {
     // An eventfd per task: anything that may end a wait (a signal, data, a child's exit) writes
     // it, and every wait of the task polls it, alongside a host fd when the wait is for one.
-    private int _wakeFd = -1;
+    // Created with the task: a lazily created one could be created twice by racing wakers.
+    private int _wakeFd = (int)Sys.Syscall(290 /* eventfd2 */, 0, 0x80000 | 0x800 /* EFD_CLOEXEC|EFD_NONBLOCK */);
 
-    private int WakeFd
-    {
-        get
-        {
-            if (_wakeFd < 0) _wakeFd = (int)Sys.Syscall(290 /* eventfd2 */, 0, 0x80000 | 0x800 /* EFD_CLOEXEC|EFD_NONBLOCK */);
-            return _wakeFd;
-        }
-    }
+    private int WakeFd => _wakeFd;
 
     /// <summary>Ends the task's current wait (or makes its next one return at once).</summary>
     public void Wake()
@@ -63,6 +57,8 @@ public sealed partial class Task
     {
         queue?.Add(this);
         queue2?.Add(this);
+        string before = State;
+        State = "blocked in " + before;
         try
         {
             int wfd = WakeFd;
@@ -88,6 +84,7 @@ public sealed partial class Task
         }
         finally
         {
+            State = before;
             queue?.Remove(this);
             queue2?.Remove(this);
         }
@@ -105,7 +102,9 @@ public sealed partial class Task
 
     private void CloseWakeFd()
     {
-        if (_wakeFd >= 0) { Sys.Close(_wakeFd); _wakeFd = -1; }
+        // Late wakers may still write to it: close only once nobody can find the task (after exit).
+        int fd = Interlocked.Exchange(ref _wakeFd, -1);
+        if (fd >= 0) Sys.Close(fd);
     }
 }
 

@@ -48,8 +48,10 @@ public static class Exec
             return lr;
         }
 
-        // The point of no return.
+        // The point of no return. (Other threads of the process are ended first: threads issue.)
         var old = t.MM;
+        if (old.Users > 1 && t.Context != null && !t.Context.Retire())
+            t.Kernel.Debug($"task {t.Tid}: exec while other tasks share the address space of the process's first thread");
         t.MM = mm;
         t.Context = space.MainContext;
         t.Regs = regs;

@@ -80,6 +80,7 @@ public sealed partial class Kernel : IDisposable
         {
             try
             {
+                t.BindToThread();
                 bool ok;
                 try { ok = setup(); }
                 catch (Exception e) when (e is not OutOfMemoryException)
@@ -111,6 +112,17 @@ public sealed partial class Kernel : IDisposable
     {
         _allDone.Wait();
         return InitStatus ?? new ExitStatus(0, Signals.SIGKILL);
+    }
+
+    /// <summary>Writes every task's state to the debug log (or stderr).</summary>
+    public void DumpState()
+    {
+        var sb = new System.Text.StringBuilder("task dump:\n");
+        lock (Lock)
+            foreach (var t in _tasks.Values)
+                sb.Append($"  task {t.Tid} (tg {t.Tgid}, parent {t.Group.Parent?.Tgid ?? 0}): {t.State}; mask 0x{t.SignalMask:x} pending 0x{t.Pending.Mask:x}/0x{t.Group.SharedPending.Mask:x} exit={t.Group.GroupExit}\n");
+        var w = Options.DebugLog ?? Console.Error;
+        lock (_logLock) { w.Write(sb.ToString()); w.Flush(); }
     }
 
     public void Debug(string message)

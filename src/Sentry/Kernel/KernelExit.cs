@@ -19,15 +19,19 @@ public sealed partial class Kernel
         t.VforkDone?.TrySetResult();
         t.VforkDone = null;
         t.Fds.Release();
+        // A thread that leaves a live address space makes its stub thread exit; the first
+        // thread of a stub cannot, and stays until the address space ends (Reap below).
+        bool linger = t.MM.Users > 1 && t.Context != null && !t.Context.Retire();
         t.MM.Release();
         t.ReleaseHostResources();
         lock (Lock)
         {
             _tasks.Remove(t.Tid);
             g.Tasks.Remove(t);
-            if (g.Tasks.Count > 0) return;
-            GroupExited(g, status);
+            if (g.Tasks.Count == 0) GroupExited(g, status);
         }
+        if (linger) t.Context!.Reap();
+        if (g.Tasks.Count > 0) return;
         string how = status.Signal != 0 ? $"killed by {SignalNames.Name(status.Signal)}" : $"exited with {status.Code}";
         StraceLine($"[pid {t.Tid}] +++ {how} +++");
     }

@@ -34,6 +34,8 @@ public sealed partial class Kernel
             g.SharedPending.Enqueue(info);
             foreach (var t in g.Tasks)
                 if ((t.SignalMask & PendingSignals.Bit(sig)) == 0) { target = t; break; }
+            // Blocked everywhere: it stays pending, but sigwait-style waiters must look.
+            if (target == null) foreach (var t in g.Tasks) t.Wake();
         }
         target?.Interrupt();
     }
@@ -55,6 +57,7 @@ public sealed partial class Kernel
             }
             if (Discarded(g, sig, t.SignalMask)) return;
             t.Pending.Enqueue(info);
+            if ((t.SignalMask & PendingSignals.Bit(sig)) != 0) { t.Wake(); return; }
         }
         t.Interrupt();
     }

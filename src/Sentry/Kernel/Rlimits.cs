@@ -14,6 +14,13 @@ public sealed unsafe class Rlimits
 
     public ref RlimitValue this[int resource] => ref _v[resource];
 
+    public Rlimits Clone()
+    {
+        var c = new Rlimits();
+        Array.Copy(_v, c._v, _v.Length);
+        return c;
+    }
+
     public static Rlimits FromHost()
     {
         var r = new Rlimits();

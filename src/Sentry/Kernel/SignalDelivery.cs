@@ -64,6 +64,11 @@ public sealed partial class Task
             }
         }
         RestartIfPending();
+        if (_restoreSavedMask)
+        {
+            _restoreSavedMask = false;
+            if (SavedMask is { } m) { SignalMask = m; SavedMask = null; }
+        }
     }
 
     /// <summary>
@@ -140,6 +145,16 @@ public sealed partial class Task
     private const int UcontextSize = 8 + 8 + 24 + 256 + 8;
     private const int SiginfoOffset = 8 + UcontextSize;
     private const int FrameSize = SiginfoOffset + 128;
+
+    /// <summary>sigsuspend and friends: if no handler ran to take the saved mask over, put it back.</summary>
+    public void RestoreSavedMaskIfUnused()
+    {
+        // HandleSignals runs after this syscall returns; it uses SavedMask for the frame and
+        // clears it. If nothing gets delivered, the old mask comes back then.
+        _restoreSavedMask = true;
+    }
+
+    private bool _restoreSavedMask;
 
     public bool OnAltStack(ulong sp)
         => AltStack.Flags != SigAltStack.SS_DISABLE && sp > AltStack.Sp && sp - AltStack.Sp <= AltStack.Size;

@@ -24,4 +24,11 @@ public struct StackT
 public sealed class SignalHandlers
 {
     public readonly SigAction[] Actions = new SigAction[65];
+
+    public SignalHandlers Clone()
+    {
+        var c = new SignalHandlers();
+        Array.Copy(Actions, c.Actions, Actions.Length);
+        return c;
+    }
 }

@@ -67,6 +67,9 @@ public sealed partial class Task
     /// <summary>True while the thread runs application code on the platform (so a signal must interrupt it).</summary>
     public volatile bool InApp;
 
+    /// <summary>What the task is doing, for `sandbox` debugging dumps (SIGUSR1 to the Sentry).</summary>
+    public volatile string State = "starting";
+
     /// <summary>This task's own exit (exit(2) of one thread); see also Group.GroupExit.</summary>
     public bool Exiting { get; private set; }
     public ExitStatus Exit { get; private set; }
@@ -101,4 +104,9 @@ public sealed partial class Task
     }
 
     public override string ToString() => $"task {Tid}";
+
+    /// <summary>The task whose OS thread this is (each task runs on its own thread).</summary>
+    [ThreadStatic] private static Task? _current;
+    public static Task? Current => _current;
+    public void BindToThread() => _current = this;
 }

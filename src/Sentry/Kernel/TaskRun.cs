@@ -12,7 +12,6 @@ public sealed partial class Task
     /// <summary>The task's loop: handle signals, run the application until it traps, handle the trap.</summary>
     public void Run()
     {
-        var ctx = Context ?? throw new InvalidOperationException("task has no context");
         bool strace = Kernel.Options.Strace != null;
         while (true)
         {
@@ -24,8 +23,10 @@ public sealed partial class Task
                 continue;
             }
             InApp = true;
-            var stop = ctx.Switch(ref Regs);
+            State = "in application";
+            var stop = Context!.Switch(ref Regs);
             InApp = false;
+            State = stop.Reason == StopReason.Syscall ? $"syscall {Linux.SyscallTable.Name((long)Regs.OrigRax)}" : stop.Reason.ToString();
             switch (stop.Reason)
             {
                 case StopReason.Syscall:

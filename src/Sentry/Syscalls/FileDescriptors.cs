@@ -111,8 +111,9 @@ internal static unsafe class FileDescriptors
                 return t.MM.CopyOut(t.A2, System.Runtime.InteropServices.MemoryMarshal.AsBytes(owner));
             }
             case Fcntl.F_GETPIPE_SZ:
+                return f is Vfs.Pipe.PipeEnd pg ? pg.Pipe.Capacity : Err.EBADF;
             case Fcntl.F_SETPIPE_SZ:
-                return Err.EBADF; // not a pipe: pipes arrive with the processes issue
+                return f is Vfs.Pipe.PipeEnd ps ? ps.Pipe.SetCapacity((long)t.A2) : Err.EBADF;
             case Fcntl.F_GETLK or Fcntl.F_SETLK or Fcntl.F_SETLKW or F_OFD_GETLK or F_OFD_SETLK or F_OFD_SETLKW:
                 return Lock(t, f, cmd, t.A2);
             default:

@@ -34,6 +34,8 @@ internal static unsafe class Process
         t[Sysno.Getpgid] = &Getpgid;
         t[Sysno.Getpgrp] = &Getpgrp;
         t[Sysno.Getsid] = &Getsid;
+        t[Sysno.Setpgid] = &Setpgid;
+        t[Sysno.Setsid] = &Setsid;
     }
 
     private static long Getpid(Task t) => t.Tgid;
@@ -45,8 +47,38 @@ internal static unsafe class Process
     private static long Getegid(Task t) => t.Creds.Egid;
 
     private static long Getpgrp(Task t) => t.Pgid;
-    private static long Getpgid(Task t) => (int)t.A0 is 0 || (int)t.A0 == t.Tgid ? t.Pgid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
-    private static long Getsid(Task t) => (int)t.A0 is 0 || (int)t.A0 == t.Tgid ? t.Sid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
+    private static long Getpgid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Pgid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
+    private static long Getsid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Sid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
+
+    private static ThreadGroup? Lookup(Task t, int pid) => pid == 0 ? t.Group : pid < 0 ? null : t.Kernel.FindGroup(pid) is { Zombie: false } g ? g : null;
+
+    /// <summary>setpgid(2): a process may move itself or a child (that has not exec'd) within its session.</summary>
+    private static long Setpgid(Task t)
+    {
+        int pid = (int)t.A0, pgid = (int)t.A1;
+        if (pgid < 0) return Err.EINVAL;
+        lock (t.Kernel.Lock)
+        {
+            var g = pid == 0 ? t.Group : t.Kernel.FindGroup(pid);
+            if (g == null || (g != t.Group && g.Parent != t.Group)) return Err.ESRCH;
+            if (g.Sid != t.Sid) return Err.EPERM;
+            if (g.Sid == g.Tgid) return Err.EPERM; // a session leader
+            if (pgid == 0) pgid = g.Tgid;
+            if (pgid != g.Tgid && !t.Kernel.Groups().Any(x => x.Pgid == pgid && x.Sid == g.Sid && !x.Zombie)) return Err.EPERM;
+            g.Pgid = pgid;
+        }
+        return 0;
+    }
+
+    private static long Setsid(Task t)
+    {
+        lock (t.Kernel.Lock)
+        {
+            if (t.Kernel.Groups().Any(x => x.Pgid == t.Tgid && !x.Zombie)) return Err.EPERM;
+            t.Group.Sid = t.Group.Pgid = t.Tgid;
+            return t.Tgid;
+        }
+    }
 
     private static long Getresuid(Task t) => WriteTriple(t, t.Creds.Uid, t.Creds.Euid, t.Creds.Suid);
     private static long Getresgid(Task t) => WriteTriple(t, t.Creds.Gid, t.Creds.Egid, t.Creds.Sgid);
@@ -74,8 +106,8 @@ internal static unsafe class Process
         return g.Length;
     }
 
-    // With one thread per process (threads arrive with the processes issue), exit ends the group.
-    private static long Exit(Task t) { t.BeginExit(new ExitStatus((int)(t.A0 & 0xff), 0)); return 0; }
+    /// <summary>exit(2) ends this thread; the process ends with its last thread.</summary>
+    private static long Exit(Task t) { t.ExitThread(new ExitStatus((int)(t.A0 & 0xff), 0)); return 0; }
     private static long ExitGroup(Task t) { t.BeginExit(new ExitStatus((int)(t.A0 & 0xff), 0)); return 0; }
 
     private static long SetTidAddress(Task t)

@@ -18,6 +18,10 @@ internal static unsafe class SignalCalls
         t[Sysno.RtSigprocmask] = &RtSigprocmask;
         t[Sysno.Sigaltstack] = &Sigaltstack;
         t[Sysno.RtSigpending] = &RtSigpending;
+        t[Sysno.RtSigreturn] = &RtSigreturn;
+        t[Sysno.RtSigsuspend] = &RtSigsuspend;
+        t[Sysno.Pause] = &Pause;
+        t[Sysno.RtSigtimedwait] = &RtSigtimedwait;
     }
 
     /// <summary>SA_NOCLDSTOP|SA_NOCLDWAIT|SA_SIGINFO|SA_EXPOSE_TAGBITS|SA_RESTORER|SA_ONSTACK|SA_RESTART|SA_NODEFER|SA_RESETHAND.</summary>
@@ -26,8 +30,70 @@ internal static unsafe class SignalCalls
     private static long RtSigpending(Task t)
     {
         if (t.A1 > 8) return Err.EINVAL;
-        ulong pending = 0; // no signal is ever pending yet: delivery comes with the processes issue
+        ulong pending;
+        lock (t.Kernel.Lock) pending = (t.Pending.Mask | t.Group.SharedPending.Mask) & t.SignalMask;
         return t.MM.CopyOut(t.A0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<ulong>(in pending)).Slice(0, (int)t.A1));
+    }
+
+    private static long RtSigreturn(Task t) => t.SigReturn();
+
+    /// <summary>Waits with a temporary mask until a signal is delivered to a handler; always -EINTR.</summary>
+    private static long RtSigsuspend(Task t)
+    {
+        if (t.A1 != 8) return Err.EINVAL;
+        int r = t.MM.Read(t.A0, out ulong mask);
+        if (r < 0) return r;
+        t.SavedMask = t.SignalMask;
+        t.SignalMask = mask & ~Task.Unblockable;
+        t.BlockUntil(() => false);
+        // The handler frame records SavedMask as the mask to restore; without one, restore now.
+        t.RestoreSavedMaskIfUnused();
+        return -(long)Errno.ERESTARTNOHAND;
+    }
+
+    private static long Pause(Task t)
+    {
+        t.BlockUntil(() => false);
+        return -(long)Errno.ERESTARTNOHAND;
+    }
+
+    private static long RtSigtimedwait(Task t)
+    {
+        if (t.A3 != 8) return Err.EINVAL;
+        int r = t.MM.Read(t.A0, out ulong set);
+        if (r < 0) return r;
+        set &= ~Task.Unblockable;
+        long deadline = -1;
+        if (t.A2 != 0)
+        {
+            r = t.MM.Read(t.A2, out Sandbox.Linux.Abi.Timespec ts);
+            if (r < 0) return r;
+            if (!ts.IsValid) return Err.EINVAL;
+            deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
+        }
+        SignalInfo? got = null;
+        bool Take()
+        {
+            lock (t.Kernel.Lock)
+            {
+                ulong ready = (t.Pending.Mask | t.Group.SharedPending.Mask) & set;
+                if (ready == 0) return false;
+                int sig = System.Numerics.BitOperations.TrailingZeroCount(ready) + 1;
+                got = t.Pending.DequeueSignal(sig) ?? t.Group.SharedPending.DequeueSignal(sig);
+                return got != null;
+            }
+        }
+        // The awaited signals count as unblocked for waking only through Take; others interrupt.
+        var res = t.BlockUntil(Take, deadline);
+        if (got == null)
+            return res == BlockResult.TimedOut ? Err.EAGAIN : Err.EINTR;
+        if (t.A1 != 0)
+        {
+            Span<byte> si = stackalloc byte[128];
+            got.WriteTo(si);
+            if (t.MM.CopyOut(t.A1, si) < 0) return Err.EFAULT;
+        }
+        return got.Signo;
     }
 
     private static long RtSigaction(Task t)

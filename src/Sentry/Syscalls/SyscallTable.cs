@@ -32,6 +32,11 @@ public static unsafe partial class SyscallTable
         SignalCalls.Register(t);
         SystemInfo.Register(t);
         FutexCalls.Register(t);
+        Clone.Register(t);
+        ExecCalls.Register(t);
+        WaitCalls.Register(t);
+        KillCalls.Register(t);
+        PipeCalls.Register(t);
         return t;
     }
 

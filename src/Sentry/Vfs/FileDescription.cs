@@ -1,5 +1,6 @@
 using Sandbox.Linux;
 using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Kernel;
 
 namespace Sandbox.Sentry.Vfs;
 
@@ -53,7 +54,18 @@ public abstract class FileDescription
     public virtual long GetDents64(Span<byte> dst) => -(long)Errno.ENOTDIR;
 
     /// <summary>ioctl(2). The handler copies its own arguments through <paramref name="task"/>'s memory.</summary>
-    public virtual long Ioctl(Kernel.Task task, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
+    public virtual long Ioctl(Task task, uint cmd, ulong arg) => -(long)Errno.ENOTTY;
+
+    /// <summary>poll(2) readiness: the subset of POLLIN|POLLOUT|... that holds now (POLLHUP/POLLERR always reported).</summary>
+    public virtual short Readiness(short events) => (short)(events & (Poll.POLLIN | Poll.POLLOUT | Poll.POLLRDNORM | Poll.POLLWRNORM));
+
+    /// <summary>Where waiters for readiness changes wait (null: readiness never changes).</summary>
+    public virtual WaitQueue? ReadinessQueue => null;
+
+    /// <summary>A host fd whose readiness is this file's (host-backed files), or -1.</summary>
+    public virtual int HostPollFd => -1;
+
+    public bool NonBlocking => (Flags & OpenFlags.O_NONBLOCK) != 0;
 
     /// <summary>Bytes readable without blocking (FIONREAD), or -errno.</summary>
     public virtual long Available() => -(long)Errno.ENOTTY;

@@ -1,0 +1,180 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Sentry.Kernel;
+
+namespace Sandbox.Sentry.Vfs.Pipe;
+
+/// <summary>
+/// A pipe (pipe(7)): a ring buffer of Capacity bytes, readers and writers. Writes of at most
+/// PIPE_BUF bytes are atomic; a write with no reader left gets EPIPE and SIGPIPE.
+/// </summary>
+public sealed class Pipe
+{
+    public const int PipeBuf = 4096;
+    public const int DefaultCapacity = 65536;
+    public const int MaxCapacity = 1 << 20; // fs.pipe-max-size
+
+    private byte[] _buf = new byte[DefaultCapacity];
+    private int _head, _count;
+    private static long _nextIno = 1;
+
+    public object Lock { get; } = new();
+    public int Readers, Writers;
+    public WaitQueue Queue { get; } = new();
+    public ulong Ino { get; } = (ulong)Interlocked.Increment(ref _nextIno);
+    public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    public int Capacity => _buf.Length;
+    public int Count { get { lock (Lock) return _count; } }
+
+    public int Free => _buf.Length - _count;
+
+    private void CopyOut(Span<byte> dst)
+    {
+        int first = Math.Min(dst.Length, _buf.Length - _head);
+        _buf.AsSpan(_head, first).CopyTo(dst);
+        _buf.AsSpan(0, dst.Length - first).CopyTo(dst.Slice(first));
+        _head = (_head + dst.Length) % _buf.Length;
+        _count -= dst.Length;
+    }
+
+    private void CopyIn(ReadOnlySpan<byte> src)
+    {
+        int tail = (_head + _count) % _buf.Length;
+        int first = Math.Min(src.Length, _buf.Length - tail);
+        src.Slice(0, first).CopyTo(_buf.AsSpan(tail));
+        src.Slice(first).CopyTo(_buf.AsSpan(0));
+        _count += src.Length;
+    }
+
+    public long Read(Span<byte> dst, bool nonBlocking)
+    {
+        if (dst.Length == 0) return 0;
+        var t = Task.Current;
+        while (true)
+        {
+            lock (Lock)
+            {
+                if (_count > 0)
+                {
+                    int n = Math.Min(dst.Length, _count);
+                    CopyOut(dst.Slice(0, n));
+                    Queue.Notify();
+                    return n;
+                }
+                if (Writers == 0) return 0;
+                if (nonBlocking || t == null) return -(long)Errno.EAGAIN;
+            }
+            if (t.BlockUntil(() => { lock (Lock) return _count > 0 || Writers == 0; }, -1, Queue) == BlockResult.Interrupted)
+                return -(long)Errno.ERESTARTSYS;
+        }
+    }
+
+    public long Write(ReadOnlySpan<byte> src, bool nonBlocking)
+    {
+        var t = Task.Current;
+        long done = 0;
+        bool atomic = src.Length <= PipeBuf;
+        while (true)
+        {
+            lock (Lock)
+            {
+                if (Readers == 0)
+                {
+                    if (done > 0) return done;
+                    if (t != null) t.Kernel.SendToTask(t, new SignalInfo(Signals.SIGPIPE, SignalInfo.SI_USER) { Pid = t.Tgid, Uid = t.Creds.Uid });
+                    return -(long)Errno.EPIPE;
+                }
+                int room = Free;
+                int want = (int)(src.Length - done);
+                if (want == 0) return done;
+                if (room > 0 && (!atomic || room >= want))
+                {
+                    int n = Math.Min(room, want);
+                    CopyIn(src.Slice((int)done, n));
+                    done += n;
+                    Queue.Notify();
+                    if (done == src.Length) return done;
+                    continue;
+                }
+                if (nonBlocking || t == null) return done > 0 ? done : -(long)Errno.EAGAIN;
+            }
+            int need = atomic ? src.Length : 1;
+            if (t.BlockUntil(() => { lock (Lock) return Readers == 0 || Free >= need; }, -1, Queue) == BlockResult.Interrupted)
+                return done > 0 ? done : -(long)Errno.ERESTARTSYS;
+        }
+    }
+
+    public long SetCapacity(long size)
+    {
+        if (size < 0 || size > MaxCapacity) return size > MaxCapacity ? -(long)Errno.EPERM : -(long)Errno.EINVAL;
+        int cap = (int)Math.Max(4096, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 1)));
+        lock (Lock)
+        {
+            if (cap < _count) return -(long)Errno.EBUSY;
+            var nb = new byte[cap];
+            int c = _count;
+            CopyOut(nb.AsSpan(0, c));
+            _buf = nb; _head = 0; _count = c;
+            Queue.Notify();
+            return cap;
+        }
+    }
+
+    public short Readiness(bool reader, short events)
+    {
+        lock (Lock)
+        {
+            short r = 0;
+            if (reader)
+            {
+                if (_count > 0) r |= (short)(events & (Poll.POLLIN | Poll.POLLRDNORM));
+                if (Writers == 0) r |= Poll.POLLHUP;
+            }
+            else
+            {
+                if (Free >= PipeBuf) r |= (short)(events & (Poll.POLLOUT | Poll.POLLWRNORM));
+                if (Readers == 0) r |= Poll.POLLERR;
+            }
+            return r;
+        }
+    }
+}
+
+/// <summary>One end of a pipe.</summary>
+public sealed class PipeEnd : FileDescription
+{
+    private readonly bool _reader;
+
+    public PipeEnd(Pipe pipe, bool reader, int flags)
+    {
+        Pipe = pipe; _reader = reader;
+        Flags = (reader ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY) | (flags & OpenFlags.O_NONBLOCK);
+        lock (pipe.Lock) { if (reader) pipe.Readers++; else pipe.Writers++; }
+    }
+
+    public Pipe Pipe { get; }
+
+    public override long Read(Span<byte> dst, long offset) => _reader ? Pipe.Read(dst, NonBlocking) : -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> src, long offset) => _reader ? -(long)Errno.EBADF : Pipe.Write(src, NonBlocking);
+
+    public override int Stat(out Stat st)
+    {
+        st = new Stat { Dev = FileMode.MakeDev(0, 14), Ino = Pipe.Ino, Nlink = 1, Mode = FileMode.S_IFIFO | 0x180, Blksize = 4096,
+            Uid = (uint)(Task.Current?.Creds.Euid ?? 0), Gid = (uint)(Task.Current?.Creds.Egid ?? 0),
+            Atime = new Timespec(Pipe.Created, 0), Mtime = new Timespec(Pipe.Created, 0), Ctime = new Timespec(Pipe.Created, 0) };
+        return 0;
+    }
+
+    public override long Available() => Pipe.Count;
+    public override short Readiness(short events) => Pipe.Readiness(_reader, events);
+    public override WaitQueue? ReadinessQueue => Pipe.Queue;
+
+    public override long Ioctl(Task task, uint cmd, ulong arg)
+        => cmd == Sandbox.Linux.Abi.Ioctl.FIONREAD ? task.MM.Write(arg, (int)Pipe.Count) : -(long)Errno.ENOTTY;
+
+    protected override void Release()
+    {
+        lock (Pipe.Lock) { if (_reader) Pipe.Readers--; else Pipe.Writers--; }
+        Pipe.Queue.Notify();
+    }
+}
