@@ -21,8 +21,10 @@ internal static class MicroVmCommand
           --cpus N            vCPUs (default 1)
           --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM, not implemented yet)
           --accel auto|kvm|tcg  auto (default): KVM where /dev/kvm works, else TCG emulation
-          --share auto|virtiofs|9p  how the rootfs is shared (auto: 9p if the kernel has it)
+          --share auto|virtiofs|9p|none  how the rootfs is shared (auto: 9p if the kernel has
+                              it, else virtio-fs; none: the container's root is the initramfs)
           --kernel PATH       bzImage or vmlinux (default: the installed cloud kernel)
+          --modules DIR       that kernel's modules tree (default /lib/modules/RELEASE)
           --cwd DIR           working directory in the container (default /)
           --env K=V           environment variable (repeatable; default PATH, HOME, TERM)
           --hostname NAME     the container's hostname
@@ -89,9 +91,10 @@ internal static class MicroVmCommand
                     o = o with { Accel = Value() switch { "auto" => Accel.Auto, "kvm" => Accel.Kvm, "tcg" => Accel.Tcg, var v => throw new ArgumentException($"unknown accelerator '{v}'") } };
                     break;
                 case "--share":
-                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, var v => throw new ArgumentException($"unknown share '{v}'") } };
+                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, "none" => ShareKind.None, var v => throw new ArgumentException($"unknown share '{v}'") } };
                     break;
                 case "--kernel": o = o with { Kernel = Value() }; break;
+                case "--modules": o = o with { ModulesDir = Path.GetFullPath(Value()) }; break;
                 case "--console-log": o = o with { ConsoleLog = Path.GetFullPath(Value()) }; break;
                 case "--cwd": cwd = Value(); break;
                 case "--env":
@@ -140,11 +143,12 @@ internal static class MicroVmCommand
                 var t = vm.Timings;
                 Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, qemu spawned {t.SpawnMs:0} ms, " +
                     $"connected {t.ConnectMs:0} ms, agent ready {t.ReadyMs:0} ms (guest uptime {t.GuestUptimeMs} ms)");
+                PrintMemory(vm, "at ready");
             }
             var stdout = Console.OpenStandardOutput();
             var stderr = Console.OpenStandardError();
             var cid = "c" + Guid.NewGuid().ToString("n")[..8];
-            await vm.Agent.CreateContainerAsync(cid, VirtualMachine.GuestRootfs, hostname, cts.Token);
+            await vm.Agent.CreateContainerAsync(cid, vm.ContainerRootfs, hostname, cts.Token);
             var outLock = new object();
             ExecSession x;
             try
@@ -173,7 +177,11 @@ internal static class MicroVmCommand
                 try { await x.CloseStdinAsync(cts.Token); } catch (Exception) { }
             });
             var (code, _) = await x.Exited.WaitAsync(cts.Token);
-            if (timing) Console.Error.WriteLine($"microvm: program exited with {code} after {t0.ElapsedMilliseconds} ms");
+            if (timing)
+            {
+                Console.Error.WriteLine($"microvm: program exited with {code} after {t0.ElapsedMilliseconds} ms");
+                PrintMemory(vm, "at exit");
+            }
             return code;
         }
         catch (OperationCanceledException)
@@ -186,6 +194,13 @@ internal static class MicroVmCommand
         {
             if (vm is not null) await vm.DisposeAsync();
         }
+    }
+
+    static void PrintMemory(VirtualMachine vm, string when)
+    {
+        var (rss, guest, fsd) = vm.MemoryUsage();
+        Console.Error.WriteLine($"microvm: memory {when}: QEMU RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
+            $"VMM overhead {(rss - guest) / 1024.0:0.0} MiB" + (fsd > 0 ? $", virtiofsd RSS {fsd / 1024.0:0.0} MiB" : ""));
     }
 
     sealed class ExecForward(ExecSession x)

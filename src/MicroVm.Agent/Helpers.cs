@@ -43,8 +43,8 @@ internal static unsafe class Helpers
     /// ROOTFS, chroots there, reports "ready" and then only reaps orphans.</summary>
     public static int ContainerInit(string[] a)
     {
-        string r = a[0].TrimEnd('/');
-        if (!Directory.Exists(r)) return Fail($"rootfs {a[0]}", Native.ENOENT);
+        string r = a[0].TrimEnd('/');   // "" for the initramfs itself
+        if (!Directory.Exists(r.Length == 0 ? "/" : r)) return Fail($"rootfs {a[0]}", Native.ENOENT);
         if (Directory.Exists(r + "/proc") && Native.mount("proc", r + "/proc", "proc", Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
             return Fail("mount /proc", Native.Errno);
         if (Directory.Exists(r + "/dev"))
@@ -63,7 +63,7 @@ internal static unsafe class Helpers
         foreach (var t in new[] { "/tmp", "/run" })
             if (Directory.Exists(r + t) && Native.mount("tmpfs", r + t, "tmpfs", Native.MS_NOSUID | Native.MS_NODEV, "mode=1777") != 0)
                 return Fail($"mount {t}", Native.Errno);
-        if (Native.chroot(r) != 0) return Fail("chroot", Native.Errno);
+        if (Native.chroot(r.Length == 0 ? "/" : r) != 0) return Fail("chroot", Native.Errno);
         Native.chdir("/");
         Report("ready");
         Native.close(Ctl);

@@ -22,9 +22,9 @@ public sealed class GuestKernel
         return all.FirstOrDefault(f => f.EndsWith("-cloud-amd64", StringComparison.Ordinal)) ?? all.FirstOrDefault();
     }
 
-    /// <summary>Opens a kernel: a bzImage is decompressed once into cacheDir (keyed by name, size and
+    /// <summary>Opens a kernel (modulesDir: its /lib/modules/RELEASE tree, default the host's): a bzImage is decompressed once into cacheDir (keyed by name, size and
     /// mtime; written atomically, so concurrent callers are safe); an ELF is used as it is.</summary>
-    public static GuestKernel Open(string? imagePath, string cacheDir)
+    public static GuestKernel Open(string? imagePath, string cacheDir, string? modulesDir = null)
     {
         imagePath ??= FindInstalled() ?? throw new FileNotFoundException(
             "no kernel in /boot: install linux-image-cloud-amd64 (setup.sh does) or pass --kernel");
@@ -51,7 +51,7 @@ public sealed class GuestKernel
                 }
             }
         }
-        string? modules = release.Length > 0 && Directory.Exists($"/lib/modules/{release}") ? $"/lib/modules/{release}" : null;
+        string? modules = modulesDir ?? (release.Length > 0 && Directory.Exists($"/lib/modules/{release}") ? $"/lib/modules/{release}" : null);
         var config = new Dictionary<string, string>();
         var cfgPath = Path.Combine(Path.GetDirectoryName(imagePath)!, $"config-{release}");
         if (release.Length > 0 && File.Exists(cfgPath)) config = ParseConfig(File.ReadLines(cfgPath));

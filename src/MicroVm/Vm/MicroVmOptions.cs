@@ -2,13 +2,14 @@ namespace Sandbox.MicroVm.Vm;
 
 public enum Accel { Auto, Kvm, Tcg }
 public enum Vmm { Qemu, Kvm }
-public enum ShareKind { Auto, VirtioFs, NineP }
+public enum ShareKind { Auto, VirtioFs, NineP, None }
 
 /// <summary>What a VM is started with. Everything has a default: `new MicroVmOptions()` boots
 /// the installed cloud kernel with the host's / shared read-only.</summary>
 public sealed record MicroVmOptions
 {
-    /// <summary>Host directory shared read-only with the VM (mounted at /run/sandbox/rootfs).</summary>
+    /// <summary>Host directory shared read-only with the VM (mounted at /run/sandbox/rootfs).
+    /// Ignored with ShareKind.None: containers then use the initramfs itself as their root.</summary>
     public string Rootfs { get; init; } = "/";
     public int MemoryMiB { get; init; } = 512;
     public int Cpus { get; init; } = 1;
@@ -17,6 +18,8 @@ public sealed record MicroVmOptions
     public ShareKind Share { get; init; } = ShareKind.Auto;
     /// <summary>A bzImage (/boot/vmlinuz-*) or ELF vmlinux; default: the installed cloud kernel.</summary>
     public string? Kernel { get; init; }
+    /// <summary>The kernel's modules tree (modules.dep and the .ko files); default /lib/modules/RELEASE.</summary>
+    public string? ModulesDir { get; init; }
     /// <summary>The guest agent binary; default: HostSystem.FindAgent().</summary>
     public string? AgentPath { get; init; }
     /// <summary>The guest's serial console goes here; default: console.log in the VM's run dir

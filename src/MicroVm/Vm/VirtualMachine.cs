@@ -14,6 +14,8 @@ namespace Sandbox.MicroVm.Vm;
 public sealed class VirtualMachine : IAsyncDisposable
 {
     public const string GuestRootfs = "/run/sandbox/rootfs";
+    /// <summary>TCG translation cache size (QEMU defaults to 1 GiB, most of which would be touched).</summary>
+    public static int TcgTbMiB = int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TCG_TB_MIB"), out var v) ? v : 64;
 
     Process? _qemu, _virtiofsd;
     readonly StringBuilder _qemuErr = new();
@@ -29,6 +31,8 @@ public sealed class VirtualMachine : IAsyncDisposable
     public int QemuPid => _qemu?.Id ?? 0;
     public int VirtiofsdPid => _virtiofsd?.Id ?? 0;
     public MicroVmOptions Options { get; private set; } = null!;
+    /// <summary>Where containers find the rootfs in the guest: the share, or / (the initramfs) without one.</summary>
+    public string ContainerRootfs => Options.Share == ShareKind.None ? "/" : GuestRootfs;
 
     VirtualMachine() { }
 
@@ -58,11 +62,12 @@ public sealed class VirtualMachine : IAsyncDisposable
         var sw = Stopwatch.StartNew();
         var qemuBin = HostSystem.Qemu() ?? throw new FileNotFoundException("qemu-system-x86_64 not found: install qemu-system-x86 (setup.sh does)");
         var cache = o.CacheDir ?? HostSystem.CacheDir();
-        Kernel = GuestKernel.Open(o.Kernel, cache);
+        Kernel = GuestKernel.Open(o.Kernel, cache, o.ModulesDir);
         string share = o.Share switch
         {
             ShareKind.NineP => "9p",
             ShareKind.VirtioFs => "virtiofs",
+            ShareKind.None => "none",
             _ => Kernel.Supports("NET_9P") && Kernel.Supports("9P_FS") ? "9p" : "virtiofs",
         };
         if (share == "9p" && !Kernel.Supports("9P_FS") && Kernel.Config.Count > 0)
@@ -125,8 +130,11 @@ public sealed class VirtualMachine : IAsyncDisposable
         var mem = $"{o.MemoryMiB}M";
         var args = new List<string>
         {
-            "-M", "microvm,x-option-roms=off" + (share == "virtiofs" ? ",memory-backend=mem" : ""),
-            "-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max",
+            // Guest RAM is a memfd (shared: vhost-user backends map it); it shows as RssShmem of
+            // QEMU, so the VMM's own overhead is VmRSS - RssShmem.
+            "-M", "microvm,x-option-roms=off,memory-backend=mem",
+            "-object", $"memory-backend-memfd,id=mem,size={mem},share=on",
+            "-accel", kvm ? "kvm" : $"tcg,tb-size={TcgTbMiB}", "-cpu", kvm ? "host" : "max",
             "-smp", o.Cpus.ToString(), "-m", mem,
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
             "-global", "virtio-mmio.force-legacy=false",
@@ -136,9 +144,8 @@ public sealed class VirtualMachine : IAsyncDisposable
             "-chardev", $"socket,id=agent,path={agentSock}", "-device", "virtserialport,chardev=agent,name=sandbox.agent",
         };
         if (share == "virtiofs")
-            args.AddRange(["-object", $"memory-backend-memfd,id=mem,size={mem},share=on",
-                "-chardev", $"socket,id=fs,path={fsSock}", "-device", "vhost-user-fs-device,chardev=fs,tag=rootfs"]);
-        else
+            args.AddRange(["-chardev", $"socket,id=fs,path={fsSock}", "-device", "vhost-user-fs-device,chardev=fs,tag=rootfs"]);
+        else if (share == "9p")
             args.AddRange(["-fsdev", $"local,id=fs,path={rootfs},security_model=none,readonly=on,multidevs=remap",
                 "-device", "virtio-9p-device,fsdev=fs,mount_tag=rootfs"]);
         QemuArgs = args;
@@ -169,6 +176,30 @@ public sealed class VirtualMachine : IAsyncDisposable
         TryDelete(fsSock);
         KernelRelease = r.KernelRelease;
         Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
+    }
+
+    /// <summary>Host memory of the VMM in KiB: QEMU's resident set, the part of it that is guest
+    /// RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
+    public (long QemuRssKiB, long GuestRamKiB, long VirtiofsdRssKiB) MemoryUsage()
+    {
+        static (long Rss, long Shmem) Read(Process? p)
+        {
+            long rss = 0, shmem = 0;
+            if (p is null) return (0, 0);
+            try
+            {
+                foreach (var l in File.ReadLines($"/proc/{p.Id}/status"))
+                {
+                    if (l.StartsWith("VmRSS:")) rss = Kib(l);
+                    else if (l.StartsWith("RssShmem:")) shmem = Kib(l);
+                }
+            }
+            catch (IOException) { }
+            return (rss, shmem);
+            static long Kib(string l) => long.TryParse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var v) ? v : 0;
+        }
+        var q = Read(_qemu);
+        return (q.Rss, q.Shmem, Read(_virtiofsd).Rss);
     }
 
     Exception BootFailure(string what)
@@ -222,7 +253,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         string hostname = "", Stream? stdin = null, Stream? stdout = null, Stream? stderr = null, CancellationToken ct = default)
     {
         var cid = "c" + Guid.NewGuid().ToString("n")[..8];
-        await Agent.CreateContainerAsync(cid, GuestRootfs, hostname, ct);
+        await Agent.CreateContainerAsync(cid, ContainerRootfs, hostname, ct);
         try
         {
             var outLock = new object();
