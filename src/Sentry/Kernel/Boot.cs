@@ -7,6 +7,7 @@ using Sandbox.Sentry.Platform;
 using Sandbox.Sentry.Vfs;
 using Sandbox.Sentry.Vfs.Dev;
 using Sandbox.Sentry.Vfs.Host;
+using Sandbox.Sentry.Vfs.Tmp;
 
 namespace Sandbox.Sentry.Kernel;
 
@@ -46,6 +47,10 @@ public sealed class Boot : IDisposable
         foreach (var (dir, type) in new[] { ("/proc", "proc"), ("/sys", "sysfs") })
             if (vfs.MountAt(dir, new EmptyFilesystem(type), readOnly: true) < 0)
                 Kernel.Debug($"no {dir} in the rootfs");
+        // Programs need somewhere to write: an in-memory /tmp (and /dev/shm); the writable
+        // overlay over the whole rootfs comes with the Gofer.
+        if (vfs.MountAt("/tmp", new TmpFilesystem(), readOnly: false) < 0)
+            Kernel.Debug("no /tmp in the rootfs: no writable directory");
     }
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>

@@ -91,12 +91,24 @@ internal static unsafe class FileOpen
         r = vfs.Resolve(root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds, resolve);
         if (r == -(int)Errno.ENOENT && creat)
         {
-            long pr = PathArgs.ResolveParent(t, start, path, out var parent, out _);
+            long pr = PathArgs.ResolveParent(t, start, path, out var parent, out string name);
             if (pr < 0) return pr;
             if (!parent.Inode.IsDirectory) return Err.ENOTDIR;
             if (path.EndsWith('/')) return Err.EISDIR;
-            // Creating files needs a writable filesystem: the Gofer issue brings the overlay.
-            return parent.Mount.ReadOnly ? Err.EROFS : Err.EACCES;
+            pr = FileNamespace.MayModify(t, parent);
+            if (pr < 0) return pr;
+            int cr = parent.Inode.Create(name, FileMode.S_IFREG | (mode & 0xfff & ~t.Umask), t.Creds.Fsuid, t.Creds.Fsgid, null, out var created);
+            if (cr < 0 && cr != -(int)Errno.EEXIST) return cr;
+            r = vfs.Resolve(root, start, path, follow, out loc, t.Creds, resolve);
+            if (r < 0) return r;
+            if (cr == 0)
+            {
+                // The creator may open what it created whatever the mode says (open(2)).
+                int fr = loc.Inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY), out var nf);
+                if (fr < 0) return fr;
+                nf!.Location = loc;
+                return t.Fds.Install(nf, (flags & OpenFlags.O_CLOEXEC) != 0);
+            }
         }
         if (r < 0) return r;
         if (creat && (flags & OpenFlags.O_EXCL) != 0) return Err.EEXIST;
@@ -114,9 +126,10 @@ internal static unsafe class FileOpen
             int pr = Permissions.Check(inode, want, t.Creds);
             if (pr < 0) return pr;
         }
-        r = inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY | OpenFlags.O_TRUNC), out var file);
+        r = inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY), out var file);
         if (r < 0) return r;
         file!.Location = loc;
+        file.Flags &= ~OpenFlags.O_TRUNC;
         return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
     }
 }

@@ -4,7 +4,7 @@ using Sandbox.Sentry.Kernel;
 
 namespace Sandbox.Sentry.Syscalls;
 
-/// <summary>fsync, fdatasync, syncfs, ftruncate, fchmod on open files (the rootfs is read-only for now).</summary>
+/// <summary>fsync, fdatasync, syncfs, sync.</summary>
 internal static unsafe class FileSync
 {
     public static void Register(delegate*<Task, long>[] t)
@@ -13,8 +13,6 @@ internal static unsafe class FileSync
         t[Sysno.Fdatasync] = &Fsync;
         t[Sysno.Syncfs] = &Fsync;
         t[Sysno.Sync] = &Sync;
-        t[Sysno.Ftruncate] = &Ftruncate;
-        t[Sysno.Fchmod] = &Fchmod;
     }
 
     private static long Fsync(Task t)
@@ -26,23 +24,4 @@ internal static unsafe class FileSync
     }
 
     private static long Sync(Task t) => 0;
-
-    private static long Ftruncate(Task t)
-    {
-        var f = t.Fds.Get((int)t.A0);
-        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
-        if ((long)t.A1 < 0) return Err.EINVAL;
-        if (!f.Writable) return Err.EINVAL;
-        if (f.Location is not { } l || !FileMode.IsReg(l.Inode.Mode)) return Err.EINVAL;
-        if (l.Mount.ReadOnly) return Err.EROFS;
-        return Err.EPERM;
-    }
-
-    private static long Fchmod(Task t)
-    {
-        var f = t.Fds.Get((int)t.A0);
-        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
-        if (f.Location is { } l && l.Mount.ReadOnly) return Err.EROFS;
-        return Err.EPERM;
-    }
 }

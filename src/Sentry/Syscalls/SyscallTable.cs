@@ -24,6 +24,8 @@ public static unsafe partial class SyscallTable
         FileIoctl.Register(t);
         FileSync.Register(t);
         FileXattr.Register(t);
+        FileNamespace.Register(t);
+        FileAttr.Register(t);
         Sched.Register(t);
         Usage.Register(t);
         Mm.Register(t);
@@ -73,5 +75,5 @@ internal static class Err
         ERANGE = -(long)Errno.ERANGE, EPERM = -(long)Errno.EPERM, EMFILE = -(long)Errno.EMFILE,
         ENOMEM = -(long)Errno.ENOMEM, EAGAIN = -(long)Errno.EAGAIN, EACCES = -(long)Errno.EACCES,
         ENOTTY = -(long)Errno.ENOTTY, ETIMEDOUT = -(long)Errno.ETIMEDOUT, EEXIST = -(long)Errno.EEXIST,
-        ESRCH = -(long)Errno.ESRCH, ENAMETOOLONG = -(long)Errno.ENAMETOOLONG, EINTR = -(long)Errno.EINTR;
+        ESRCH = -(long)Errno.ESRCH, EBUSY = -(long)Errno.EBUSY, ENODEV = -(long)Errno.ENODEV, ENAMETOOLONG = -(long)Errno.ENAMETOOLONG, EINTR = -(long)Errno.EINTR;
 }

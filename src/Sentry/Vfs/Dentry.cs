@@ -19,6 +19,12 @@ public sealed class Dentry
         lock (this) return _children != null && _children.TryGetValue(name, out var d) ? d : null;
     }
 
+    /// <summary>Forgets a cached name (after unlink, rmdir or rename).</summary>
+    public void DropChild(string name)
+    {
+        lock (this) _children?.Remove(name);
+    }
+
     public Dentry AddChild(string name, Inode inode)
     {
         lock (this)

@@ -45,6 +45,29 @@ public abstract class Inode
     /// <summary>Lists extended attribute names (NUL-separated): the size needed or written.</summary>
     public virtual int ListXattr(Span<byte> list) => 0;
 
+    // ---- changing the tree (writable filesystems override these) ---------------------------
+
+    private int NotWritable => Fs.ReadOnly ? -(int)Errno.EROFS : -(int)Errno.EPERM;
+
+    /// <summary>Creates a child: a regular file, directory, fifo or symlink (mode carries the type).</summary>
+    public virtual int Create(string name, uint mode, uint uid, uint gid, string? symlinkTarget, out Inode? child)
+    {
+        child = null;
+        return IsDirectory ? NotWritable : -(int)Errno.ENOTDIR;
+    }
+
+    /// <summary>A new name for an existing inode (link(2)).</summary>
+    public virtual int Link(string name, Inode target) => IsDirectory ? NotWritable : -(int)Errno.ENOTDIR;
+
+    /// <summary>Removes a name: a non-directory (unlink) or an empty directory (rmdir).</summary>
+    public virtual int Remove(string name, bool directory) => IsDirectory ? NotWritable : -(int)Errno.ENOTDIR;
+
+    /// <summary>rename(2) within one filesystem; flags are RENAME_NOREPLACE / RENAME_EXCHANGE.</summary>
+    public virtual int Rename(string oldName, Inode newParent, string newName, int flags) => NotWritable;
+
+    /// <summary>chmod/chown/truncate/utimens. Null fields are left alone.</summary>
+    public virtual int SetAttr(in SetAttr attr) => NotWritable;
+
     /// <summary>Opens the file. Permission and read-only checks were done by the caller.</summary>
     public abstract int Open(int flags, out FileDescription? file);
 }
@@ -96,3 +119,7 @@ public static class StatConvert
         DevMinor = FileMode.Minor(st.Dev),
     };
 }
+
+/// <summary>What setattr changes (chmod, chown, truncate, utimensat).</summary>
+public readonly record struct SetAttr(uint? Mode = null, uint? Uid = null, uint? Gid = null, long? Size = null,
+    Timespec? Atime = null, Timespec? Mtime = null);

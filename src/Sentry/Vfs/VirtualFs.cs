@@ -40,6 +40,11 @@ public sealed class VirtualFs
         return 0;
     }
 
+    public bool IsMountPoint(Dentry d)
+    {
+        lock (_mounts) return _mounts.ContainsKey(d);
+    }
+
     private Location CrossMounts(Location l)
     {
         lock (_mounts)

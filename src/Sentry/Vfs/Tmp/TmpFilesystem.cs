@@ -1,0 +1,317 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs.Tmp;
+
+/// <summary>tmpfs: files, directories, symlinks and fifos held in the Sentry's memory.</summary>
+public sealed class TmpFilesystem : Filesystem
+{
+    private static int _instances;
+    private long _nextIno = 1;
+
+    public TmpFilesystem(uint rootMode = 0x3ff /* 01777 */)
+    {
+        Dev = FileMode.MakeDev(0, (uint)(40 + Interlocked.Increment(ref _instances)));
+        Root = new TmpInode(this, FileMode.S_IFDIR | rootMode, 0, 0);
+    }
+
+    public override string Type => "tmpfs";
+    public override Inode Root { get; }
+    public ulong NextIno() => (ulong)Interlocked.Increment(ref _nextIno);
+}
+
+/// <summary>A tmpfs inode; which kind is in Mode.</summary>
+public sealed class TmpInode : Inode
+{
+    private readonly TmpFilesystem _fs;
+    private uint _mode;
+    private uint _uid, _gid;
+    private int _nlink;
+    private Timespec _atime, _mtime, _ctime;
+    // Directories: entries in creation order (readdir order, as tmpfs keeps them).
+    private readonly List<(string Name, TmpInode Inode)>? _entries;
+    // Regular files.
+    private byte[] _data = Array.Empty<byte>();
+    private long _size;
+    // Symlinks.
+    private readonly string? _target;
+    // Fifos: the pipe all openers share.
+    private Pipe.Pipe? _fifo;
+
+    public TmpInode(TmpFilesystem fs, uint mode, uint uid, uint gid, string? target = null) : base(fs)
+    {
+        _fs = fs; _mode = mode; _uid = uid; _gid = gid; Ino = fs.NextIno();
+        _atime = _mtime = _ctime = Now();
+        _nlink = FileMode.IsDir(mode) ? 2 : 1;
+        if (FileMode.IsDir(mode)) _entries = new();
+        _target = target;
+        if (target != null) _size = System.Text.Encoding.UTF8.GetByteCount(target);
+    }
+
+    public ulong Ino { get; }
+    public object Lock => this;
+    public override uint Mode { get { lock (this) return _mode; } }
+    public long Size { get { lock (this) return _size; } }
+
+    private static Timespec Now()
+    {
+        var ns = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        return Timespec.FromNanoseconds(ns);
+    }
+
+    public override int Stat(out Stat st)
+    {
+        lock (this)
+        {
+            st = new Stat
+            {
+                Dev = Fs.Dev, Ino = Ino, Nlink = (ulong)_nlink, Mode = _mode, Uid = _uid, Gid = _gid,
+                Size = FileMode.IsDir(_mode) ? 40 + 20L * _entries!.Count : _size,
+                Blksize = 4096, Blocks = (_size + 511) / 512, Atime = _atime, Mtime = _mtime, Ctime = _ctime,
+            };
+        }
+        return 0;
+    }
+
+    public override int ReadLink(out string target)
+    {
+        target = _target ?? "";
+        return _target == null ? -(int)Errno.EINVAL : 0;
+    }
+
+    public override int Lookup(string name, out Inode? child)
+    {
+        child = null;
+        if (_entries == null) return -(int)Errno.ENOTDIR;
+        lock (this)
+        {
+            foreach (var (n, i) in _entries) if (n == name) { child = i; return 0; }
+        }
+        return -(int)Errno.ENOENT;
+    }
+
+    private int IndexOf(string name)
+    {
+        for (int i = 0; i < _entries!.Count; i++) if (_entries[i].Name == name) return i;
+        return -1;
+    }
+
+    private void Touch() { _mtime = _ctime = Now(); }
+
+    public override int Create(string name, uint mode, uint uid, uint gid, string? symlinkTarget, out Inode? child)
+    {
+        child = null;
+        if (_entries == null) return -(int)Errno.ENOTDIR;
+        if (name.Length > 255) return -(int)Errno.ENAMETOOLONG;
+        lock (this)
+        {
+            if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
+            // setgid directories pass their group (and the bit, for directories) on.
+            if ((_mode & 0x400) != 0) { gid = _gid; if (FileMode.IsDir(mode)) mode |= 0x400; }
+            var c = new TmpInode(_fs, mode, uid, gid, symlinkTarget);
+            _entries.Add((name, c));
+            if (FileMode.IsDir(mode)) _nlink++;
+            Touch();
+            child = c;
+        }
+        return 0;
+    }
+
+    public override int Link(string name, Inode target)
+    {
+        if (_entries == null) return -(int)Errno.ENOTDIR;
+        if (target is not TmpInode t || t.Fs != Fs) return -(int)Errno.EXDEV;
+        if (t.IsDirectory) return -(int)Errno.EPERM;
+        lock (this)
+        {
+            if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
+            lock (t) { if (t._nlink == 0) return -(int)Errno.ENOENT; t._nlink++; t._ctime = Now(); }
+            _entries.Add((name, t));
+            Touch();
+        }
+        return 0;
+    }
+
+    public override int Remove(string name, bool directory)
+    {
+        if (_entries == null) return -(int)Errno.ENOTDIR;
+        lock (this)
+        {
+            int i = IndexOf(name);
+            if (i < 0) return -(int)Errno.ENOENT;
+            var c = _entries[i].Inode;
+            if (directory)
+            {
+                if (!c.IsDirectory) return -(int)Errno.ENOTDIR;
+                lock (c) if (c._entries!.Count > 0) return -(int)Errno.ENOTEMPTY;
+                _nlink--;
+            }
+            else if (c.IsDirectory) return -(int)Errno.EISDIR;
+            _entries.RemoveAt(i);
+            lock (c) { c._nlink = c.IsDirectory ? 0 : c._nlink - 1; c._ctime = Now(); }
+            Touch();
+        }
+        return 0;
+    }
+
+    private const int RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+
+    public override int Rename(string oldName, Inode newParent, string newName, int flags)
+    {
+        if (newParent is not TmpInode np || np.Fs != Fs) return -(int)Errno.EXDEV;
+        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) return -(int)Errno.EINVAL;
+        if ((flags & RENAME_NOREPLACE) != 0 && (flags & RENAME_EXCHANGE) != 0) return -(int)Errno.EINVAL;
+        // One lock for the whole filesystem's renames keeps the two directories consistent.
+        lock (_fs)
+        lock (this)
+        lock (np)
+        {
+            int i = IndexOf(oldName);
+            if (i < 0) return -(int)Errno.ENOENT;
+            var src = _entries![i].Inode;
+            if (src.IsDirectory && (np == src || np.IsDescendantOf(src))) return -(int)Errno.EINVAL;
+            int j = np.IndexOf(newName);
+            if ((flags & RENAME_EXCHANGE) != 0)
+            {
+                if (j < 0) return -(int)Errno.ENOENT;
+                var dst = np._entries![j].Inode;
+                if (dst.IsDirectory && (this == dst || IsDescendantOf(dst))) return -(int)Errno.EINVAL;
+                _entries[i] = (oldName, dst);
+                np._entries[j] = (newName, src);
+                if (src.IsDirectory != dst.IsDirectory && this != np)
+                {
+                    int d = src.IsDirectory ? 1 : -1;
+                    _nlink -= d; np._nlink += d;
+                }
+                Touch(); np.Touch();
+                return 0;
+            }
+            if (j >= 0)
+            {
+                var dst = np._entries![j].Inode;
+                if (dst == src) return 0;
+                if ((flags & RENAME_NOREPLACE) != 0) return -(int)Errno.EEXIST;
+                if (src.IsDirectory && !dst.IsDirectory) return -(int)Errno.ENOTDIR;
+                if (!src.IsDirectory && dst.IsDirectory) return -(int)Errno.EISDIR;
+                if (dst.IsDirectory) lock (dst) { if (dst._entries!.Count > 0) return -(int)Errno.ENOTEMPTY; }
+                np._entries.RemoveAt(j);
+                lock (dst) { dst._nlink = dst.IsDirectory ? 0 : dst._nlink - 1; dst._ctime = Now(); }
+                if (dst.IsDirectory) np._nlink--;
+                if (np == this && j < i) i--;
+            }
+            _entries.RemoveAt(i);
+            np._entries!.Add((newName, src));
+            if (src.IsDirectory && np != this) { _nlink--; np._nlink++; }
+            lock (src) src._ctime = Now();
+            Touch(); np.Touch();
+        }
+        return 0;
+    }
+
+    private bool IsDescendantOf(TmpInode dir)
+    {
+        // Walk dir's subtree (tmpfs trees are small enough for this check on directory renames).
+        var stack = new Stack<TmpInode>();
+        stack.Push(dir);
+        while (stack.Count > 0)
+        {
+            var d = stack.Pop();
+            if (d._entries == null) continue;
+            foreach (var (_, c) in d._entries)
+            {
+                if (c == this) return true;
+                if (c.IsDirectory) stack.Push(c);
+            }
+        }
+        return false;
+    }
+
+    public override int SetAttr(in SetAttr a)
+    {
+        lock (this)
+        {
+            if (a.Size is { } size)
+            {
+                if (!FileMode.IsReg(_mode)) return FileMode.IsDir(_mode) ? -(int)Errno.EISDIR : -(int)Errno.EINVAL;
+                if (size < 0) return -(int)Errno.EINVAL;
+                Resize(size);
+                _mtime = Now();
+            }
+            if (a.Mode is { } m) _mode = (_mode & FileMode.S_IFMT) | (m & 0xfff);
+            if (a.Uid is { } u) _uid = u;
+            if (a.Gid is { } g) _gid = g;
+            if (a.Uid != null || a.Gid != null) { if (!FileMode.IsDir(_mode)) _mode &= ~0xc00u; } // chown clears setuid/setgid
+            if (a.Atime is { } at) _atime = at;
+            if (a.Mtime is { } mt) _mtime = mt;
+            _ctime = Now();
+        }
+        return 0;
+    }
+
+    private void Resize(long size)
+    {
+        if (size > _data.Length)
+        {
+            long cap = Math.Max(size, Math.Min((long)_data.Length * 2, size + (64 << 20)));
+            if (cap > Array.MaxLength) cap = size;
+            Array.Resize(ref _data, (int)cap);
+        }
+        else if (size < _size) _data.AsSpan((int)size, (int)(_size - size)).Clear();
+        _size = size;
+    }
+
+    public long ReadAt(Span<byte> dst, long offset)
+    {
+        lock (this)
+        {
+            _atime = Now();
+            if (offset >= _size) return 0;
+            int n = (int)Math.Min(dst.Length, _size - offset);
+            _data.AsSpan((int)offset, n).CopyTo(dst);
+            return n;
+        }
+    }
+
+    public long WriteAt(ReadOnlySpan<byte> src, long offset, bool append, out long newOffset)
+    {
+        lock (this)
+        {
+            if (append) offset = _size;
+            long end = offset + src.Length;
+            if (end > Array.MaxLength) { newOffset = offset; return -(long)Errno.EFBIG; }
+            if (end > _size) Resize(end);
+            src.CopyTo(_data.AsSpan((int)offset));
+            _mtime = _ctime = Now();
+            newOffset = end;
+            return src.Length;
+        }
+    }
+
+    public List<(string Name, ulong Ino, byte Type)> Entries()
+    {
+        lock (this) return _entries!.Select(e => (e.Name, e.Inode.Ino, FileMode.DirentType(e.Inode.Mode))).ToList();
+    }
+
+    public override int Open(int flags, out FileDescription? file)
+    {
+        file = null;
+        uint type = Mode & FileMode.S_IFMT;
+        if ((flags & OpenFlags.O_PATH) != 0) { file = new Host.PathFileDescription(flags); return 0; }
+        switch (type)
+        {
+            case FileMode.S_IFDIR:
+                file = new TmpDirectoryFile(this) { Flags = flags };
+                return 0;
+            case FileMode.S_IFREG:
+                if ((flags & OpenFlags.O_TRUNC) != 0 && (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY)
+                    lock (this) { Resize(0); _mtime = _ctime = Now(); }
+                file = new TmpFile(this) { Flags = flags & ~OpenFlags.O_TRUNC };
+                return 0;
+            case FileMode.S_IFIFO:
+                lock (this) _fifo ??= new Pipe.Pipe();
+                return Pipe.Fifo.Open(_fifo, flags, out file);
+            default:
+                return -(int)Errno.ENXIO;
+        }
+    }
+}
