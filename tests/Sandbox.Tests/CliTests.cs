@@ -5,7 +5,8 @@ namespace Sandbox.Tests;
 /// <summary>Bad input to `sandbox` itself gets a clear error and the right exit status.</summary>
 public class CliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sandbox-cli-").FullName;
+    // Not under /tmp: the sandbox has its own /tmp.
+    private readonly string _dir = Directory.CreateDirectory(Path.Combine(SandboxProcess.RepoRoot, "artifacts", "test-tmp", Guid.NewGuid().ToString("n"))).FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
 
