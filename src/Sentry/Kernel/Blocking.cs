@@ -53,7 +53,7 @@ public sealed partial class Task
     /// deadline (CLOCK_MONOTONIC ns; -1 for none) passes. Optionally also wakes when a host fd
     /// becomes ready for <paramref name="hostEvents"/>.
     /// </summary>
-    public unsafe BlockResult BlockUntil(Func<bool> ready, long deadlineNs = -1, WaitQueue? queue = null, int hostFd = -1, short hostEvents = 0, WaitQueue? queue2 = null)
+    public unsafe BlockResult BlockUntil(Func<bool> ready, long deadlineNs = -1, WaitQueue? queue = null, int hostFd = -1, short hostEvents = 0, WaitQueue? queue2 = null, bool interruptible = true)
     {
         queue?.Add(this);
         queue2?.Add(this);
@@ -67,7 +67,7 @@ public sealed partial class Task
             {
                 DrainWake();
                 if (ready()) return BlockResult.Ready;
-                if (HasWakingSignal()) return BlockResult.Interrupted;
+                if (interruptible && HasWakingSignal()) return BlockResult.Interrupted;
                 int timeoutMs = -1;
                 if (deadlineNs >= 0)
                 {

@@ -15,13 +15,15 @@ public sealed partial class Task
         bool strace = Kernel.Options.Strace != null;
         while (true)
         {
-            HandleSignals();
-            if (Exiting || Group.GroupExit != null) break;
-            if (Group.Stopped)
+            // A stopped process acts on nothing but SIGKILL and SIGCONT (signal(7)).
+            if (Group.Stopped && Group.GroupExit == null)
             {
-                BlockUntil(() => !Group.Stopped || Group.GroupExit != null);
+                BlockUntil(() => !Group.Stopped || Group.GroupExit != null, interruptible: false);
                 continue;
             }
+            HandleSignals();
+            if (Exiting || Group.GroupExit != null) break;
+            if (Group.Stopped) continue;
             InApp = true;
             State = "in application";
             var stop = Context!.Switch(ref Regs);

@@ -22,6 +22,13 @@ internal static unsafe class ExecCalls
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Err.EINVAL;
         int r = t.MM.ReadPath(pathAddr, out string path);
         if (r < 0) return r;
+        // The file is looked up before the arguments are copied (fs/exec.c), so a missing file
+        // wins over a bad argv.
+        long s = PathArgs.Resolve(t, dirfd, pathAddr, (flags & AtFlags.AT_EMPTY_PATH) | (flags & AtFlags.AT_SYMLINK_NOFOLLOW), out var loc, out var file);
+        if (s < 0) return s;
+        if (loc.Mount == null) return Err.ENOENT;
+        if ((flags & AtFlags.AT_SYMLINK_NOFOLLOW) != 0 && loc.Inode.IsSymlink) return -(long)Errno.ELOOP;
+        if (loc.Inode.IsDirectory || !FileMode.IsReg(loc.Inode.Mode)) return Err.EACCES;
         var argv = new List<string>();
         var envp = new List<string>();
         r = t.MM.ReadStringArray(argvAddr, argv);
@@ -29,12 +36,6 @@ internal static unsafe class ExecCalls
         r = t.MM.ReadStringArray(envpAddr, envp);
         if (r < 0) return r;
         if (argv.Count == 0) argv.Add(""); // Linux passes an empty argv[0] rather than none (since 5.18)
-
-        // Resolve relative to dirfd here; the exec itself then works on an absolute sandbox path.
-        long s = PathArgs.Resolve(t, dirfd, pathAddr, (flags & AtFlags.AT_EMPTY_PATH) | (flags & AtFlags.AT_SYMLINK_NOFOLLOW), out var loc, out var file);
-        if (s < 0) return s;
-        if (loc.Mount == null) return Err.ENOENT;
-        if ((flags & AtFlags.AT_SYMLINK_NOFOLLOW) != 0 && loc.Inode.IsSymlink) return -(long)Errno.ELOOP;
         string target = path.Length > 0 && path[0] == '/' || dirfd == AtFlags.AT_FDCWD && path.Length > 0 ? path : VirtualFs.PathOf(loc, t.Root);
         r = Exec.Run(t, target, argv, envp, out var err);
         if (r < 0)
