@@ -11,8 +11,14 @@ public sealed class WaitQueue
     public void Add(Task t) { lock (_waiters) _waiters.Add(t); }
     public void Remove(Task t) { lock (_waiters) _waiters.Remove(t); }
 
+    private long _generation;
+
+    /// <summary>Counts notifications: edge-triggered epoll reports an event only after a new one.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
     public void Notify()
     {
+        Interlocked.Increment(ref _generation);
         Task[] ws;
         lock (_waiters)
         {
@@ -112,4 +118,52 @@ public sealed partial class Task
 {
     /// <summary>Host resources of the task itself (not of its process): its wake-up eventfd.</summary>
     public void ReleaseHostResources() => CloseWakeFd();
+}
+
+public sealed partial class Task
+{
+    /// <summary>
+    /// Like <see cref="BlockUntil"/> for many sources at once (poll, select, epoll): any of the
+    /// queues, any host fd becoming ready, a signal, or the deadline.
+    /// </summary>
+    public unsafe BlockResult BlockUntilAny(Func<bool> ready, long deadlineNs, List<WaitQueue> queues, List<(int Fd, short Events)> hostFds)
+    {
+        foreach (var q in queues) q.Add(this);
+        string before = State;
+        State = "blocked in " + before;
+        try
+        {
+            int n = 1 + hostFds.Count;
+            var pfds = new long[n];
+            fixed (long* pfd = pfds)
+            {
+                while (true)
+                {
+                    DrainWake();
+                    if (ready()) return BlockResult.Ready;
+                    if (HasWakingSignal()) return BlockResult.Interrupted;
+                    int timeoutMs = -1;
+                    if (deadlineNs >= 0)
+                    {
+                        long left = deadlineNs - MonotonicNow();
+                        if (left <= 0) return BlockResult.TimedOut;
+                        timeoutMs = (int)Math.Min((left + 999_999) / 1_000_000, int.MaxValue);
+                    }
+                    ((int*)pfd)[0] = WakeFd; ((short*)pfd)[2] = 1; ((short*)pfd)[3] = 0;
+                    for (int i = 0; i < hostFds.Count; i++)
+                    {
+                        ((int*)(pfd + 1 + i))[0] = hostFds[i].Fd;
+                        ((short*)(pfd + 1 + i))[2] = hostFds[i].Events;
+                        ((short*)(pfd + 1 + i))[3] = 0;
+                    }
+                    Sys.Syscall(7 /* poll */, (long)pfd, n, timeoutMs);
+                }
+            }
+        }
+        finally
+        {
+            State = before;
+            foreach (var q in queues) q.Remove(this);
+        }
+    }
 }

@@ -66,6 +66,12 @@ public static class Exec
             t.Group.Handlers = handlers;
         }
         t.AltStack = new StackT { Flags = Linux.Abi.SigAltStack.SS_DISABLE };
+        // POSIX timers do not survive exec (timer_create(2)); interval timers do.
+        lock (t.Group)
+        {
+            foreach (var pt in t.Group.PosixTimers.Values) pt.Dispose();
+            t.Group.PosixTimers.Clear();
+        }
         t.ClearChildTid = 0;
         t.RobustList = 0;
         t.ExecPath = file;

@@ -40,6 +40,7 @@ public sealed partial class Kernel
     private void GroupExited(ThreadGroup g, ExitStatus status)
     {
         g.Zombie = true;
+        g.DisposeTimers();
         g.FinalStatus = status;
         // Orphans go to the sandbox's init (PID 1), as in a PID namespace.
         if (g.Children.Count > 0 && Init != null && Init != g)

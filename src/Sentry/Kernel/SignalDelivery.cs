@@ -156,6 +156,12 @@ public sealed partial class Task
 
     private bool _restoreSavedMask;
 
+    /// <summary>The call finished without being interrupted: its temporary mask goes now.</summary>
+    public void DropSavedMask()
+    {
+        if (SavedMask is { } m) { SignalMask = m; SavedMask = null; }
+    }
+
     public bool OnAltStack(ulong sp)
         => AltStack.Flags != SigAltStack.SS_DISABLE && sp > AltStack.Sp && sp - AltStack.Sp <= AltStack.Size;
 

@@ -56,5 +56,22 @@ public sealed class ThreadGroup
 
     public bool IsInit => Parent == null;
 
+    /// <summary>setitimer's ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF (lock the group to use).</summary>
+    public IntervalTimer?[] ITimers { get; } = new IntervalTimer?[3];
+    /// <summary>timer_create's timers by id.</summary>
+    public Dictionary<int, IntervalTimer> PosixTimers { get; } = new();
+    public int NextTimerId { get; set; }
+
+    /// <summary>Stops every timer (the process is gone).</summary>
+    public void DisposeTimers()
+    {
+        lock (this)
+        {
+            foreach (var t in ITimers) t?.Dispose();
+            foreach (var t in PosixTimers.Values) t.Dispose();
+            PosixTimers.Clear();
+        }
+    }
+
     public override string ToString() => $"tg {Tgid}";
 }

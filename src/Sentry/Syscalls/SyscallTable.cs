@@ -39,6 +39,9 @@ public static unsafe partial class SyscallTable
         WaitCalls.Register(t);
         KillCalls.Register(t);
         PipeCalls.Register(t);
+        PollCalls.Register(t);
+        EventCalls.Register(t);
+        TimerCalls.Register(t);
         return t;
     }
 

@@ -15,7 +15,6 @@ internal static unsafe class Usage
     {
         t[Sysno.Times] = &Times;
         t[Sysno.Getrusage] = &Getrusage;
-        t[Sysno.Getitimer] = &Getitimer;
     }
 
     /// <summary>User and system CPU time of the stub, in clock ticks (/proc/PID/stat fields 14, 15).</summary>
@@ -59,14 +58,5 @@ internal static unsafe class Usage
             ru[4] = Math.Max(1, t.Kernel.MemoryFile.Resident() / 1024); // ru_maxrss in KiB
         }
         return t.MM.CopyOut(t.A1, MemoryMarshal.AsBytes(ru));
-    }
-
-    /// <summary>No interval timer is ever armed yet (setitimer comes with signal delivery).</summary>
-    private static long Getitimer(Task t)
-    {
-        if ((int)t.A0 is < 0 or > 2) return Err.EINVAL;
-        Span<long> it = stackalloc long[4];
-        it.Clear();
-        return t.MM.CopyOut(t.A1, MemoryMarshal.AsBytes(it));
     }
 }

@@ -65,6 +65,9 @@ public abstract class FileDescription
     /// <summary>A host fd whose readiness is this file's (host-backed files), or -1.</summary>
     public virtual int HostPollFd => -1;
 
+    /// <summary>When readiness may change by itself (timers), as CLOCK_MONOTONIC ns; -1 if never.</summary>
+    public virtual long NextDeadline => -1;
+
     public bool NonBlocking => (Flags & OpenFlags.O_NONBLOCK) != 0;
 
     /// <summary>Bytes readable without blocking (FIONREAD), or -errno.</summary>
@@ -74,8 +77,11 @@ public abstract class FileDescription
 
     public void DecRef()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) Release();
+        if (Interlocked.Decrement(ref _refs) == 0) { Released = true; Release(); }
     }
+
+    /// <summary>The last reference is gone (epoll drops such files from its interest lists).</summary>
+    public bool Released { get; private set; }
 
     /// <summary>Called when the last reference goes away.</summary>
     protected virtual void Release() { }

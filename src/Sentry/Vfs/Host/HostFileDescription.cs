@@ -31,11 +31,42 @@ public sealed unsafe class HostFileDescription : FileDescription
     }
 
     public int HostFd => _fd;
+
+    public override int HostPollFd => _fd;
+
+    /// <summary>Readiness as the host reports it (a zero-timeout poll of the fd).</summary>
+    public override short Readiness(short events)
+    {
+        long pfd = 0;
+        ((int*)&pfd)[0] = _fd;
+        ((short*)&pfd)[2] = events;
+        long n = Sys.Syscall(7 /* poll */, (long)&pfd, 1, 0);
+        return n > 0 ? ((short*)&pfd)[3] : (short)0;
+    }
+
+    /// <summary>
+    /// Reads from a host pipe or terminal wait in the Sentry, so that a signal can interrupt
+    /// them (a blocking host read could not be).
+    /// </summary>
+    private long WaitReadable()
+    {
+        var t = Sandbox.Sentry.Kernel.Task.Current;
+        if (t == null || _positional) return 0;
+        if ((Readiness(Poll.POLLIN) & (Poll.POLLIN | Poll.POLLHUP | Poll.POLLERR)) != 0) return 0;
+        if (NonBlocking) return 0;
+        var r = t.BlockUntil(() => (Readiness(Poll.POLLIN) & (Poll.POLLIN | Poll.POLLHUP | Poll.POLLERR)) != 0, -1, null, _fd, Poll.POLLIN);
+        return r == Sandbox.Sentry.Kernel.BlockResult.Interrupted ? -(long)Errno.ERESTARTSYS : 0;
+    }
     public override bool Positional => _positional;
 
     public override long Read(Span<byte> dst, long offset)
     {
         if (!Readable) return -(long)Errno.EBADF;
+        if (offset < 0 && dst.Length > 0)
+        {
+            long w = WaitReadable();
+            if (w < 0) return w;
+        }
         fixed (byte* p = dst)
             return offset < 0
                 ? Sys.SyscallRetry(Sys.SYS_read, _fd, (long)p, dst.Length)
