@@ -21,7 +21,12 @@ internal static class CompareCommand
         string cwd = o.Cwd ?? Directory.GetCurrentDirectory();
         if (o.Rootfs != "/") return Usage.Fail("compare runs natively against the host's /; --rootfs is not supported here");
 
-        var native = Execute(o.Command[0], o.Command.Skip(1).ToList(), env, cwd);
+        // Native programs start with default signal dispositions, as in the sandbox (.NET would
+        // otherwise pass on its ignored SIGPIPE).
+        string resetsig = Path.Combine(AppContext.BaseDirectory, "sandbox-resetsig");
+        var native = File.Exists(resetsig)
+            ? Execute(resetsig, o.Command.ToList(), env, cwd)
+            : Execute(o.Command[0], o.Command.Skip(1).ToList(), env, cwd);
         Console.WriteLine($"native:           {Describe(native)}");
         bool allSame = true;
         foreach (var p in platforms)

@@ -17,7 +17,9 @@ public static class SandboxProcess
     /// <summary>The CLI as built into the test output (sandbox.dll with its stub).</summary>
     public static string SandboxDll => Path.Combine(AppContext.BaseDirectory, "sandbox.dll");
 
-    public static Result Native(string program, params string[] args) => Run(program, args);
+    /// <summary>Natively, through sandbox-resetsig: default signal dispositions, as in the sandbox.</summary>
+    public static Result Native(string program, params string[] args)
+        => Run(Path.Combine(AppContext.BaseDirectory, "sandbox-resetsig"), new[] { program }.Concat(args).ToArray());
 
     public static Result Sandboxed(string program, params string[] args)
         => SandboxCli(new[] { "run", "--platform", "ptrace", "--" }.Concat(new[] { program }).Concat(args).ToArray());

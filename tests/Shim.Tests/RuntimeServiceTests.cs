@@ -83,7 +83,9 @@ public class RuntimeServiceTests
         Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.PodSandboxStatusAsync(new PodSandboxStatusRequest()).ResponseAsync));
         Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest()).ResponseAsync));
         Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = new PodSandboxConfig { Metadata = new PodSandboxMetadata() } }).ResponseAsync));
-        Assert.Equal(StatusCode.Unimplemented, await Cri.CodeOf(() => rt.ExecAsync(new ExecRequest { ContainerId = unknown }).ResponseAsync));
+        Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => rt.ExecAsync(new ExecRequest { ContainerId = unknown, Cmd = { "true" }, Stdout = true }).ResponseAsync));
+        Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => rt.AttachAsync(new AttachRequest { ContainerId = unknown, Stdout = true }).ResponseAsync));
+        Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = unknown }).ResponseAsync));
 
         // Handlers: unknown is an invalid argument; microvm says why it cannot run pods.
         var e = await Assert.ThrowsAsync<RpcException>(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = Cri.Pod("x"), RuntimeHandler = "runc" }).ResponseAsync);
@@ -98,7 +100,9 @@ public class RuntimeServiceTests
         Assert.Equal(StatusCode.AlreadyExists, await Cri.CodeOf(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = Cri.Pod("dup") }).ResponseAsync));
         await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = id });
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = id });
-        await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = Cri.Pod("dup") });
+        string dup = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = Cri.Pod("dup") })).PodSandboxId;
+        // No network stack in the Sentry yet: nothing to forward to.
+        Assert.Equal(StatusCode.Unimplemented, await Cri.CodeOf(() => rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = dup, Port = { 80 } }).ResponseAsync));
 
         // A container needs an image that is present.
         string pod = (await rt.ListPodSandboxAsync(new ListPodSandboxRequest())).Items[0].Id;

@@ -41,6 +41,7 @@ public sealed class CriConfig
         new HandlerConfig { Name = "microvm", Backend = "microvm" },
     };
 
+    [JsonIgnore]
     public IReadOnlyList<HandlerConfig> EffectiveHandlers => Handlers.Count > 0 ? Handlers : BuiltInHandlers;
 
     public HandlerConfig? FindHandler(string name)

@@ -57,13 +57,14 @@ public sealed class CriLogWriter : IDisposable
     }
 
     /// <summary>Copies one output stream of the container into the log until it ends.</summary>
-    public async Task PumpAsync(Stream source, string stream)
+    public async Task PumpAsync(Stream source, string stream, Action<string, ReadOnlyMemory<byte>>? tap = null)
     {
         var pending = new MemoryStream();
         var buf = new byte[8192];
         int n;
         while ((n = await source.ReadAsync(buf).ConfigureAwait(false)) > 0)
         {
+            tap?.Invoke(stream, buf.AsMemory(0, n).ToArray());
             int start = 0;
             for (int i = 0; i < n; i++)
             {

@@ -114,8 +114,9 @@ public sealed partial class CriRuntime
                 Emit(ContainerEventType.ContainerStoppedEvent, c);
                 throw Errors.Internal($"starting container {c.Id}: {e.Message}");
             }
-            process.StandardInput.Close(); // attach/stdin is not supported yet
             var running = new RunningContainer(c.Id, process, log);
+            if (c.Config.Stdin) { running.Stdin = process.StandardInput.BaseStream; running.StdinOnce = c.Config.StdinOnce; }
+            else process.StandardInput.Close();
             c.State = ContainerState.ContainerRunning;
             c.StartedAt = Clock.NowNs();
             c.Pid = process.Id;
@@ -129,12 +130,13 @@ public sealed partial class CriRuntime
 
     private async Task WaitForExitAsync(string id, RunningContainer r)
     {
-        var stdout = r.Log.PumpAsync(r.Process.StandardOutput.BaseStream, "stdout");
-        var stderr = r.Log.PumpAsync(r.Process.StandardError.BaseStream, "stderr");
+        var stdout = r.Log.PumpAsync(r.Process.StandardOutput.BaseStream, "stdout", r.Publish);
+        var stderr = r.Log.PumpAsync(r.Process.StandardError.BaseStream, "stderr", r.Publish);
         await r.Process.WaitForExitAsync().ConfigureAwait(false);
         try { await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
         catch (Exception e) { _log.LogWarning("container {Id}: log copy did not finish: {Error}", id, e.Message); }
         int code = r.Process.ExitCode;
+        r.CloseStdin();
         r.Log.Dispose();
         r.Process.Dispose();
         lock (_lock)

@@ -18,14 +18,7 @@ public sealed partial class CriRuntime
     {
         RequireId(req.ContainerId, "container");
         if (req.Cmd.Count == 0) throw Errors.InvalidArgument("cmd must not be empty");
-        Backends.SentryProcessSpec spec;
-        lock (_lock)
-        {
-            var c = Lookup(_containers, req.ContainerId) ?? throw Errors.NotFound($"container {req.ContainerId} not found");
-            if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
-            spec = SpecFor(_pods[c.PodId], c, req.Cmd);
-        }
-        using var p = Process.Start(_sandbox.StartInfo(spec.RunArguments()))!;
+        using var p = StartExec(req.ContainerId, req.Cmd);
         p.StandardInput.Close();
         var stdout = ReadCapped(p.StandardOutput.BaseStream);
         var stderr = ReadCapped(p.StandardError.BaseStream);
@@ -45,6 +38,66 @@ public sealed partial class CriRuntime
             Stderr = ByteString.CopyFrom(await stderr.ConfigureAwait(false)),
             ExitCode = p.ExitCode,
         };
+    }
+
+    /// <summary>
+    /// Starts a command in a running container (as its own `sandbox run`, see ExecSyncAsync),
+    /// with stdin, stdout and stderr as pipes for the caller.
+    /// </summary>
+    internal Process StartExec(string containerId, IReadOnlyList<string> cmd)
+    {
+        Backends.SentryProcessSpec spec;
+        lock (_lock)
+        {
+            var c = Lookup(_containers, containerId) ?? throw Errors.NotFound($"container {containerId} not found");
+            if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
+            spec = SpecFor(_pods[c.PodId], c, cmd);
+        }
+        return Process.Start(_sandbox.StartInfo(spec.RunArguments()))!;
+    }
+
+    /// <summary>Validates an Exec/Attach target: the container exists and runs; returns its full ID.</summary>
+    internal string RequireRunning(string containerId)
+    {
+        RequireId(containerId, "container");
+        lock (_lock)
+        {
+            var c = Lookup(_containers, containerId) ?? throw Errors.NotFound($"container {containerId} not found");
+            if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
+            return c.Id;
+        }
+    }
+
+    /// <summary>The streaming server, once started (Exec and Attach URLs point at it).</summary>
+    public Streaming.StreamingServer? Streaming { get; internal set; }
+
+    public ExecResponse Exec(ExecRequest req)
+    {
+        string id = RequireRunning(req.ContainerId);
+        if (req.Cmd.Count == 0) throw Errors.InvalidArgument("cmd must not be empty");
+        CheckStreams(req.Stdin, req.Stdout, req.Stderr, req.Tty);
+        var server = Streaming ?? throw Errors.Unavailable("the streaming server is not running");
+        return new ExecResponse { Url = server.Register(id, req, null) };
+    }
+
+    public AttachResponse Attach(AttachRequest req)
+    {
+        string id = RequireRunning(req.ContainerId);
+        CheckStreams(req.Stdin, req.Stdout, req.Stderr, req.Tty);
+        var server = Streaming ?? throw Errors.Unavailable("the streaming server is not running");
+        return new AttachResponse { Url = server.Register(id, null, req) };
+    }
+
+    private static void CheckStreams(bool stdin, bool stdout, bool stderr, bool tty)
+    {
+        if (!stdin && !stdout && !stderr) throw Errors.InvalidArgument("one of stdin, stdout or stderr must be set");
+        if (tty && stderr) throw Errors.InvalidArgument("tty and stderr cannot both be set");
+    }
+
+    /// <summary>The running container's process handle, for Attach; null if it is not running.</summary>
+    internal RunningContainer? Running(string containerId)
+    {
+        lock (_lock) return _running.GetValueOrDefault(containerId);
     }
 
     private static async Task<byte[]> ReadCapped(Stream s)

@@ -22,6 +22,7 @@ public sealed class CriServer : IAsyncDisposable
     private readonly CriRuntime _runtime;
     private readonly RegistryClient _registry;
     private bool _disposed;
+    private Streaming.StreamingServer? _streaming;
 
     private CriServer(WebApplication app, CriRuntime runtime, RegistryClient registry, CriConfig config)
     {
@@ -33,6 +34,8 @@ public sealed class CriServer : IAsyncDisposable
 
     public CriConfig Config { get; }
     public CriRuntime Runtime => _runtime;
+    /// <summary>http://host:port of the streaming server (Exec/Attach URLs).</summary>
+    public string StreamingUrl => _streaming!.BaseUrl;
 
     public static async Task<CriServer> StartAsync(CriConfig config, CancellationToken ct = default)
     {
@@ -72,8 +75,10 @@ public sealed class CriServer : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<RuntimeServiceImpl>();
         app.MapGrpcService<ImageServiceImpl>();
+        var streaming = await Streaming.StreamingServer.StartAsync(config.StreamingAddress, runtime,
+            Enum.TryParse<LogLevel>(config.LogLevel, true, out var sl) ? sl : LogLevel.Warning).ConfigureAwait(false);
         await app.StartAsync(ct).ConfigureAwait(false);
-        return new CriServer(app, runtime, registry, config);
+        return new CriServer(app, runtime, registry, config) { _streaming = streaming };
     }
 
     /// <summary>Completes when the host is asked to stop (SIGTERM/SIGINT under `sandbox cri`).</summary>
@@ -85,6 +90,7 @@ public sealed class CriServer : IAsyncDisposable
         _disposed = true;
         try { await _app.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); } catch (OperationCanceledException) { }
         await _runtime.DisposeAsync().ConfigureAwait(false);
+        if (_streaming != null) await _streaming.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _registry.Dispose();
         if (File.Exists(Config.Socket)) File.Delete(Config.Socket);

@@ -116,13 +116,16 @@ public sealed class RuntimeServiceImpl(CriRuntime runtime) : RuntimeService.Runt
         => runtime.ExecSyncAsync(request, context.CancellationToken);
 
     public override Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
-        => throw Errors.Unimplemented("Exec: the streaming server (remotecommand over SPDY/WebSocket) is not implemented yet; use ExecSync");
+        => Task.FromResult(runtime.Exec(request));
 
     public override Task<AttachResponse> Attach(AttachRequest request, ServerCallContext context)
-        => throw Errors.Unimplemented("Attach: the streaming server is not implemented yet");
+        => Task.FromResult(runtime.Attach(request));
 
     public override Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
-        => throw Errors.Unimplemented("PortForward: the streaming server is not implemented yet, and the Sentry has no network stack yet");
+    {
+        runtime.PodSandboxStatus(request.PodSandboxId, false); // NotFound for unknown pods
+        throw Errors.Unimplemented("PortForward: the Sentry has no network stack yet, so there is no port in the pod to forward to");
+    }
 
     public override Task<CheckpointContainerResponse> CheckpointContainer(CheckpointContainerRequest request, ServerCallContext context)
         => throw Errors.Unimplemented("CheckpointContainer is not supported");

@@ -1,0 +1,95 @@
+using Grpc.Core;
+using Runtime.V1;
+using Sandbox.Shim.Streaming;
+using Sandbox.Shim.Tests.Support;
+
+namespace Sandbox.Shim.Tests;
+
+/// <summary>Exec and Attach through the streaming server (SPDY/3.1, remotecommand v4).</summary>
+[Collection("registry")]
+public class StreamingTests(RegistryFixture fx)
+{
+    [Fact]
+    public void Spdy_header_blocks_round_trip_across_frames()
+    {
+        var enc = new SpdyHeaderEncoder();
+        var dec = new SpdyHeaderDecoder();
+        for (int i = 0; i < 3; i++)
+        {
+            var h = dec.Decode(enc.Encode(new Dictionary<string, string> { ["streamtype"] = "stdout" + i, ["x-a"] = new string('a', 100 * i) }));
+            Assert.Equal("stdout" + i, h["streamtype"]);
+            Assert.Equal(100 * i, h["x-a"].Length);
+        }
+    }
+
+    [Fact]
+    public void Exit_status_json_is_what_client_go_decodes()
+    {
+        Assert.Equal("""{"metadata":{},"status":"Success"}""", RemoteCommand.StatusJson(0, null));
+        var failure = System.Text.Json.JsonDocument.Parse(RemoteCommand.StatusJson(7, null)).RootElement;
+        Assert.Equal("NonZeroExitCode", failure.GetProperty("reason").GetString());
+        var cause = failure.GetProperty("details").GetProperty("causes")[0];
+        Assert.Equal(("ExitCode", "7"), (cause.GetProperty("reason").GetString(), cause.GetProperty("message").GetString()));
+    }
+
+    private async Task<(CriHarness H, string Pod, PodSandboxConfig PodCfg)> PodAsync()
+    {
+        var h = await CriHarness.StartAsync(fx.Registry.Host);
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var cfg = Cri.Pod("stream", Path.Combine(h.Root, "logs"));
+        string pod = (await h.Client.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = cfg })).PodSandboxId;
+        return (h, pod, cfg);
+    }
+
+    [SkippableFact]
+    public async Task Exec_streams_stdin_stdout_stderr_and_the_exit_code()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        var (h, pod, podCfg) = await PodAsync();
+        await using var _ = h;
+        var rt = h.Client.Runtime;
+        string id = (await rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, SandboxConfig = podCfg, Config = Cri.Container("c", fx.BusyboxRef, new[] { "sleep", "60" }) })).ContainerId;
+        Assert.Equal(StatusCode.FailedPrecondition, await Cri.CodeOf(() => rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "true" }, Stdout = true }).ResponseAsync));
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "true" } }).ResponseAsync));
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "true" }, Tty = true, Stderr = true }).ResponseAsync));
+
+        var url = (await rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh", "-c", "read x; echo got $x; echo err >&2; exit 3" }, Stdin = true, Stdout = true, Stderr = true })).Url;
+        Assert.StartsWith(h.Server.StreamingUrl + "/exec/", url);
+        var r = await SpdyTestClient.RunAsync(url, new[] { "error", "stdin", "stdout", "stderr" }, stdin: "hello\n");
+        Assert.Equal(101, r.Status);
+        Assert.Equal("got hello\n", r.Output["stdout"]);
+        Assert.Equal("err\n", r.Output["stderr"]);
+        Assert.Contains("\"reason\":\"NonZeroExitCode\"", r.Output["error"]);
+        Assert.Contains("\"message\":\"3\"", r.Output["error"]);
+
+        // The URL was for one use.
+        Assert.Equal(404, (await SpdyTestClient.RunAsync(url, new[] { "error", "stdout" })).Status);
+
+        var ok = (await rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "cat", "/etc/hello.txt" }, Stdout = true })).Url;
+        var r2 = await SpdyTestClient.RunAsync(ok, new[] { "error", "stdout" });
+        Assert.Equal("hello from layer 2\n", r2.Output["stdout"]);
+        Assert.Equal("""{"metadata":{},"status":"Success"}""", r2.Output["error"]);
+    }
+
+    [SkippableFact]
+    public async Task Attach_sends_stdin_to_the_container_and_streams_its_output()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        var (h, pod, podCfg) = await PodAsync();
+        await using var _ = h;
+        var rt = h.Client.Runtime;
+        var cfg = Cri.Container("attached", fx.BusyboxRef, new[] { "sh", "-c", "read x; echo attached $x; echo to-stderr >&2" }, logPath: "attached.log");
+        cfg.Stdin = true;
+        cfg.StdinOnce = true;
+        string id = (await rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, SandboxConfig = podCfg, Config = cfg })).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+        var url = (await rt.AttachAsync(new AttachRequest { ContainerId = id, Stdin = true, Stdout = true, Stderr = true })).Url;
+        var r = await SpdyTestClient.RunAsync(url, new[] { "error", "stdin", "stdout", "stderr" }, stdin: "there\n");
+        Assert.Equal("attached there\n", r.Output["stdout"]);
+        Assert.Equal("to-stderr\n", r.Output["stderr"]);
+        var st = await Cri.WaitExitedAsync(rt, id);
+        Assert.Equal(0, st.ExitCode);
+        Assert.Contains("stdout F attached there", File.ReadAllText(st.LogPath));
+    }
+}
