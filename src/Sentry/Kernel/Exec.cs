@@ -75,6 +75,7 @@ public static class Exec
         t.ClearChildTid = 0;
         t.RobustList = 0;
         t.ExecPath = file;
+        t.Group.DidExec = true;
         string name = System.IO.Path.GetFileName(file);
         t.Comm = name.Length > 15 ? name[..15] : name;
         t.VforkDone?.TrySetResult();

@@ -56,6 +56,9 @@ public sealed class ThreadGroup
 
     public bool IsInit => Parent == null;
 
+    /// <summary>The process has called execve (setpgid on it from the parent then fails with EACCES).</summary>
+    public bool DidExec { get; set; }
+
     /// <summary>setitimer's ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF (lock the group to use).</summary>
     public IntervalTimer?[] ITimers { get; } = new IntervalTimer?[3];
     /// <summary>timer_create's timers by id.</summary>

@@ -47,11 +47,12 @@ internal static unsafe class KillCalls
     }
 
     private static long Tkill(Task t) => ThreadKill(t, -1, (int)t.A0, (int)t.A1);
-    private static long Tgkill(Task t) => ThreadKill(t, (int)t.A0, (int)t.A1, (int)t.A2);
+    private static long Tgkill(Task t) => (int)t.A0 <= 0 ? Err.EINVAL : ThreadKill(t, (int)t.A0, (int)t.A1, (int)t.A2);
 
+    /// <summary>tkill (tgid -1: any process) and tgkill.</summary>
     private static long ThreadKill(Task t, int tgid, int tid, int sig)
     {
-        if (tid <= 0 || (tgid != -1 && tgid <= 0)) return Err.EINVAL;
+        if (tid <= 0) return Err.EINVAL;
         if (!ValidSignal(sig)) return Err.EINVAL;
         var target = t.Kernel.FindTask(tid);
         if (target == null || (tgid != -1 && target.Tgid != tgid)) return Err.ESRCH;
@@ -64,10 +65,10 @@ internal static unsafe class KillCalls
 
     private static long QueueInfo(Task t, int tgid, int tid, int sig, ulong infoAddr)
     {
-        if (!ValidSignal(sig)) return Err.EINVAL;
         var raw = new byte[128];
         int r = t.MM.CopyIn(infoAddr, raw);
         if (r < 0) return r;
+        if (!ValidSignal(sig)) return Err.EINVAL;
         int code = BitConverter.ToInt32(raw, 8);
         // Only kernel-style codes are refused to other processes (rt_sigqueueinfo(2)).
         var g = t.Kernel.FindGroup(tgid);

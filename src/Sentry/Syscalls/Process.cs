@@ -47,8 +47,8 @@ internal static unsafe class Process
     private static long Getegid(Task t) => t.Creds.Egid;
 
     private static long Getpgrp(Task t) => t.Pgid;
-    private static long Getpgid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Pgid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
-    private static long Getsid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Sid : (int)t.A0 < 0 ? Err.EINVAL : Err.ESRCH;
+    private static long Getpgid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Pgid : Err.ESRCH;
+    private static long Getsid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Sid : Err.ESRCH;
 
     private static ThreadGroup? Lookup(Task t, int pid) => pid == 0 ? t.Group : pid < 0 ? null : t.Kernel.FindGroup(pid) is { Zombie: false } g ? g : null;
 
@@ -61,6 +61,7 @@ internal static unsafe class Process
         {
             var g = pid == 0 ? t.Group : t.Kernel.FindGroup(pid);
             if (g == null || (g != t.Group && g.Parent != t.Group)) return Err.ESRCH;
+            if (g != t.Group && g.DidExec) return Err.EACCES;
             if (g.Sid != t.Sid) return Err.EPERM;
             if (g.Sid == g.Tgid) return Err.EPERM; // a session leader
             if (pgid == 0) pgid = g.Tgid;
