@@ -33,6 +33,7 @@ public static class Exec
 
         var mm = new MemoryManager(t.Kernel.MemoryFile);
         IAddressSpace space;
+        t.Kernel.Debug($"task {t.Tid}: exec: new address space");
         try { space = t.Kernel.Platform.NewAddressSpace(t.Kernel.MemoryFile); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -41,6 +42,7 @@ public static class Exec
             return -(int)Errno.ENOMEM;
         }
         mm.Platform = space;
+        t.Kernel.Debug($"task {t.Tid}: exec: stub ready");
         int lr = ElfLoader.Load(t, mm, space.MainContext, file, args, envp, out error, out var regs);
         if (lr < 0)
         {

@@ -127,8 +127,11 @@ public sealed partial class Kernel
                 return true;
             }
             var space = Platform.NewAddressSpace(MemoryFile);
+            Debug($"task {tid}: stub ready");
             child.Context = space.MainContext;
-            return mm.AttachPlatform(space) >= 0;
+            bool ok = mm.AttachPlatform(space) >= 0;
+            Debug($"task {tid}: {mm.Vmas.Count} mappings in place");
+            return ok;
         });
 
         if (vfork != null)

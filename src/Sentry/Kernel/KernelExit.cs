@@ -32,6 +32,7 @@ public sealed partial class Kernel
         }
         if (linger) t.Context!.Reap();
         if (g.Tasks.Count > 0) return;
+        Debug($"task {t.Tid}: exit complete");
         string how = status.Signal != 0 ? $"killed by {SignalNames.Name(status.Signal)}" : $"exited with {status.Code}";
         StraceLine($"[pid {t.Tid}] +++ {how} +++");
     }

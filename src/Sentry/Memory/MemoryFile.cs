@@ -84,6 +84,26 @@ public sealed unsafe class MemoryFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies a range to another, skipping the holes (pages never touched read as zeros in both):
+    /// an 8 MiB stack of which a few pages are used costs those few pages, not 8 MiB.
+    /// </summary>
+    public void CopyPopulated(long from, long to, ulong length)
+    {
+        const int SEEK_DATA = 3, SEEK_HOLE = 4;
+        long end = from + (long)length;
+        long pos = from;
+        while (pos < end)
+        {
+            long data = Sys.Syscall(Sys.SYS_lseek, Fd, pos, SEEK_DATA);
+            if (data < 0 || data >= end) break; // ENXIO: no data after pos
+            long hole = Sys.Syscall(Sys.SYS_lseek, Fd, data, SEEK_HOLE);
+            if (hole < 0 || hole > end) hole = end;
+            Buffer.MemoryCopy(Base + data, Base + to + (data - from), hole - data, hole - data);
+            pos = hole;
+        }
+    }
+
     /// <summary>Makes a range read as zeros again and gives its pages back to the host.</summary>
     public void Zero(long offset, ulong length)
     {

@@ -295,7 +295,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
                 ulong size = v.Name == "[heap]" ? Math.Max(v.Length, HeapReserve) : v.Length;
                 long off = File.Allocate(size);
                 if (off < 0) { child.Dispose(); throw new OutOfMemoryException("memory file exhausted during fork"); }
-                Buffer.MemoryCopy(File.Base + v.FileOffset, File.Base + off, (long)v.Length, (long)v.Length);
+                File.CopyPopulated(v.FileOffset, off, v.Length);
                 c.Backing = new Backing(off, size) { Refs = 1 };
                 c.FileOffset = off;
             }
