@@ -107,6 +107,7 @@ public class EndToEndTests(RegistryFixture fx)
         { PodSandboxId = pod, Config = Cri.Container(name, fx.BusyboxRef, cmd, logPath: name + ".log"), SandboxConfig = podCfg }).ContainerId;
 
         string a = Create("a", "sleep", "60");
+        Assert.Equal(Signal.Sigterm, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = a })).Status.StopSignal);
         await rt.StartContainerAsync(new StartContainerRequest { ContainerId = a });
         Assert.Equal(ContainerState.ContainerRunning, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = a })).Status.State);
 

@@ -109,6 +109,10 @@ public class RuntimeServiceTests
         Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest
         { PodSandboxId = pod, Config = Cri.Container("c", "127.0.0.1:1/none:1") }).ResponseAsync));
         Assert.Equal(StatusCode.NotFound, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = unknown, Config = Cri.Container("c", "busybox") }).ResponseAsync));
+        // A group without a user is refused (critest: "RunAsGroup is set without RunAsUser").
+        var groupOnly = Cri.Container("g", "busybox");
+        groupOnly.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { RunAsGroup = new Int64Value { Value = 1000 } } };
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, Config = groupOnly }).ResponseAsync));
     }
 
     [Fact]

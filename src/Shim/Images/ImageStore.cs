@@ -230,6 +230,7 @@ public sealed class ImageStore
             rec.Env.AddRange(Strings(c, "Env"));
             if (c.TryGetProperty("WorkingDir", out var wd) && wd.ValueKind == JsonValueKind.String) rec.WorkingDir = wd.GetString()!;
             if (c.TryGetProperty("User", out var u) && u.ValueKind == JsonValueKind.String) rec.User = u.GetString()!;
+            if (c.TryGetProperty("StopSignal", out var ss) && ss.ValueKind == JsonValueKind.String) rec.StopSignal = ss.GetString()!;
             if (c.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object)
                 foreach (var l in labels.EnumerateObject()) rec.Labels[l.Name] = l.Value.GetString() ?? "";
         }

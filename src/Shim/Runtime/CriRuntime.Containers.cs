@@ -19,6 +19,11 @@ public sealed partial class CriRuntime
         var md = cfg.Metadata ?? throw Errors.InvalidArgument("config.metadata is required");
         if (string.IsNullOrEmpty(md.Name)) throw Errors.InvalidArgument("config.metadata.name must not be empty");
         if (string.IsNullOrEmpty(cfg.Image?.Image)) throw Errors.InvalidArgument("config.image.image must not be empty");
+        var sc = cfg.Linux?.SecurityContext;
+        if (sc?.RunAsGroup != null && sc.RunAsUser == null && string.IsNullOrEmpty(sc.RunAsUsername))
+            throw Errors.InvalidArgument("run_as_group is set without run_as_user or run_as_username");
+        if (sc?.RunAsUser != null && !string.IsNullOrEmpty(sc.RunAsUsername))
+            throw Errors.InvalidArgument("only one of run_as_user and run_as_username may be set");
         lock (_lock)
         {
             var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
@@ -57,6 +62,9 @@ public sealed partial class CriRuntime
             };
             c.Argv.AddRange(argv);
             c.Env.AddRange(env);
+            c.StopSignal = cfg.StopSignal != Signal.RuntimeDefault
+                ? Signals.Parse(cfg.StopSignal.ToString().ToUpperInvariant()) ?? Native.SIGTERM
+                : Signals.Parse(image.StopSignal) ?? Native.SIGTERM;
             SaveContainer(c);
             _containers[c.Id] = c;
             Emit(ContainerEventType.ContainerCreatedEvent, c);
@@ -166,16 +174,25 @@ public sealed partial class CriRuntime
         return StopContainerCoreAsync(id, timeoutSeconds, null);
     }
 
-    /// <summary>SIGTERM (forwarded by `sandbox run` to the program), then SIGKILL after the timeout.</summary>
+    /// <summary>
+    /// The stop signal (SIGTERM unless the config or image names another) to `sandbox run`, which
+    /// forwards SIGTERM, SIGINT, SIGHUP and SIGQUIT to the program (any other signal ends the
+    /// Sentry itself); SIGKILL after the timeout.
+    /// </summary>
     private async Task StopContainerCoreAsync(string id, long timeoutSeconds, string? why)
     {
         RunningContainer? r;
-        lock (_lock) _running.TryGetValue(id, out r);
+        int signal;
+        lock (_lock)
+        {
+            _running.TryGetValue(id, out r);
+            signal = _containers.TryGetValue(id, out var rec) && rec.StopSignal > 0 ? rec.StopSignal : Native.SIGTERM;
+        }
         if (r == null) return; // created or exited: nothing to stop
         if (why != null) r.ExitMessage ??= why;
         if (timeoutSeconds > 0)
         {
-            r.Signal(Native.SIGTERM);
+            r.Signal(signal);
             try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds)).ConfigureAwait(false); return; }
             catch (TimeoutException) { }
         }
@@ -289,6 +306,8 @@ public sealed partial class CriRuntime
             LogPath = c.LogPath,
         };
         if (c.Config.Linux?.Resources is { } res) s.Resources = new ContainerResources { Linux = res };
+        if (c.StopSignal > 0 && Signals.Name(c.StopSignal) is { } sigName
+            && Enum.TryParse<Signal>(sigName.Replace("+", "PLUS"), ignoreCase: true, out var sig)) s.StopSignal = sig;
         return s;
     }
 
