@@ -9,6 +9,8 @@
 #      WORKLOAD      program and arguments (default /bin/busybox true; with --share none the
 #                    guest's root is the initramfs, so the default is the agent's own
 #                    `/init --version`, run natively as artifacts/microvm/agent/sandbox-agent)
+#      NATIVE        the native command to compare with (default: WORKLOAD)
+#      RUN_TIMEOUT   seconds one sandbox command may take (default 150)
 #
 # Prints, per run and as medians: agent ready (VM boot: QEMU start to the guest agent serving),
 # workload done (VM boot + container + program run to its exit, measured by the launcher),
@@ -26,12 +28,11 @@ ARGS=${MICROVM_ARGS:-}
 AGENT=${SANDBOX_MICROVM_AGENT:-artifacts/microvm/agent/sandbox-agent}
 if [ -z "${WORKLOAD:-}" ]; then
   case " $ARGS " in
-    *" --share none "*) WORKLOAD="/init --version"; NATIVE="$AGENT --version" ;;
-    *) WORKLOAD="/bin/busybox true"; NATIVE="/bin/busybox true" ;;
+    *" --share none "*) WORKLOAD="/init --version"; NATIVE=${NATIVE:-"$AGENT --version"} ;;
+    *) WORKLOAD="/bin/busybox true" ;;
   esac
-else
-  NATIVE=${NATIVE:-$WORKLOAD}
 fi
+NATIVE=${NATIVE:-$WORKLOAD}
 now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -43,7 +44,7 @@ err=$(mktemp)
 for i in $(seq 1 "$RUNS"); do
   s=$(now)
   # shellcheck disable=SC2086
-  $SANDBOX microvm run --timing $ARGS -- $WORKLOAD </dev/null >/dev/null 2>"$err"; rc=$?
+  timeout -k 5 "${RUN_TIMEOUT:-150}" $SANDBOX microvm run --timing $ARGS -- $WORKLOAD </dev/null >/dev/null 2>"$err"; rc=$?
   e=$(now)
   if [ $rc -ne 0 ]; then echo "run $i failed (status $rc):"; cat "$err"; continue; fi
   r=$(sed -n 's/.*agent ready \([0-9]*\) ms.*/\1/p' "$err"); d=$(sed -n 's/.*exited with [0-9]* after \([0-9]*\) ms.*/\1/p' "$err")

@@ -9,7 +9,7 @@ internal static class MicroVmCommand
 {
     public const string Help = """
         usage: sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...]
-               sandbox microvm kernel [--kernel PATH] [--build]
+               sandbox microvm kernel [--kernel PATH] [--modules DIR] [--build]
                sandbox microvm check
 
         run: boot a MicroVm (QEMU's microvm machine, the guest agent as /init), run PROGRAM in a
@@ -30,6 +30,7 @@ internal static class MicroVmCommand
           --hostname NAME     the container's hostname
           --console-log FILE  keep the guest's serial console in FILE
           --append ARGS       extra guest kernel command line arguments
+          --boot-timeout SEC  give up when the agent is not ready after SEC seconds (120)
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
@@ -104,6 +105,7 @@ internal static class MicroVmCommand
                     break;
                 case "--hostname": hostname = Value(); break;
                 case "--append": o = o with { ExtraKernelArgs = Value() }; break;
+                case "--boot-timeout": o = o with { BootTimeout = TimeSpan.FromSeconds(Int()) }; break;
                 case "--timing": timing = true; break;
                 case "--debug": o = o with { Debug = true }; break;
                 default: throw new ArgumentException($"unknown option {a}");
@@ -213,15 +215,16 @@ internal static class MicroVmCommand
 
     static int Kernel(string[] args)
     {
-        string? path = null;
+        string? path = null, modules = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--kernel" && i + 1 < args.Length) path = args[++i];
+            else if (args[i] == "--modules" && i + 1 < args.Length) modules = Path.GetFullPath(args[++i]);
             else if (args[i] == "--build")
                 return Fail("--build (a trimmed kernel from linux-source) is not implemented yet; the default is Debian's cloud kernel (linux-image-cloud-amd64)");
             else return Fail($"unknown option {args[i]}");
         }
-        var k = GuestKernel.Open(path, HostSystem.CacheDir());
+        var k = GuestKernel.Open(path, HostSystem.CacheDir(), modules);
         Console.WriteLine($"image    {k.ImagePath}");
         Console.WriteLine($"vmlinux  {k.VmlinuxPath} ({new FileInfo(k.VmlinuxPath).Length / 1024} KiB)");
         Console.WriteLine($"release  {k.Release}");

@@ -315,6 +315,8 @@ internal sealed class Server
         var (code, sig) = ExitOf(x);
         Send(0, new Exited(x.Id, code, sig));
         foreach (var w in waiters) Send(w, new WaitResult(code, sig));
+        // A finished exec stays answerable (Wait) for a minute, then its id is free again.
+        _ = Task.Delay(TimeSpan.FromSeconds(60)).ContinueWith(_ => { lock (_lock) if (_execs.GetValueOrDefault(x.Id) == x) _execs.Remove(x.Id); });
     }
 
     (int Code, int Signo) ExitOf(ExecState x)

@@ -19,7 +19,8 @@ public static unsafe partial class HostSystem
 
     /// <summary>Why KVM cannot be used, or null when it can: /dev/kvm opens read-write, speaks API
     /// 12, creates a VM, and the CPU advertises VMX or SVM (a /dev/kvm without them exists on
-    /// some hosts and fails on the first real guest).</summary>
+    /// some hosts and fails on the first real guest). SANDBOX_MICROVM_KVM=force skips the CPU
+    /// flag check.</summary>
     public static string? KvmUnusableReason()
     {
         if (!File.Exists("/dev/kvm")) return "no /dev/kvm";
@@ -33,6 +34,7 @@ public static unsafe partial class HostSystem
             close(vm);
         }
         finally { close(fd); }
+        if (Environment.GetEnvironmentVariable("SANDBOX_MICROVM_KVM") == "force") return null;
         var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags")) ?? "";
         var set = flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         if (!set.Contains("vmx") && !set.Contains("svm")) return "the CPU advertises neither VMX nor SVM (this /dev/kvm cannot run a real guest)";
@@ -48,14 +50,15 @@ public static unsafe partial class HostSystem
         return 2_000_000;
     }
 
+    /// <summary>NAME on PATH, else the first of the extra places that exists.</summary>
     public static string? FindProgram(string name, params string[] extra)
     {
-        foreach (var p in extra) if (File.Exists(p)) return p;
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
         {
-            var f = Path.Combine(dir, name);
+            var f = Path.Combine(dir.Length == 0 ? "." : dir, name);
             if (File.Exists(f)) return f;
         }
+        foreach (var p in extra) if (File.Exists(p)) return p;
         return null;
     }
 
