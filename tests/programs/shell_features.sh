@@ -4,8 +4,10 @@ trap 'echo "trapped USR1"' USR1
 kill -USR1 $$
 x=$(echo sub | tr a-z A-Z); echo "command substitution: $x"
 ( exit 4 ) || echo "subshell status $?"
-for i in 1 2 3; do (sleep 0.0$i; echo "background $i") & done
+d=/tmp/shell-features.$$; mkdir $d
+for i in 1 2 3; do (sleep 0.0$i; echo "background $i" > $d/$i) & done
 wait
+cat $d/1 $d/2 $d/3; rm -r $d
 echo "after wait"
 ls -l /usr/bin | sort | head -3 | wc -l
 find /usr/share/doc -name '*.gz' | wc -l

@@ -50,7 +50,14 @@ public static class Exec
             return lr;
         }
 
-        // The point of no return. (Other threads of the process are ended first: threads issue.)
+        // The point of no return. Every other thread of the process ends first (execve(2)).
+        if (t.Group.Tasks.Count > 1)
+        {
+            lock (t.Kernel.Lock)
+                foreach (var other in t.Group.Tasks)
+                    if (other != t) { other.ExitThread(new ExitStatus(0, 0)); other.Interrupt(); }
+            t.BlockUntil(() => { lock (t.Kernel.Lock) return t.Group.Tasks.Count == 1; }, -1, null, interruptible: false);
+        }
         var old = t.MM;
         if (old.Users > 1 && t.Context != null && !t.Context.Retire())
             t.Kernel.Debug($"task {t.Tid}: exec while other tasks share the address space of the process's first thread");

@@ -12,6 +12,7 @@ public sealed partial class Kernel
     {
         var g = t.Group;
         var status = g.GroupExit ?? t.Exit;
+        ExitRobustList(t);
         if (t.ClearChildTid != 0 && t.MM.Users > 1)
         {
             if (t.MM.Write(t.ClearChildTid, 0) == 0) Futexes.Wake(t, t.ClearChildTid, 1, Linux.Abi.Futex.BITSET_MATCH_ANY);
@@ -28,6 +29,7 @@ public sealed partial class Kernel
         {
             _tasks.Remove(t.Tid);
             g.Tasks.Remove(t);
+            foreach (var other in g.Tasks) other.Wake(); // an exec may be waiting for the others to go
             if (g.Tasks.Count == 0) GroupExited(g, status);
         }
         if (linger) t.Context!.Reap();
@@ -37,23 +39,65 @@ public sealed partial class Kernel
         StraceLine($"[pid {t.Tid}] +++ {how} +++");
     }
 
+    private const uint FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
+
+    /// <summary>
+    /// Robust futexes (set_robust_list(2)): every lock the thread still holds is marked
+    /// FUTEX_OWNER_DIED and one waiter is woken, so the next locker sees EOWNERDEAD.
+    /// </summary>
+    private void ExitRobustList(Task t)
+    {
+        if (t.RobustList == 0) return;
+        ulong head = t.RobustList;
+        if (t.MM.Read(head, out ulong next) < 0) return;
+        if (t.MM.Read(head + 8, out long futexOffset) < 0) return;
+        if (t.MM.Read(head + 16, out ulong pending) < 0) return;
+        int limit = 2048; // ROBUST_LIST_LIMIT
+        void Handle(ulong entry)
+        {
+            ulong uaddr = (ulong)((long)(entry & ~1UL) + futexOffset);
+            if (t.MM.Read(uaddr, out uint word) < 0) return;
+            if ((word & FUTEX_TID_MASK) != (uint)t.Tid) return;
+            uint nw = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+            if (t.MM.Write(uaddr, nw) < 0) return;
+            if ((word & FUTEX_WAITERS) != 0) Futexes.Wake(t, uaddr, 1, Linux.Abi.Futex.BITSET_MATCH_ANY);
+        }
+        while (next != head && next != 0 && limit-- > 0)
+        {
+            ulong entry = next;
+            if (t.MM.Read(entry, out next) < 0) break;
+            if (entry != pending) Handle(entry);
+        }
+        if (pending != 0) Handle(pending);
+    }
+
     /// <summary>The last thread is gone. Caller holds Lock.</summary>
     private void GroupExited(ThreadGroup g, ExitStatus status)
     {
         g.Zombie = true;
         g.DisposeTimers();
         g.FinalStatus = status;
-        // Orphans go to the sandbox's init (PID 1), as in a PID namespace.
+        // Children whose parent-death signal is set hear of it (prctl(PR_SET_PDEATHSIG)).
+        foreach (var c in g.Children)
+            foreach (var ct in c.Tasks)
+                if (ct.PdeathSignal != 0) SendToTask(ct, new SignalInfo(ct.PdeathSignal, SignalInfo.SI_USER) { Pid = g.Tgid });
+        // Orphans go to the nearest subreaper, else the sandbox's init (PID 1), as in a PID namespace.
         if (g.Children.Count > 0 && Init != null && Init != g)
         {
+            var reaper = g.Parent;
+            while (reaper != null && !(reaper.ChildSubreaper && !reaper.Zombie)) reaper = reaper.Parent;
+            reaper ??= Init;
             foreach (var c in g.Children)
             {
-                c.Parent = Init;
-                Init.Children.Add(c);
+                c.Parent = reaper;
+                reaper.Children.Add(c);
+                // A zombie handed over must still be reported to its new parent.
+                if (c.Zombie && c.ExitSignal != 0)
+                    SendToGroup(reaper, new SignalInfo(c.ExitSignal, SignalInfo.CLD_EXITED) { Pid = c.Tgid, Status = c.FinalStatus.Code });
             }
             g.Children.Clear();
-            Init.ChildEvents.Notify();
-            foreach (var t in Init.Tasks) t.Wake();
+            reaper.ChildEvents.Notify();
+            foreach (var t in reaper.Tasks) t.Wake();
         }
         if (g == Init)
         {

@@ -34,8 +34,9 @@ public sealed partial class Task
                 info = Pending.Dequeue(SignalMask) ?? Group.SharedPending.Dequeue(SignalMask);
                 if (info == null) break;
                 act = Group.Handlers.Actions[info.Signo];
-                if (act.Handler > SigAction.SIG_IGN && (act.Flags & SaFlags.SA_RESETHAND) != 0 && info.Signo != Signals.SIGCHLD)
-                    Group.Handlers.Actions[info.Signo] = default;
+                // SA_RESETHAND: back to SIG_DFL on delivery; the flags stay (sigaction(2)).
+                if (act.Handler > SigAction.SIG_IGN && (act.Flags & SaFlags.SA_RESETHAND) != 0)
+                    Group.Handlers.Actions[info.Signo].Handler = SigAction.SIG_DFL;
             }
             if (act.Handler == SigAction.SIG_IGN) continue;
             if (act.Handler == SigAction.SIG_DFL)

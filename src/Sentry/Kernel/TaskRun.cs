@@ -8,6 +8,7 @@ public sealed partial class Task
 {
     /// <summary>-ERESTART* left in rax by the last syscall, to be resolved when signals are handled.</summary>
     private long _restartCode;
+    private bool _restarting;
 
     /// <summary>The task's loop: handle signals, run the application until it traps, handle the trap.</summary>
     public void Run()
@@ -32,6 +33,8 @@ public sealed partial class Task
             switch (stop.Reason)
             {
                 case StopReason.Syscall:
+                    RestartedSyscall = _restarting;
+                    _restarting = false;
                     if (strace) Syscalls.Strace.Dispatch(this);
                     else Syscalls.SyscallTable.Dispatch(this);
                     long rax = (long)Regs.Rax;
@@ -62,10 +65,16 @@ public sealed partial class Task
     /// Resolves a pending syscall restart when no handler runs: the syscall instruction is
     /// executed again (rip points after the 2-byte `syscall`).
     /// </summary>
+    /// <summary>The syscall now running is a restart of an interrupted one.</summary>
+    public bool RestartedSyscall { get; private set; }
+    /// <summary>An interrupted sleep's deadline (CLOCK_MONOTONIC ns), for its restart.</summary>
+    public long SleepDeadline { get; set; }
+
     private void RestartIfPending()
     {
         if (_restartCode == 0) return;
         _restartCode = 0;
+        _restarting = true;
         Regs.Rax = Regs.OrigRax;
         Regs.Rip -= 2;
     }

@@ -56,6 +56,9 @@ public sealed class ThreadGroup
 
     public bool IsInit => Parent == null;
 
+    /// <summary>prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are re-parented here.</summary>
+    public bool ChildSubreaper { get; set; }
+
     /// <summary>The process has called execve (setpgid on it from the parent then fails with EACCES).</summary>
     public bool DidExec { get; set; }
 

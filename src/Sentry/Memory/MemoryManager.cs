@@ -230,6 +230,117 @@ public sealed unsafe partial class MemoryManager : IDisposable
         return Platform?.Protect(addr, len, prot) ?? 0;
     }
 
+    public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+
+    /// <summary>mremap(2): shrink in place, grow in place when the space after is free, else move (with MAYMOVE).</summary>
+    public long Remap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, ulong newAddr)
+    {
+        if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -(long)Errno.EINVAL;
+        if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.EINVAL;
+        if ((flags & MREMAP_DONTUNMAP) != 0 && ((flags & MREMAP_MAYMOVE) == 0 || oldSize != newSize)) return -(long)Errno.EINVAL;
+        if (!Layout.IsPageAligned(oldAddr)) return -(long)Errno.EINVAL;
+        oldSize = Layout.PageRoundUp(oldSize);
+        newSize = Layout.PageRoundUp(newSize);
+        if (newSize == 0) return -(long)Errno.EINVAL;
+        var v = Find(oldAddr);
+        if (v == null) return -(long)Errno.EFAULT;
+        // old_size 0 duplicates a shared mapping (mremap(2)); private ones cannot be.
+        if (oldSize == 0)
+        {
+            if (!v.Shared || (flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.EINVAL;
+            oldSize = Math.Min(newSize, v.End - oldAddr);
+        }
+        if (oldAddr + oldSize > v.End) return -(long)Errno.EFAULT; // must lie in one mapping
+        if ((flags & MREMAP_FIXED) != 0)
+        {
+            if (!Layout.IsPageAligned(newAddr) || newAddr + newSize > Layout.MaxUserAddress || newAddr < Layout.MinUserAddress) return -(long)Errno.EINVAL;
+            if (newAddr < oldAddr + oldSize && oldAddr < newAddr + newSize) return -(long)Errno.EINVAL;
+            return Move(v, oldAddr, oldSize, newSize, newAddr, (flags & MREMAP_DONTUNMAP) != 0);
+        }
+        if (newSize <= oldSize)
+        {
+            if (newSize < oldSize) RemoveRange(oldAddr + newSize, oldAddr + oldSize, platformUnmap: true);
+            return (long)oldAddr;
+        }
+        // Grow in place if this piece ends the mapping and the space after it is free.
+        ulong end = oldAddr + oldSize;
+        if (end == v.End && end + (newSize - oldSize) <= MmapTop && IsFree(end, end + (newSize - oldSize)))
+        {
+            ulong extra = newSize - oldSize;
+            bool fits = v.FileOffset + (long)(end - v.Start) + (long)extra <= v.Backing.Offset + (long)v.Backing.Length;
+            if (fits && !v.Backing.SharedAcrossSpaces && v.Backing.Refs == 1)
+            {
+                long off = v.FileOffset + (long)(end - v.Start);
+                if (Platform != null && Platform.MapFile(end, extra, off, v.Prot) < 0) return -(long)Errno.ENOMEM;
+                v.End = end + extra;
+                _lastHit = null;
+                return (long)oldAddr;
+            }
+            if (!v.Shared)
+            {
+                // Same address, bigger backing: copy what is there, so the mapping stays one VMA.
+                long boff = File.Allocate(newSize);
+                if (boff < 0) return -(long)Errno.ENOMEM;
+                File.CopyPopulated(v.FileOffset + (long)(oldAddr - v.Start), boff, oldSize);
+                int prot = v.Prot;
+                string? name = v.Name;
+                RemoveRange(oldAddr, end, platformUnmap: false);
+                if (Platform != null && Platform.MapFile(oldAddr, newSize, boff, prot) < 0) { File.Release(boff, newSize); return -(long)Errno.ENOMEM; }
+                Insert(new Vma { Start = oldAddr, End = oldAddr + newSize, Prot = prot, FileOffset = boff, Backing = new Backing(boff, newSize) { Refs = 1 }, Name = name });
+                return (long)oldAddr;
+            }
+        }
+        if ((flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.ENOMEM;
+        ulong to = FindGapTopDown(newSize, MmapTop);
+        if (to == 0) return -(long)Errno.ENOMEM;
+        return Move(v, oldAddr, oldSize, newSize, to, (flags & MREMAP_DONTUNMAP) != 0);
+    }
+
+    private long Move(Vma v, ulong oldAddr, ulong oldSize, ulong newSize, ulong to, bool keepOld)
+    {
+        int prot = v.Prot;
+        bool shared = v.Shared;
+        string? name = v.Name;
+        ulong keep = Math.Min(oldSize, newSize);
+        var pieces = new List<Vma>();
+        if (shared)
+        {
+            // Shared memory keeps its pages: the new mapping uses the same backing.
+            var c = v.Clone();
+            c.Start = to; c.End = to + keep;
+            c.FileOffset = v.FileOffset + (long)(oldAddr - v.Start);
+            c.Backing.Refs++;
+            pieces.Add(c);
+        }
+        else
+        {
+            long off = File.Allocate(newSize);
+            if (off < 0) return -(long)Errno.ENOMEM;
+            File.CopyPopulated(v.FileOffset + (long)(oldAddr - v.Start), off, keep);
+            pieces.Add(new Vma { Start = to, End = to + newSize, Prot = prot, Shared = false, FileOffset = off, Backing = new Backing(off, newSize) { Refs = 1 }, Name = name });
+        }
+        if (shared && newSize > keep)
+        {
+            long off = File.Allocate(newSize - keep);
+            if (off < 0) return -(long)Errno.ENOMEM;
+            pieces.Add(new Vma { Start = to + keep, End = to + newSize, Prot = prot, Shared = true, FileOffset = off, Backing = new Backing(off, newSize - keep) { Refs = 1 }, Name = name });
+        }
+        RemoveRange(to, to + newSize, platformUnmap: false);
+        foreach (var p in pieces)
+        {
+            if (Platform != null && Platform.MapFile(p.Start, p.Length, p.FileOffset, p.Prot) < 0) return -(long)Errno.ENOMEM;
+            Insert(p);
+        }
+        if (!keepOld) RemoveRange(oldAddr, oldAddr + oldSize, platformUnmap: true);
+        else if (!shared)
+        {
+            // MREMAP_DONTUNMAP: the old range stays mapped but empty.
+            Unmap(oldAddr, oldSize);
+            Map(oldAddr, oldSize, prot, Placement.Fixed, false, name);
+        }
+        return (long)to;
+    }
+
     /// <summary>brk(2): returns the new break, or the old one when it cannot move.</summary>
     public ulong SetBrk(ulong want)
     {

@@ -18,6 +18,7 @@ internal static unsafe class Mm
         t[Sysno.Madvise] = &Madvise;
         t[Sysno.Msync] = &Msync;
         t[Sysno.Mincore] = &Mincore;
+        t[Sysno.Mremap] = &Mremap;
         t[Sysno.PkeyMprotect] = &PkeyMprotect;
     }
 
@@ -70,6 +71,8 @@ internal static unsafe class Mm
     }
 
     private static long Munmap(Task t) => t.MM.Unmap(t.A0, t.A1);
+
+    private static long Mremap(Task t) => t.MM.Remap(t.A0, t.A1, t.A2, (int)t.A3, t.A4);
 
     private static long Mprotect(Task t) => t.MM.Protect(t.A0, t.A1, (int)t.A2);
 

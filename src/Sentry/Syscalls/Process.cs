@@ -50,7 +50,8 @@ internal static unsafe class Process
     private static long Getpgid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Pgid : Err.ESRCH;
     private static long Getsid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Sid : Err.ESRCH;
 
-    private static ThreadGroup? Lookup(Task t, int pid) => pid == 0 ? t.Group : pid < 0 ? null : t.Kernel.FindGroup(pid) is { Zombie: false } g ? g : null;
+    /// <summary>A process by pid, zombies included (they keep their ids until reaped).</summary>
+    private static ThreadGroup? Lookup(Task t, int pid) => pid == 0 ? t.Group : pid < 0 ? null : t.Kernel.FindGroup(pid);
 
     /// <summary>setpgid(2): a process may move itself or a child (that has not exec'd) within its session.</summary>
     private static long Setpgid(Task t)
@@ -235,7 +236,10 @@ internal static unsafe class Process
             case PR_SET_KEEPCAPS: return t.A1 <= 1 ? 0 : Err.EINVAL;
             case PR_GET_SECCOMP: return 0;
             case PR_GET_TIMERSLACK: return 50_000; // the default 50 µs
-            case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, 0);
+            case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, t.Group.ChildSubreaper ? 1 : 0);
+            case PR_SET_CHILD_SUBREAPER:
+                t.Group.ChildSubreaper = t.A1 != 0;
+                return 0;
             default:
                 t.Kernel.Debug($"task {t.Tid}: prctl option {(int)t.A0} not supported");
                 return Err.EINVAL;

@@ -113,7 +113,16 @@ internal static unsafe class SignalCalls
         {
             act.Mask &= ~Unblockable;
             act.Flags &= KnownFlags; // unknown sa_flags bits are dropped (kernel/signal.c, since 5.11)
-            t.SignalHandlers.Actions[sig] = act;
+            lock (t.Kernel.Lock)
+            {
+                t.SignalHandlers.Actions[sig] = act;
+                // An action that ignores the signal discards what is pending, blocked or not (POSIX).
+                if (act.Handler == SigAction.SIG_IGN || (act.Handler == SigAction.SIG_DFL && Task.DefaultFor(sig) == Task.DefaultAction.Ignore))
+                {
+                    t.Group.SharedPending.Discard(sig);
+                    foreach (var other in t.Group.Tasks) other.Pending.Discard(sig);
+                }
+            }
         }
         if (t.A2 != 0)
         {
@@ -152,10 +161,13 @@ internal static unsafe class SignalCalls
     private static long Sigaltstack(Task t)
     {
         var old = t.AltStack;
+        bool onStack = t.OnAltStack(t.Regs.Rsp);
+        if (onStack) old.Flags = SigAltStack.SS_ONSTACK | (old.Flags & SigAltStack.SS_AUTODISARM);
         if (t.A0 != 0)
         {
             int r = t.MM.Read(t.A0, out StackT ss);
             if (r < 0) return r;
+            if (onStack) return Err.EPERM;
             int mode = ss.Flags & ~SigAltStack.SS_AUTODISARM;
             if (mode != 0 && mode != SigAltStack.SS_DISABLE && mode != SigAltStack.SS_ONSTACK) return Err.EINVAL;
             if (mode == SigAltStack.SS_DISABLE) ss = new StackT { Flags = SigAltStack.SS_DISABLE };

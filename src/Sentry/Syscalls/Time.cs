@@ -138,15 +138,33 @@ internal static unsafe class Time
         return Sleep(t, id, flags & ClockId.TIMER_ABSTIME, t.A2, t.A3);
     }
 
+    /// <summary>
+    /// nanosleep/clock_nanosleep: the task waits in the Sentry, so signals interrupt it. A
+    /// handler gets EINTR (and the time left in rem); otherwise the sleep resumes where it was
+    /// (the restart keeps the original deadline, as Linux's restart_block does).
+    /// </summary>
     private static long Sleep(Task t, int clock, int flags, ulong reqAddr, ulong remAddr)
     {
         int r = t.MM.Read(reqAddr, out Timespec req);
         if (r < 0) return r;
         if (!req.IsValid) return Err.EINVAL;
-        // The task thread sleeps on the host; signals interrupting it arrive with the processes issue.
-        long hr;
-        do hr = Host.Syscall(Host.SYS_clock_nanosleep, clock, flags, (long)&req, (long)&req);
-        while (hr == Err.EINTR || hr == -(long)Errno.EINTR);
-        return hr > 0 ? -hr : hr;
+        long deadline;
+        if (t.RestartedSyscall && t.SleepDeadline != 0) deadline = t.SleepDeadline;
+        else if ((flags & ClockId.TIMER_ABSTIME) != 0)
+        {
+            Timespec now;
+            Host.Syscall(Host.SYS_clock_gettime, clock, (long)&now);
+            deadline = Task.MonotonicNow() + Math.Max(0, req.TotalNanoseconds - now.TotalNanoseconds);
+        }
+        else deadline = Task.MonotonicNow() + req.TotalNanoseconds;
+        t.SleepDeadline = 0;
+        if (t.BlockUntil(() => false, deadline) != BlockResult.Interrupted) return 0;
+        if ((flags & ClockId.TIMER_ABSTIME) == 0 && remAddr != 0)
+        {
+            var left = Timespec.FromNanoseconds(Math.Max(0, deadline - Task.MonotonicNow()));
+            if (t.MM.Write(remAddr, left) < 0) return Err.EFAULT;
+        }
+        t.SleepDeadline = deadline;
+        return -(long)Errno.ERESTART_RESTARTBLOCK;
     }
 }
