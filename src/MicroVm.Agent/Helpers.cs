@@ -59,6 +59,11 @@ internal static unsafe class Helpers
             Native.symlink("/proc/self/fd/1", r + "/dev/stdout");
             Native.symlink("/proc/self/fd/2", r + "/dev/stderr");
             Directory.CreateDirectory(r + "/dev/shm");
+            // the container's own pty instance: terminals of tty execs come from it
+            Directory.CreateDirectory(r + "/dev/pts");
+            if (Native.mount("devpts", r + "/dev/pts", "devpts", Native.MS_NOSUID | Native.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") != 0)
+                return Fail("mount /dev/pts", Native.Errno);
+            Native.symlink("pts/ptmx", r + "/dev/ptmx");
         }
         foreach (var t in new[] { "/tmp", "/run" })
             if (Directory.Exists(r + t) && Native.mount("tmpfs", r + t, "tmpfs", Native.MS_NOSUID | Native.MS_NODEV, "mode=1777") != 0)
@@ -76,8 +81,10 @@ internal static unsafe class Helpers
 
     /// <summary>__exec CINITPID CWD PROGRAM ARGS...: enters the container of CINITPID (its
     /// namespaces and root), starts PROGRAM there with this process's environment and stdio,
-    /// reports its pid, waits and reports its status.</summary>
-    public static int Exec(string[] a)
+    /// reports its pid, waits and reports its status. __exec-tty: stdio is a terminal; this
+    /// process (a session leader, spawned so by the agent) makes it its controlling terminal and
+    /// PROGRAM becomes the terminal's foreground process group.</summary>
+    public static int Exec(string[] a, bool tty)
     {
         if (a.Length < 3 || !int.TryParse(a[0], out int cpid)) return Fail("usage: __exec PID CWD PROGRAM ARGS...", Native.EINVAL);
         var fds = new List<int>();
@@ -98,10 +105,11 @@ internal static unsafe class Helpers
         var env = new List<string>();
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
             env.Add($"{e.Key}={e.Value}");
+        if (tty && Native.ioctl(0, Native.TIOCSCTTY, null) != 0) return Fail("TIOCSCTTY", Native.Errno);
         int pid;
         try
         {
-            pid = Native.Spawn(a[2], a[2..], env, [0, 1, 2], !a[2].Contains('/'), true);
+            pid = Native.Spawn(a[2], a[2..], env, [0, 1, 2], !a[2].Contains('/'), newSession: !tty, foregroundGroup: tty);
         }
         catch (SpawnException e)
         {

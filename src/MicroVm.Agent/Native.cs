@@ -16,6 +16,23 @@ internal static unsafe partial class Native
     public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     public const int RB_POWER_OFF = 0x4321fedc;
     public const int SIGKILL = 9;
+    public const int POSIX_SPAWN_SETPGROUP = 0x02;
+    public const ulong TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431;
+
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int ioctl(int fd, ulong request, void* arg);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawnattr_setpgroup(void* attr, int pgroup);
+    [LibraryImport(Libc)]
+    public static partial int posix_spawn_file_actions_addtcsetpgrp_np(void* fa, int fd);
+
+    /// <summary>Sets a terminal's window size (rows, columns).</summary>
+    public static int SetWinSize(int fd, int rows, int cols)
+    {
+        ushort* ws = stackalloc ushort[4];
+        ws[0] = (ushort)Math.Clamp(rows, 0, 65535); ws[1] = (ushort)Math.Clamp(cols, 0, 65535); ws[2] = 0; ws[3] = 0;
+        return ioctl(fd, TIOCSWINSZ, ws);
+    }
 
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mount(string? source, string target, string? fstype, ulong flags, string? data);
@@ -138,7 +155,8 @@ internal static unsafe partial class Native
     /// <summary>posix_spawn(p) with the given fds mapped onto 0, 1, 2, 3, ... (-1 = leave as is),
     /// every signal at its default disposition and an empty signal mask (the .NET runtime ignores
     /// SIGPIPE, which a child would otherwise inherit). Returns the pid or throws with errno.</summary>
-    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ReadOnlySpan<int> fds, bool searchPath, bool newSession)
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, ReadOnlySpan<int> fds, bool searchPath, bool newSession,
+        bool foregroundGroup = false)
     {
         byte** av = AllocStrings(argv);
         byte** ev = AllocStrings(env);
@@ -156,7 +174,15 @@ internal static unsafe partial class Native
             posix_spawnattr_setsigdefault(attr, set);
             sigemptyset(set);
             posix_spawnattr_setsigmask(attr, set);
-            posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? POSIX_SPAWN_SETSID : 0)));
+            if (foregroundGroup)
+            {
+                // its own process group, made the terminal's (fd 0) foreground group in the child
+                // before exec, so it never runs in the background of its terminal
+                posix_spawnattr_setpgroup(attr, 0);
+                posix_spawn_file_actions_addtcsetpgrp_np(fa, 0);
+            }
+            posix_spawnattr_setflags(attr, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+                | (newSession ? POSIX_SPAWN_SETSID : 0) | (foregroundGroup ? POSIX_SPAWN_SETPGROUP : 0)));
             int pid;
             int rc = searchPath ? posix_spawnp(&pid, path, fa, attr, av, ev) : posix_spawn(&pid, path, fa, attr, av, ev);
             if (rc != 0) throw new SpawnException(rc, $"{path}: {ErrText(rc)}");

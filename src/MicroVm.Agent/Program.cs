@@ -9,7 +9,8 @@ try
     {
         "__container" => Helpers.Container(args[1..]),
         "__cinit" => Helpers.ContainerInit(args[1..]),
-        "__exec" => Helpers.Exec(args[1..]),
+        "__exec" => Helpers.Exec(args[1..], tty: false),
+        "__exec-tty" => Helpers.Exec(args[1..], tty: true),
         "--version" => Version(),
         _ => Agent.Run(args),
     } : Agent.Run(args);

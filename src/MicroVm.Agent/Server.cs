@@ -32,7 +32,8 @@ internal sealed class Server
         public readonly string Id = id;
         public readonly Container Container = c;
         public int Pid, HelperPid, StdinFd = -1;
-        public int OpenStreams = 3; // stdout, stderr, helper exit
+        public bool Tty;            // StdinFd is then the terminal's master side, also read for output
+        public int OpenStreams = 3; // stdout, stderr, helper exit (tty: the master, helper exit)
         public int? RawStatus, HelperStatus;
         public bool Done;
         public readonly List<uint> Waiters = new();
@@ -109,6 +110,18 @@ internal sealed class Server
                     lock (_lock) done = x.Done || x.RawStatus is not null;
                     if (!done && Native.kill(x.Pid, s.Signo) != 0 && Native.Errno != Native.ESRCH)
                         Send(id, new Error(Native.Errno, $"kill: {Native.ErrText(Native.Errno)}"));
+                    else Send(id, new Ok());
+                    break;
+                }
+            case ResizeTty rt:
+                {
+                    var x = FindExec(rt.ExecId);
+                    if (x is null) { Send(id, new Error(Native.ENOENT, $"no exec {rt.ExecId}")); break; }
+                    if (!x.Tty) { Send(id, new Error(Native.EINVAL, $"exec {rt.ExecId} has no terminal")); break; }
+                    bool done;
+                    lock (_lock) done = x.Done;
+                    if (!done && Native.SetWinSize(x.StdinFd, rt.Rows, rt.Cols) != 0)
+                        Send(id, new Error(Native.Errno, $"TIOCSWINSZ: {Native.ErrText(Native.Errno)}"));
                     else Send(id, new Ok());
                     break;
                 }
@@ -229,9 +242,10 @@ internal sealed class Server
             if (c is null || c.InitPid == 0) throw new AgentException(Native.ENOENT, $"no container {e.ContainerId}");
             if (c.Dead) throw new AgentException(Native.ESRCH, $"container {e.ContainerId} has stopped");
             if (_execs.ContainsKey(e.ExecId)) throw new AgentException(Native.EEXIST, $"exec {e.ExecId} exists");
-            x = new ExecState(e.ExecId, c);
+            x = new ExecState(e.ExecId, c) { Tty = e.Tty };
             _execs[e.ExecId] = x;
         }
+        if (e.Tty) return StartTtyExec(e, c, x);
         var stdin = Native.Pipe();
         var stdout = Native.Pipe();
         var stderr = Native.Pipe();
@@ -280,6 +294,80 @@ internal sealed class Server
             foreach (var _ in x.StdinQueue.GetConsumingEnumerable()) { }
         });
         Agent.Debug($"exec {x.Id}: pid {x.Pid}");
+        return new ExecStarted(x.Pid);
+    }
+
+    /// <summary>An exec on a terminal of the container's own devpts (mounted by __cinit): the
+    /// agent keeps the master side, the helper and the program get the slave as fd 0, 1, 2.</summary>
+    unsafe Message StartTtyExec(Exec e, Container c, ExecState x)
+    {
+        string pts = $"/proc/{c.InitPid}/root/dev/pts";
+        int master = Native.open(pts + "/ptmx", Native.O_RDWR | Native.O_NOCTTY | Native.O_CLOEXEC, 0);
+        int slave = -1;
+        try
+        {
+            if (master < 0) throw new AgentException(Native.Errno, $"open the container's ptmx: {Native.ErrText(Native.Errno)}");
+            int unlock = 0, n = 0;
+            if (Native.ioctl(master, Native.TIOCSPTLCK, &unlock) != 0 || Native.ioctl(master, Native.TIOCGPTN, &n) != 0)
+                throw new AgentException(Native.Errno, $"pty set-up: {Native.ErrText(Native.Errno)}");
+            Native.SetWinSize(master, e.Rows > 0 ? e.Rows : 24, e.Cols > 0 ? e.Cols : 80);
+            slave = Native.open($"{pts}/{n}", Native.O_RDWR | Native.O_NOCTTY | Native.O_CLOEXEC, 0);
+            if (slave < 0) throw new AgentException(Native.Errno, $"open the pty: {Native.ErrText(Native.Errno)}");
+        }
+        catch
+        {
+            if (master >= 0) Native.close(master);
+            lock (_lock) _execs.Remove(e.ExecId);
+            throw;
+        }
+        var ctl = Native.Pipe();
+        x.OpenStreams = 2;
+        x.StdinFd = master;
+        try
+        {
+            string cwd = e.Cwd.Length > 0 ? e.Cwd : "/";
+            x.HelperPid = _reaper.SpawnAndWatch(() => Native.Spawn("/proc/self/exe", ["/init", "__exec-tty", c.InitPid.ToString(), cwd, .. e.Argv],
+                e.Env, [slave, slave, slave, ctl.Write], false, newSession: true),
+                st => { lock (_lock) x.HelperStatus = st; StreamDone(x); });
+        }
+        catch (SpawnException se)
+        {
+            foreach (var fd in new[] { master, slave, ctl.Read, ctl.Write }) Native.close(fd);
+            lock (_lock) _execs.Remove(e.ExecId);
+            throw new AgentException(se.Errno, se.Message);
+        }
+        Native.close(slave); Native.close(ctl.Write);
+        var first = ReadLine(ctl.Read);
+        if (first is null || !first.StartsWith("pid "))
+        {
+            Native.close(ctl.Read); // the helper's exit still completes the exec: drain the master
+            StartThread($"tty {x.Id}", () => Pump(x, master, 1));
+            lock (_lock) _execs.Remove(e.ExecId);
+            throw first is not null && first.StartsWith("error ") ? ErrorLine(first) : new AgentException(Native.EPROTO, "exec helper died");
+        }
+        x.Pid = int.Parse(first[4..]);
+        StartThread($"ctl {x.Id}", () =>
+        {
+            string? l;
+            while ((l = ReadLine(ctl.Read)) is not null)
+                if (l.StartsWith("status ")) lock (_lock) x.RawStatus = int.Parse(l[7..]);
+            Native.close(ctl.Read);
+        });
+        // Output until the last slave closes (read then fails with EIO); the pump closes the master.
+        StartThread($"tty {x.Id}", () => Pump(x, master, 1));
+        StartThread($"in {x.Id}", () =>
+        {
+            try
+            {
+                foreach (var chunk in x.StdinQueue.GetConsumingEnumerable()) Native.WriteAll(master, chunk);
+                bool done;
+                lock (_lock) done = x.Done;
+                if (!done) Native.WriteAll(master, [4]); // closing a terminal's input: its EOF character
+            }
+            catch (IOException) { }
+            foreach (var _ in x.StdinQueue.GetConsumingEnumerable()) { }
+        });
+        Agent.Debug($"exec {x.Id} (tty): pid {x.Pid}");
         return new ExecStarted(x.Pid);
     }
 

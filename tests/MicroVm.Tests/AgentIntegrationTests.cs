@@ -185,3 +185,84 @@ public sealed class AgentIntegrationTests(VmFixture f)
         Assert.Equal(string.Concat(Enumerable.Range(1, 50000).Select(i => i + "\n")), output);
     }
 }
+
+/// <summary>Exec with a terminal (the container's own devpts).</summary>
+[Collection("vm")]
+public sealed class TtyIntegrationTests(VmFixture f)
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    AgentClient Agent
+    {
+        get
+        {
+            Skip.If(f.SkipReason is not null, f.SkipReason);
+            return f.Vm!.Agent;
+        }
+    }
+
+    sealed class Screen
+    {
+        readonly StringBuilder _b = new();
+        readonly List<int> _streams = new();
+        public void On(int s, byte[] d) { lock (this) { _b.Append(Encoding.UTF8.GetString(d)); _streams.Add(s); } }
+        public string Text { get { lock (this) return _b.ToString().Replace("\r", ""); } }
+        public IReadOnlyList<int> Streams { get { lock (this) return [.. _streams]; } }
+        public async Task WaitFor(string s)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            while (!Text.Contains(s))
+            {
+                Assert.True(sw.Elapsed < Timeout, $"waited for '{s}', screen: {Text}");
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    async Task<string> Container()
+    {
+        var id = "tty" + Guid.NewGuid().ToString("n")[..8];
+        await Agent.CreateContainerAsync(id, VirtualMachine.GuestRootfs, "tty-box").WaitAsync(Timeout);
+        return id;
+    }
+
+    [SkippableFact]
+    public async Task TerminalSizeResizeAndEof()
+    {
+        var cid = await Container();
+        var sc = new Screen();
+        var x = await Agent.ExecAsync(cid, ["/bin/busybox", "sh", "-c",
+            "tty; test -t 0 && test -t 1 && test -t 2 && echo all-ttys; stty size; echo ready; read line; stty size; cat; echo eof-seen"],
+            onOutput: sc.On, tty: true, rows: 30, cols: 100).WaitAsync(Timeout);
+        await sc.WaitFor("ready");
+        Assert.Contains("/dev/pts/0\n", sc.Text);
+        Assert.Contains("all-ttys\n", sc.Text);
+        Assert.Contains("30 100\n", sc.Text);
+        await x.ResizeAsync(50, 132);
+        await x.WriteStdinAsync(Encoding.UTF8.GetBytes("go\n"));
+        await sc.WaitFor("50 132");
+        await x.WriteStdinAsync(Encoding.UTF8.GetBytes("typed\n"));
+        await x.CloseStdinAsync(); // ^D: cat sees the end of its input
+        Assert.Equal((0, 0), await x.Exited.WaitAsync(Timeout));
+        Assert.Contains("eof-seen", sc.Text);
+        Assert.All(sc.Streams, s => Assert.Equal(1, s)); // a terminal has one output stream
+        await Agent.DestroyContainerAsync(cid);
+    }
+
+    [SkippableFact]
+    public async Task CtrlCInterruptsTheForegroundProgram()
+    {
+        var cid = await Container();
+        var sc = new Screen();
+        var x = await Agent.ExecAsync(cid, ["/bin/busybox", "sh", "-c", "echo sleeping; exec /bin/busybox sleep 300"],
+            onOutput: sc.On, tty: true).WaitAsync(Timeout);
+        await sc.WaitFor("sleeping");
+        await Task.Delay(300);
+        await x.WriteStdinAsync([3]); // ^C: SIGINT to the terminal's foreground process group
+        Assert.Equal((130, 2), await x.Exited.WaitAsync(Timeout));
+        var plain = await Agent.ExecAsync(cid, ["/bin/true"]).WaitAsync(Timeout);
+        await plain.Exited.WaitAsync(Timeout);
+        Assert.Equal(22, (await Assert.ThrowsAsync<AgentErrorException>(() => plain.ResizeAsync(10, 10))).Code);
+        await Agent.DestroyContainerAsync(cid);
+    }
+}

@@ -10,6 +10,8 @@ public class CodecTests
         new Hello(1),
         new CreateContainer("c1", "/run/sandbox/rootfs", "host"),
         new Exec("c1", "e1", ["/bin/sh", "-c", "echo ü"], ["A=1", "B="], "/tmp"),
+        new Exec("c1", "e2", ["/bin/sh"], [], "/", true, 24, 80),
+        new ResizeTty("e2", 50, 132),
         new Stdin("e1", [1, 2, 3]),
         new Stdin("e1", []),
         new Signal("e1", 15),
@@ -79,6 +81,7 @@ public class CodecTests
             ("invalid UTF-8", Payload(1, (byte)MessageKind.Wait, 5, [.. U32(2), 0xc3, 0x28])),
             ("list count over the limit", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(uint.MaxValue)])),
             ("list count larger than the body", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(1000)])),
+            ("bad boolean", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
             ("data over the limit", Payload(1, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
         };
         foreach (var (why, p) in cases)

@@ -25,7 +25,8 @@ public static class Codec
         {
             case Hello x: w.U32(x.Version); break;
             case CreateContainer x: w.Str(x.ContainerId); w.Str(x.Rootfs); w.Str(x.Hostname); break;
-            case Exec x: w.Str(x.ContainerId); w.Str(x.ExecId); w.List(x.Argv); w.List(x.Env); w.Str(x.Cwd); break;
+            case Exec x: w.Str(x.ContainerId); w.Str(x.ExecId); w.List(x.Argv); w.List(x.Env); w.Str(x.Cwd); w.U8(x.Tty ? (byte)1 : (byte)0); w.I32(x.Rows); w.I32(x.Cols); break;
+            case ResizeTty x: w.Str(x.ExecId); w.I32(x.Rows); w.I32(x.Cols); break;
             case Stdin x: w.Str(x.ExecId); w.Bytes(x.Data); break;
             case Signal x: w.Str(x.ExecId); w.I32(x.Signo); break;
             case Wait x: w.Str(x.ExecId); break;
@@ -69,7 +70,8 @@ public static class Codec
         {
             MessageKind.Hello => new Hello(r.U32()),
             MessageKind.CreateContainer => new CreateContainer(r.Str(), r.Str(), r.Str()),
-            MessageKind.Exec => new Exec(r.Str(), r.Str(), r.List(), r.List(), r.Str()),
+            MessageKind.Exec => new Exec(r.Str(), r.Str(), r.List(), r.List(), r.Str(), r.Bool(), r.I32(), r.I32()),
+            MessageKind.ResizeTty => new ResizeTty(r.Str(), r.I32(), r.I32()),
             MessageKind.Stdin => new Stdin(r.Str(), r.Bytes()),
             MessageKind.Signal => new Signal(r.Str(), r.I32()),
             MessageKind.Wait => new Wait(r.Str()),
@@ -201,6 +203,7 @@ public static class Codec
             var s = _b.Slice(_p, k); _p += k; return s;
         }
         public byte U8() => Take(1)[0];
+        public bool Bool() => U8() switch { 0 => false, 1 => true, var b => throw new ProtocolException($"bad boolean {b}") };
         public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
         public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
         public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));

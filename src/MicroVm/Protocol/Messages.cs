@@ -7,7 +7,7 @@
 // `id` pairs a request with its reply (the reply carries the request's id); events that the
 // agent sends on its own (Ready, Output, Exited) carry id 0. Body fields, in the order of the
 // record's parameters: u8, i32, i64 as fixed-size integers; string = u32 byte count + UTF-8;
-// bytes = u32 count + data; string list = u32 count + strings. A body with trailing bytes, a
+// bytes = u32 count + data; string list = u32 count + strings; bool = u8 0 or 1. A body with trailing bytes, a
 // count past the limits, invalid UTF-8 or an unknown kind is malformed: the decoder throws
 // ProtocolException and the receiver answers Error (the agent never crashes on input).
 namespace Sandbox.MicroVm.Protocol;
@@ -24,6 +24,7 @@ public enum MessageKind : byte
     Stats = 7,
     Shutdown = 8,
     DestroyContainer = 9,
+    ResizeTty = 10,
 
     // replies (agent -> host, id = the request's)
     Ok = 64,
@@ -52,9 +53,16 @@ public sealed record Hello(uint Version) : Message { public override MessageKind
 public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname) : Message
 { public override MessageKind Kind => MessageKind.CreateContainer; }
 
-/// <summary>Run a process in a container (the first one is the container's "start").</summary>
-public sealed record Exec(string ContainerId, string ExecId, IReadOnlyList<string> Argv, IReadOnlyList<string> Env, string Cwd) : Message
+/// <summary>Run a process in a container (the first one is the container's "start"). With Tty
+/// the process gets a pseudo-terminal of the container (its /dev/pts) as stdin, stdout and
+/// stderr and is the foreground process group of a new session; its output then comes as
+/// stream 1 only, and closing stdin sends the terminal's EOF character.</summary>
+public sealed record Exec(string ContainerId, string ExecId, IReadOnlyList<string> Argv, IReadOnlyList<string> Env, string Cwd,
+    bool Tty = false, int Rows = 0, int Cols = 0) : Message
 { public override MessageKind Kind => MessageKind.Exec; }
+
+/// <summary>New size of an exec's terminal (TIOCSWINSZ: the process gets SIGWINCH).</summary>
+public sealed record ResizeTty(string ExecId, int Rows, int Cols) : Message { public override MessageKind Kind => MessageKind.ResizeTty; }
 
 /// <summary>Bytes for the process's stdin; an empty Data closes it.</summary>
 public sealed record Stdin(string ExecId, byte[] Data) : Message { public override MessageKind Kind => MessageKind.Stdin; }

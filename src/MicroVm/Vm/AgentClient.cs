@@ -120,14 +120,15 @@ public sealed class AgentClient : IAsyncDisposable
     /// <summary>Starts a process in a container. Output arrives through the session's callback
     /// (in order, on the client's reader) until Exited completes.</summary>
     public async Task<ExecSession> ExecAsync(string containerId, IReadOnlyList<string> argv, IReadOnlyList<string>? env = null,
-        string cwd = "/", Action<int, byte[]>? onOutput = null, string? execId = null, CancellationToken ct = default)
+        string cwd = "/", Action<int, byte[]>? onOutput = null, string? execId = null, CancellationToken ct = default,
+        bool tty = false, int rows = 0, int cols = 0)
     {
         execId ??= Guid.NewGuid().ToString("n")[..12];
         var s = new ExecSession(this, execId, onOutput);
         if (!_execs.TryAdd(execId, s)) throw new ArgumentException($"exec {execId} is already running");
         try
         {
-            var r = (ExecStarted)await CallAsync(new Exec(containerId, execId, argv, env ?? DefaultEnv, cwd), ct);
+            var r = (ExecStarted)await CallAsync(new Exec(containerId, execId, argv, env ?? DefaultEnv, cwd, tty, rows, cols), ct);
             s.Pid = r.Pid;
             return s;
         }
@@ -180,6 +181,7 @@ public sealed class ExecSession
         data.Length == 0 ? Task.CompletedTask : _client.CallAsync(new Stdin(Id, data), ct);
     public Task CloseStdinAsync(CancellationToken ct = default) => _client.CallAsync(new Stdin(Id, []), ct);
     public Task SignalAsync(int signo, CancellationToken ct = default) => _client.CallAsync(new Signal(Id, signo), ct);
+    public Task ResizeAsync(int rows, int cols, CancellationToken ct = default) => _client.CallAsync(new ResizeTty(Id, rows, cols), ct);
     public async Task<(int ExitCode, int Signo)> WaitAsync(CancellationToken ct = default)
     {
         var r = (WaitResult)await _client.CallAsync(new Wait(Id), ct);
