@@ -15,7 +15,7 @@ public sealed partial class Kernel
         ExitRobustList(t);
         if (t.ClearChildTid != 0 && t.MM.Users > 1)
         {
-            if (t.MM.Write(t.ClearChildTid, 0) == 0) Futexes.Wake(t, t.ClearChildTid, 1, Linux.Abi.Futex.BITSET_MATCH_ANY);
+            if (t.MM.Write(t.ClearChildTid, 0) == 0) Futexes.Wake(t, t.ClearChildTid, 1, Linux.Abi.Futex.BITSET_MATCH_ANY, isPrivate: false);
         }
         t.VforkDone?.TrySetResult();
         t.VforkDone = null;
@@ -60,7 +60,7 @@ public sealed partial class Kernel
             if ((word & FUTEX_TID_MASK) != (uint)t.Tid) return;
             uint nw = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
             if (t.MM.Write(uaddr, nw) < 0) return;
-            if ((word & FUTEX_WAITERS) != 0) Futexes.Wake(t, uaddr, 1, Linux.Abi.Futex.BITSET_MATCH_ANY);
+            if ((word & FUTEX_WAITERS) != 0) Futexes.Wake(t, uaddr, 1, Linux.Abi.Futex.BITSET_MATCH_ANY, isPrivate: false);
         }
         while (next != head && next != 0 && limit-- > 0)
         {

@@ -13,7 +13,7 @@ internal static unsafe class FutexCalls
     private const uint FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
 
     /// <summary>FUTEX_WAKE_OP: *uaddr2 = *uaddr2 OP oparg; wake on uaddr; if (old CMP cmparg) wake on uaddr2 too.</summary>
-    private static long WakeOp(Task t, ulong addr, int nWake, int nWake2, ulong addr2, uint encoded)
+    private static long WakeOp(Task t, ulong addr, int nWake, int nWake2, ulong addr2, uint encoded, bool isPrivate)
     {
         if ((addr2 & 3) != 0) return Err.EINVAL;
         int op = (int)(encoded >> 28) & 7, cmp = (int)(encoded >> 24) & 15;
@@ -35,8 +35,8 @@ internal static unsafe class FutexCalls
         if (r < 0) return r;
         int o = (int)oldVal;
         bool hit = cmp switch { 0 => o == cmparg, 1 => o != cmparg, 2 => o < cmparg, 3 => o <= cmparg, 4 => o > cmparg, _ => o >= cmparg };
-        int woken = t.Kernel.Futexes.Wake(t, addr, nWake, Futex.BITSET_MATCH_ANY);
-        if (hit) woken += t.Kernel.Futexes.Wake(t, addr2, nWake2, Futex.BITSET_MATCH_ANY);
+        int woken = t.Kernel.Futexes.Wake(t, addr, nWake, Futex.BITSET_MATCH_ANY, isPrivate);
+        if (hit) woken += t.Kernel.Futexes.Wake(t, addr2, nWake2, Futex.BITSET_MATCH_ANY, isPrivate);
         return woken;
     }
 
@@ -102,7 +102,7 @@ internal static unsafe class FutexCalls
                         timeoutNs = Math.Max(0, timeoutNs - now.TotalNanoseconds);
                     }
                 }
-                return t.Kernel.Futexes.Wait(t, addr, val, bitset, timeoutNs);
+                return t.Kernel.Futexes.Wait(t, addr, val, bitset, timeoutNs, (op & Futex.PRIVATE_FLAG) != 0);
             }
             case Futex.WAKE:
             case Futex.WAKE_BITSET:
@@ -110,7 +110,7 @@ internal static unsafe class FutexCalls
                 uint bitset = cmd == Futex.WAKE ? Futex.BITSET_MATCH_ANY : (uint)t.A5;
                 if (bitset == 0) return Err.EINVAL;
                 int n = (int)Math.Min(val, int.MaxValue);
-                return t.Kernel.Futexes.Wake(t, addr, n, bitset);
+                return t.Kernel.Futexes.Wake(t, addr, n, bitset, (op & Futex.PRIVATE_FLAG) != 0);
             }
             case Futex.REQUEUE:
             case Futex.CMP_REQUEUE:
@@ -118,10 +118,10 @@ internal static unsafe class FutexCalls
                 if ((int)val < 0 || (int)t.A3 < 0) return Err.EINVAL;
                 if ((t.A4 & 3) != 0) return Err.EINVAL;
                 if (addr == t.A4 && cmd == Futex.CMP_REQUEUE) return Err.EINVAL;
-                return t.Kernel.Futexes.Requeue(t, addr, t.A4, (int)val, (int)t.A3, cmd == Futex.CMP_REQUEUE ? (uint)t.A5 : null);
+                return t.Kernel.Futexes.Requeue(t, addr, t.A4, (int)val, (int)t.A3, cmd == Futex.CMP_REQUEUE ? (uint)t.A5 : null, (op & Futex.PRIVATE_FLAG) != 0);
             }
             case Futex.WAKE_OP:
-                return WakeOp(t, addr, (int)val, (int)t.A3, t.A4, (uint)t.A5);
+                return WakeOp(t, addr, (int)val, (int)t.A3, t.A4, (uint)t.A5, (op & Futex.PRIVATE_FLAG) != 0);
             case Futex.LOCK_PI:
             case Futex.LOCK_PI2:
             case Futex.TRYLOCK_PI:

@@ -20,7 +20,7 @@ internal static unsafe class PipeCalls
     private static long Make(Task t, ulong fdsAddr, int flags)
     {
         if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return Err.EINVAL;
-        var pipe = new Pipe();
+        var pipe = new Pipe { PacketMode = (flags & OpenFlags.O_DIRECT) != 0 };
         var r = new PipeEnd(pipe, reader: true, flags);
         var w = new PipeEnd(pipe, reader: false, flags);
         bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;

@@ -28,6 +28,10 @@ public sealed class Pipe
 
     public int Free => _buf.Length - _count;
 
+    /// <summary>O_DIRECT "packet mode" (pipe(2)): each write is a packet, each read takes at most one.</summary>
+    public bool PacketMode { get; set; }
+    private readonly Queue<int> _packets = new();
+
     private void CopyOut(Span<byte> dst)
     {
         int first = Math.Min(dst.Length, _buf.Length - _head);
@@ -56,6 +60,15 @@ public sealed class Pipe
             {
                 if (_count > 0)
                 {
+                    if (PacketMode && _packets.Count > 0)
+                    {
+                        int len = _packets.Dequeue();
+                        int take = Math.Min(dst.Length, len);
+                        CopyOut(dst.Slice(0, take));
+                        if (len > take) { var skip = new byte[len - take]; CopyOut(skip); } // the rest of the packet is dropped
+                        Queue.Notify();
+                        return take;
+                    }
                     int n = Math.Min(dst.Length, _count);
                     CopyOut(dst.Slice(0, n));
                     Queue.Notify();
@@ -90,7 +103,9 @@ public sealed class Pipe
                 if (room > 0 && (!atomic || room >= want))
                 {
                     int n = Math.Min(room, want);
+                    if (PacketMode) n = Math.Min(n, PipeBuf);
                     CopyIn(src.Slice((int)done, n));
+                    if (PacketMode) _packets.Enqueue(n);
                     done += n;
                     Queue.Notify();
                     if (done == src.Length) return done;
@@ -104,10 +119,13 @@ public sealed class Pipe
         }
     }
 
-    public long SetCapacity(long size)
+    /// <summary>F_SETPIPE_SZ: rounded up to a power of two pages; beyond fs.pipe-max-size only for root.</summary>
+    public long SetCapacity(uint size, bool privileged)
     {
-        if (size < 0 || size > MaxCapacity) return size > MaxCapacity ? -(long)Errno.EPERM : -(long)Errno.EINVAL;
-        int cap = (int)Math.Max(4096, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 1)));
+        if (size > (1u << 31)) return -(long)Errno.EINVAL;
+        int cap = (int)Math.Max(4096, System.Numerics.BitOperations.RoundUpToPowerOf2(Math.Max(size, 1)));
+        if (cap > MaxCapacity && !privileged) return -(long)Errno.EPERM;
+        if (cap > (256 << 20)) return -(long)Errno.ENOMEM;
         lock (Lock)
         {
             if (cap < _count) return -(long)Errno.EBUSY;
