@@ -5,8 +5,17 @@ using Sandbox.MicroVm.Vm;
 namespace Sandbox.Cli;
 
 /// <summary>`sandbox microvm ...`: the MicroVm backend (a light VM per sandbox, see docs/microvm.md).</summary>
-internal static class MicroVmCommand
+internal static partial class MicroVmCommand
 {
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int tcgetattr(int fd, byte* termios);
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int tcsetattr(int fd, int action, byte* termios);
+    [LibraryImport("libc")]
+    private static unsafe partial void cfmakeraw(byte* termios);
+    [LibraryImport("libc")]
+    private static partial int isatty(int fd);
+
     public const string Help = """
         usage: sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...]
                sandbox microvm kernel [--kernel PATH] [--modules DIR] [--build]
@@ -31,6 +40,8 @@ internal static class MicroVmCommand
           --console-log FILE  keep the guest's serial console in FILE
           --append ARGS       extra guest kernel command line arguments
           --boot-timeout SEC  give up when the agent is not ready after SEC seconds (120)
+          -t, --tty           run PROGRAM on a terminal (the local one is put in raw mode;
+                              window size changes are forwarded)
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
@@ -71,13 +82,13 @@ internal static class MicroVmCommand
         var o = new MicroVmOptions();
         var env = new List<string>();
         string cwd = "/", hostname = "";
-        bool timing = false;
+        bool timing = false, tty = false;
         int i = 0;
         for (; i < args.Length; i++)
         {
             string a = args[i];
             if (a == "--") { i++; break; }
-            if (!a.StartsWith("--")) break;
+            if (!a.StartsWith('-') || a == "-") break;
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
             int Int() => int.TryParse(Value(), out var v) ? v : throw new ArgumentException($"{a}: not a number");
             switch (a)
@@ -107,6 +118,7 @@ internal static class MicroVmCommand
                 case "--append": o = o with { ExtraKernelArgs = Value() }; break;
                 case "--boot-timeout": o = o with { BootTimeout = TimeSpan.FromSeconds(Int()) }; break;
                 case "--timing": timing = true; break;
+                case "--tty" or "-t": tty = true; break;
                 case "--debug": o = o with { Debug = true }; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }
@@ -115,10 +127,10 @@ internal static class MicroVmCommand
         if (argv.Length == 0) throw new ArgumentException("no PROGRAM given (sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...])");
         var fullEnv = new List<string>(AgentClient.DefaultEnv.Where(d => !env.Any(e => e.Split('=')[0] == d.Split('=')[0])));
         fullEnv.AddRange(env);
-        return RunAsync(o, argv, fullEnv, cwd, hostname, timing).GetAwaiter().GetResult();
+        return RunAsync(o, argv, fullEnv, cwd, hostname, timing, tty).GetAwaiter().GetResult();
     }
 
-    static async Task<int> RunAsync(MicroVmOptions o, string[] argv, List<string> env, string cwd, string hostname, bool timing)
+    static async Task<int> RunAsync(MicroVmOptions o, string[] argv, List<string> env, string cwd, string hostname, bool timing, bool tty)
     {
         using var cts = new CancellationTokenSource();
         VirtualMachine? vm = null;
@@ -155,10 +167,11 @@ internal static class MicroVmCommand
             ExecSession x;
             try
             {
+                var (rows, cols) = TerminalSize();
                 x = await vm.Agent.ExecAsync(cid, argv, env, cwd, (s, d) =>
                 {
                     lock (outLock) { var w = s == 1 ? stdout : stderr; w.Write(d); w.Flush(); }
-                }, ct: cts.Token);
+                }, ct: cts.Token, tty: tty, rows: rows, cols: cols);
             }
             catch (AgentErrorException e)
             {
@@ -166,6 +179,13 @@ internal static class MicroVmCommand
                 return e.Code == 2 ? 127 : 126;
             }
             fwd = new ExecForward(x);
+            using var winch = tty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, c =>
+            {
+                c.Cancel = true;
+                var (r, cl) = TerminalSize();
+                _ = x.ResizeAsync(r, cl).ContinueWith(_ => { });
+            }) : null;
+            using var raw = tty ? RawTerminal.Enter() : null;
             var stdin = Console.OpenStandardInput();
             _ = Task.Run(async () =>
             {
@@ -195,6 +215,40 @@ internal static class MicroVmCommand
         finally
         {
             if (vm is not null) await vm.DisposeAsync();
+        }
+    }
+
+    static (int Rows, int Cols) TerminalSize()
+    {
+        try { if (isatty(1) == 1) return (Console.WindowHeight, Console.WindowWidth); } catch (IOException) { }
+        return (24, 80);
+    }
+
+    /// <summary>Puts the local terminal (stdin) in raw mode until disposed, so keys such as ^C
+    /// and ^D reach the program's terminal in the VM instead of acting here.</summary>
+    sealed unsafe class RawTerminal : IDisposable
+    {
+        readonly byte[] _saved = new byte[128];
+        RawTerminal() { }
+
+        public static RawTerminal? Enter()
+        {
+            if (isatty(0) != 1) return null;
+            var t = new RawTerminal();
+            var raw = new byte[128];
+            fixed (byte* s = t._saved, r = raw)
+            {
+                if (tcgetattr(0, s) != 0) return null;
+                Buffer.MemoryCopy(s, r, 128, 128);
+                cfmakeraw(r);
+                tcsetattr(0, 0 /* TCSANOW */, r);
+            }
+            return t;
+        }
+
+        public void Dispose()
+        {
+            fixed (byte* s = _saved) tcsetattr(0, 0, s);
         }
     }
 

@@ -95,3 +95,9 @@ public static class SigHow { public const int BLOCK = 0, UNBLOCK = 1, SETMASK = 
 public static class SigAltStack { public const int SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = unchecked((int)0x80000000), MINSIGSTKSZ = 2048; }
 
 public static class Grnd { public const int NONBLOCK = 1, RANDOM = 2, INSECURE = 4; }
+
+public static class Poll
+{
+    public const short POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
+        POLLRDNORM = 0x40, POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLMSG = 0x400, POLLRDHUP = 0x2000;
+}

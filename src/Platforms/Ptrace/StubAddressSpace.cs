@@ -17,6 +17,7 @@ internal sealed class StubAddressSpace : IAddressSpace
 
     public PtracePlatform Platform { get; }
     public int Pid { get; }
+    public int HostPid => Pid;
     public IContext MainContext { get; private set; } = null!;
     public UserRegs Template;
     public ManualResetEventSlim Gone { get; } = new(false);

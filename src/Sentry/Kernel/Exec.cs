@@ -58,6 +58,7 @@ public static class Exec
                     if (other != t) { other.ExitThread(new ExitStatus(0, 0)); other.Interrupt(); }
             t.BlockUntil(() => { lock (t.Kernel.Lock) return t.Group.Tasks.Count == 1; }, -1, null, interruptible: false);
         }
+        if (t.Tid != t.Tgid) t.Kernel.BecomeLeader(t);
         var old = t.MM;
         if (old.Users > 1 && t.Context != null && !t.Context.Retire())
             t.Kernel.Debug($"task {t.Tid}: exec while other tasks share the address space of the process's first thread");

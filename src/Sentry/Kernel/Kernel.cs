@@ -53,6 +53,18 @@ public sealed partial class Kernel : IDisposable
     public ThreadGroup? FindGroup(int tgid) { lock (Lock) return _groups.TryGetValue(tgid, out var g) && !g.Zombie ? g : _groups.GetValueOrDefault(tgid); }
     public List<ThreadGroup> Groups() { lock (Lock) return _groups.Values.ToList(); }
 
+    /// <summary>The exec'ing thread becomes the process's leader and takes its id.</summary>
+    public void BecomeLeader(Task t)
+    {
+        lock (Lock)
+        {
+            _tasks.Remove(t.Tid);
+            t.TakeLeaderId();
+            _tasks[t.Tid] = t;
+            t.Group.SetLeader(t);
+        }
+    }
+
     /// <summary>Registers a new task (and its group when it is the first) before its thread starts.</summary>
     public void Register(Task t)
     {

@@ -13,6 +13,8 @@ public sealed partial class Kernel
         var g = t.Group;
         var status = g.GroupExit ?? t.Exit;
         ExitRobustList(t);
+        // The tid is gone before anyone waiting on clear_child_tid (pthread_join) can look it up.
+        lock (Lock) _tasks.Remove(t.Tid);
         if (t.ClearChildTid != 0 && t.MM.Users > 1)
         {
             if (t.MM.Write(t.ClearChildTid, 0) == 0) Futexes.Wake(t, t.ClearChildTid, 1, Linux.Abi.Futex.BITSET_MATCH_ANY, isPrivate: false);
@@ -20,6 +22,11 @@ public sealed partial class Kernel
         t.VforkDone?.TrySetResult();
         t.VforkDone = null;
         t.Fds.Release();
+        if (g.Tasks.Count == 1 && t.MM.Platform is { HostPid: > 0 } space)
+        {
+            var (u, s) = HostCpuTicks(space.HostPid);
+            g.UserTicks = u; g.SysTicks = s;
+        }
         // A thread that leaves a live address space makes its stub thread exit; the first
         // thread of a stub cannot, and stays until the address space ends (Reap below).
         bool linger = t.MM.Users > 1 && t.Context != null && !t.Context.Retire();
@@ -30,6 +37,8 @@ public sealed partial class Kernel
             _tasks.Remove(t.Tid);
             g.Tasks.Remove(t);
             foreach (var other in g.Tasks) other.Wake(); // an exec may be waiting for the others to go
+            // Decided now, not when this thread began exiting: an exit_group may have come since.
+            status = g.GroupExit ?? t.Exit;
             if (g.Tasks.Count == 0) GroupExited(g, status);
         }
         if (linger) t.Context!.Reap();
@@ -127,9 +136,29 @@ public sealed partial class Kernel
         }
     }
 
-    /// <summary>Removes a zombie from the tree and frees its id. Caller holds Lock.</summary>
+    /// <summary>User and system CPU time of a host process in clock ticks (/proc/PID/stat fields 14, 15).</summary>
+    public static (long User, long Sys) HostCpuTicks(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[11]), long.Parse(f[12]));
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return (0, 0);
+        }
+    }
+
+    /// <summary>Removes a zombie from the tree and frees its id; its CPU time goes to the parent. Caller holds Lock.</summary>
     public void Reap(ThreadGroup g)
     {
+        if (g.Parent is { } p)
+        {
+            p.ChildUserTicks += g.UserTicks + g.ChildUserTicks;
+            p.ChildSysTicks += g.SysTicks + g.ChildSysTicks;
+        }
         g.Parent?.Children.Remove(g);
         _groups.Remove(g.Tgid);
     }

@@ -44,7 +44,7 @@ public sealed partial class Kernel
                     {
                         var s = c.FinalStatus;
                         int code = s.Signal == 0 ? SignalInfo.CLD_EXITED : s.CoreDumped ? SignalInfo.CLD_DUMPED : SignalInfo.CLD_KILLED;
-                        found = new WaitResult(c.Tgid, code, s.Signal != 0 ? s.Signal : s.Code, s, 0, 0);
+                        found = new WaitResult(c.Tgid, code, s.Signal != 0 ? s.Signal : s.Code, s, c.UserTicks + c.ChildUserTicks, c.SysTicks + c.ChildSysTicks);
                         if ((options & WNOWAIT) == 0) Reap(c);
                         return true;
                     }

@@ -29,7 +29,10 @@ public sealed partial class Task
     }
 
     public Kernel Kernel { get; }
-    public int Tid { get; }
+    public int Tid { get; private set; }
+
+    /// <summary>execve from a non-leader thread: the thread takes over the process id as its own.</summary>
+    internal void TakeLeaderId() => Tid = Tgid;
     public ThreadGroup Group { get; }
     public int Tgid => Group.Tgid;
     public int Ppid { get { lock (Kernel.Lock) return Group.Parent?.Tgid ?? 0; } }

@@ -51,6 +51,9 @@ public sealed class ThreadGroup
     /// <summary>CPU time of reaped children, in clock ticks (times(2), getrusage RUSAGE_CHILDREN).</summary>
     public long ChildUserTicks, ChildSysTicks;
 
+    /// <summary>The process's own CPU time, recorded when its last thread ends (clock ticks).</summary>
+    public long UserTicks, SysTicks;
+
     /// <summary>The program this process runs (for /proc/PID/exe later, and diagnostics).</summary>
     public string ExecPath { get; set; } = "";
 

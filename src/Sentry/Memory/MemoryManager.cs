@@ -15,6 +15,8 @@ namespace Sandbox.Sentry.Memory;
 public sealed unsafe partial class MemoryManager : IDisposable
 {
     private readonly List<Vma> _vmas = new();
+    /// <summary>Threads of a process share the address space: every VMA change and lookup holds this.</summary>
+    private readonly object _lock = new();
     private Vma? _lastHit;
 
     public MemoryFile File { get; }
@@ -38,7 +40,8 @@ public sealed unsafe partial class MemoryManager : IDisposable
         if (Interlocked.Decrement(ref _users) == 0) Dispose();
     }
 
-    public IReadOnlyList<Vma> Vmas => _vmas;
+    /// <summary>A snapshot of the VMAs, in address order.</summary>
+    public IReadOnlyList<Vma> Vmas { get { lock (_lock) return _vmas.ToArray(); } }
 
     // ---- lookup ---------------------------------------------------------------------------
 
@@ -58,6 +61,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vma? Find(ulong addr)
+    {
+        lock (_lock) return FindLocked(addr);
+    }
+
+    private Vma? FindLocked(ulong addr)
     {
         var h = _lastHit;
         if (h != null && addr >= h.Start && addr < h.End) return h;
@@ -97,6 +105,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     /// Returns its address or -errno.
     /// </summary>
     public long Map(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name = null, bool growsDown = false)
+    {
+        lock (_lock) return MapLocked(addr, length, prot, placement, shared, name, growsDown);
+    }
+
+    private long MapLocked(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name, bool growsDown)
     {
         if (length == 0) return -(long)Errno.EINVAL;
         ulong len = Layout.PageRoundUp(length);
@@ -197,6 +210,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
 
     public long Unmap(ulong addr, ulong length)
     {
+        lock (_lock) return UnmapLocked(addr, length);
+    }
+
+    private long UnmapLocked(ulong addr, ulong length)
+    {
         if (!Layout.IsPageAligned(addr) || length == 0) return -(long)Errno.EINVAL;
         ulong len = Layout.PageRoundUp(length);
         if (addr + len < addr || addr + len > Layout.MaxUserAddress) return -(long)Errno.EINVAL;
@@ -205,6 +223,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     }
 
     public long Protect(ulong addr, ulong length, int prot)
+    {
+        lock (_lock) return ProtectLocked(addr, length, prot);
+    }
+
+    private long ProtectLocked(ulong addr, ulong length, int prot)
     {
         if (!Layout.IsPageAligned(addr)) return -(long)Errno.EINVAL;
         if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC | Prot.GROWSDOWN | Prot.GROWSUP)) != 0) return -(long)Errno.EINVAL;
@@ -234,6 +257,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
 
     /// <summary>mremap(2): shrink in place, grow in place when the space after is free, else move (with MAYMOVE).</summary>
     public long Remap(ulong oldAddr, ulong oldSize, ulong newSize, int flags, ulong newAddr)
+    {
+        lock (_lock) return RemapLocked(oldAddr, oldSize, newSize, flags, newAddr);
+    }
+
+    private long RemapLocked(ulong oldAddr, ulong oldSize, ulong newSize, int flags, ulong newAddr)
     {
         if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0) return -(long)Errno.EINVAL;
         if ((flags & MREMAP_FIXED) != 0 && (flags & MREMAP_MAYMOVE) == 0) return -(long)Errno.EINVAL;
@@ -344,6 +372,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     /// <summary>brk(2): returns the new break, or the old one when it cannot move.</summary>
     public ulong SetBrk(ulong want)
     {
+        lock (_lock) return SetBrkLocked(want);
+    }
+
+    private ulong SetBrkLocked(ulong want)
+    {
         if (want < BrkStart) return Brk;
         ulong oldTop = Layout.PageRoundUp(Brk), newTop = Layout.PageRoundUp(want);
         if (newTop > oldTop)
@@ -389,6 +422,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     /// </summary>
     public MemoryManager Fork()
     {
+        lock (_lock) return ForkLocked();
+    }
+
+    private MemoryManager ForkLocked()
+    {
         var child = new MemoryManager(File) { MmapTop = MmapTop };
         child.BrkStart = BrkStart;
         child.Brk = Brk;
@@ -418,6 +456,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     /// <summary>Makes the platform's address space mirror every VMA (a fresh stub after fork or exec).</summary>
     public long AttachPlatform(IAddressSpace space)
     {
+        lock (_lock) return AttachPlatformLocked(space);
+    }
+
+    private long AttachPlatformLocked(IAddressSpace space)
+    {
         Platform = space;
         foreach (var v in _vmas)
         {
@@ -436,7 +479,8 @@ public sealed unsafe partial class MemoryManager : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* Translate(ulong addr, ulong len, bool write, out ulong avail)
     {
-        var v = Find(addr);
+        Vma? v;
+        lock (_lock) v = FindLocked(addr);
         if (v == null || (write ? (v.Prot & Prot.WRITE) == 0 : v.Prot == Prot.NONE)) { avail = 0; return null; }
         avail = Math.Min(len, v.End - addr);
         return File.Base + v.FileOffset + (long)(addr - v.Start);

@@ -29,6 +29,9 @@ public interface IAddressSpace : IDisposable
     /// <summary>The context of the thread that created the address space.</summary>
     IContext MainContext { get; }
 
+    /// <summary>The host process behind it (for CPU accounting), or 0.</summary>
+    int HostPid { get; }
+
     /// <summary>Maps [addr, addr+length) to the memory file at fileOffset. 0 or -errno.</summary>
     long MapFile(ulong addr, ulong length, long fileOffset, int prot);
 

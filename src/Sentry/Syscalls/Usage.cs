@@ -37,7 +37,7 @@ internal static unsafe class Usage
         var (u, s) = CpuTicks(t);
         if (t.A0 != 0)
         {
-            Span<long> tms = stackalloc long[] { u, s, 0, 0 };
+            Span<long> tms = stackalloc long[] { u, s, t.Group.ChildUserTicks, t.Group.ChildSysTicks };
             int r = t.MM.CopyOut(t.A0, MemoryMarshal.AsBytes(tms));
             if (r < 0) return r;
         }
@@ -50,7 +50,13 @@ internal static unsafe class Usage
         if (who is not (RUSAGE_SELF or RUSAGE_CHILDREN or RUSAGE_THREAD)) return Err.EINVAL;
         Span<long> ru = stackalloc long[18]; // struct rusage: 2 timevals + 14 longs
         ru.Clear();
-        if (who != RUSAGE_CHILDREN)
+        if (who == RUSAGE_CHILDREN)
+        {
+            long cu = t.Group.ChildUserTicks, cs = t.Group.ChildSysTicks;
+            ru[0] = cu / ClockTicks; ru[1] = cu % ClockTicks * (1_000_000 / ClockTicks);
+            ru[2] = cs / ClockTicks; ru[3] = cs % ClockTicks * (1_000_000 / ClockTicks);
+        }
+        else
         {
             var (u, s) = CpuTicks(t);
             ru[0] = u / ClockTicks; ru[1] = u % ClockTicks * (1_000_000 / ClockTicks);
