@@ -150,4 +150,31 @@ public class EndToEndTests(RegistryFixture fx)
         Assert.Empty((await rt.ListContainersAsync(new ListContainersRequest())).Containers);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(h.Config.StateDir, "containers")));
     }
+
+    [SkippableFact]
+    public async Task Many_pods_and_containers_at_once()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var runs = Enumerable.Range(0, 6).Select(async i =>
+        {
+            var podCfg = Cri.Pod($"many-{i}", Path.Combine(h.Root, "logs", i.ToString()), uid: $"uid-{i}");
+            string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+            string id = (await rt.CreateContainerAsync(new CreateContainerRequest
+            {
+                PodSandboxId = pod, SandboxConfig = podCfg,
+                Config = Cri.Container("c", fx.BusyboxRef, new[] { "echo", $"pod {i}" }, logPath: "c.log"),
+            })).ContainerId;
+            await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+            var st = await Cri.WaitExitedAsync(rt, id);
+            Assert.Equal((ContainerState.ContainerExited, 0, "Completed"), (st.State, st.ExitCode, st.Reason));
+            Assert.EndsWith($"stdout F pod {i}\n", File.ReadAllText(st.LogPath));
+            await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+        });
+        await Task.WhenAll(runs);
+        Assert.Empty((await rt.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+        Assert.Empty((await rt.ListContainersAsync(new ListContainersRequest())).Containers);
+    }
 }
