@@ -241,7 +241,8 @@ internal static partial class MicroVmCommand
                 if (tcgetattr(0, s) != 0) return null;
                 Buffer.MemoryCopy(s, r, 128, 128);
                 cfmakeraw(r);
-                tcsetattr(0, 0 /* TCSANOW */, r);
+                int rc = tcsetattr(0, 0 /* TCSANOW */, r);
+                if (Environment.GetEnvironmentVariable("SANDBOX_DEBUG_TTY") == "1") Console.Error.WriteLine($"raw: tcsetattr {rc} errno {Marshal.GetLastPInvokeError()}");
             }
             return t;
         }

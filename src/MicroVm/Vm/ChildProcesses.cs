@@ -4,7 +4,8 @@ using System.Diagnostics;
 namespace Sandbox.MicroVm.Vm;
 
 /// <summary>Starts the VMM and its helpers so that they never outlive this process: each runs
-/// under `setpriv --pdeathsig KILL` (the kernel kills it when its parent dies, even by SIGKILL),
+/// under `setpriv --pdeathsig KILL` (the kernel kills it when its parent dies, even by SIGKILL)
+/// in a session of its own (`setsid`),
 /// and every live child is killed on ProcessExit. PR_SET_PDEATHSIG fires when the parent
 /// *thread* exits, so all children are started from one dedicated thread that lives as long
 /// as the process, never from a pool thread that may retire.</summary>
@@ -13,6 +14,7 @@ public static class ChildProcesses
     static readonly BlockingCollection<(ProcessStartInfo Psi, TaskCompletionSource<Process> Done)> Queue = new();
     static readonly ConcurrentDictionary<int, Process> Live = new();
     static readonly Lazy<string?> Setpriv = new(() => HostSystem.FindProgram("setpriv"));
+    static readonly Lazy<string?> Setsid = new(() => HostSystem.FindProgram("setsid"));
 
     static ChildProcesses()
     {
@@ -37,12 +39,15 @@ public static class ChildProcesses
     public static Process Start(string program, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Setpriv.Value is { } sp)
-        {
-            psi.FileName = sp;
-            foreach (var a in new[] { "--pdeathsig", "KILL", "--", program }) psi.ArgumentList.Add(a);
-        }
-        else psi.FileName = program;
+        // setsid: a session of its own, so that ^C on the launcher's terminal (SIGINT to the whole
+        // foreground process group) reaches the launcher, which forwards it into the VM, and not
+        // QEMU, which would exit.
+        var chain = new List<string>();
+        if (Setpriv.Value is { } sp) chain.AddRange([sp, "--pdeathsig", "KILL", "--"]);
+        if (Setsid.Value is { } ss) chain.AddRange([ss, "--"]);
+        chain.Add(program);
+        psi.FileName = chain[0];
+        foreach (var a in chain.Skip(1)) psi.ArgumentList.Add(a);
         foreach (var a in args) psi.ArgumentList.Add(a);
         var tcs = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         Queue.Add((psi, tcs));

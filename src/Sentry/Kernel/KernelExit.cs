@@ -26,6 +26,7 @@ public sealed partial class Kernel
         {
             var (u, s) = HostCpuTicks(space.HostPid);
             g.UserTicks = u; g.SysTicks = s;
+            g.MaxRssKb = HostPeakRssKb(space.HostPid);
         }
         // A thread that leaves a live address space makes its stub thread exit; the first
         // thread of a stub cannot, and stays until the address space ends (Reap below).
@@ -151,6 +152,19 @@ public sealed partial class Kernel
         }
     }
 
+    /// <summary>VmHWM of a host process in KiB.</summary>
+    public static long HostPeakRssKb(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0]);
+        }
+        catch (Exception e) when (e is IOException or FormatException) { }
+        return 0;
+    }
+
     /// <summary>Removes a zombie from the tree and frees its id; its CPU time goes to the parent. Caller holds Lock.</summary>
     public void Reap(ThreadGroup g)
     {
@@ -158,6 +172,7 @@ public sealed partial class Kernel
         {
             p.ChildUserTicks += g.UserTicks + g.ChildUserTicks;
             p.ChildSysTicks += g.SysTicks + g.ChildSysTicks;
+            p.ChildMaxRssKb = Math.Max(p.ChildMaxRssKb, Math.Max(g.MaxRssKb, g.ChildMaxRssKb));
         }
         g.Parent?.Children.Remove(g);
         _groups.Remove(g.Tgid);

@@ -3,7 +3,7 @@ using Sandbox.Linux;
 namespace Sandbox.Sentry.Kernel;
 
 /// <summary>What wait4/waitid found.</summary>
-public readonly record struct WaitResult(int Pid, int Code, int Status, ExitStatus Exit, long UserTicks, long SysTicks);
+public readonly record struct WaitResult(int Pid, int Code, int Status, ExitStatus Exit, long UserTicks, long SysTicks, long MaxRssKb = 0);
 
 public sealed partial class Kernel
 {
@@ -44,7 +44,7 @@ public sealed partial class Kernel
                     {
                         var s = c.FinalStatus;
                         int code = s.Signal == 0 ? SignalInfo.CLD_EXITED : s.CoreDumped ? SignalInfo.CLD_DUMPED : SignalInfo.CLD_KILLED;
-                        found = new WaitResult(c.Tgid, code, s.Signal != 0 ? s.Signal : s.Code, s, c.UserTicks + c.ChildUserTicks, c.SysTicks + c.ChildSysTicks);
+                        found = new WaitResult(c.Tgid, code, s.Signal != 0 ? s.Signal : s.Code, s, c.UserTicks + c.ChildUserTicks, c.SysTicks + c.ChildSysTicks, Math.Max(c.MaxRssKb, c.ChildMaxRssKb));
                         if ((options & WNOWAIT) == 0) Reap(c);
                         return true;
                     }

@@ -35,6 +35,7 @@ public sealed class PendingSignals
         if (i < 0) { Mask &= ~Bit(sig); return null; }
         var info = _queue[i];
         _queue.RemoveAt(i);
+        info.Dequeued = true;
         if (!_queue.Exists(s => s.Signo == sig)) Mask &= ~Bit(sig);
         return info;
     }
@@ -64,6 +65,11 @@ public sealed record SignalInfo(int Signo, int Code = SignalInfo.SI_USER)
     public ulong Value { get; init; }
     public long Utime { get; init; }
     public long Stime { get; init; }
+    /// <summary>Timers: expirations since this signal was queued (it is queued once; POSIX timers).</summary>
+    public int TimerOverrun;
+    /// <summary>Taken off the pending queue (delivered, or read by sigwait/signalfd).</summary>
+    public volatile bool Dequeued;
+
     /// <summary>The whole 128 bytes as the sender gave them (rt_sigqueueinfo), if any.</summary>
     public byte[]? Raw { get; init; }
 
@@ -90,7 +96,7 @@ public sealed record SignalInfo(int Signo, int Code = SignalInfo.SI_USER)
                 if (Code == SI_TIMER)
                 {
                     BitConverter.TryWriteBytes(si.Slice(16), (int)Addr); // si_tid
-                    BitConverter.TryWriteBytes(si.Slice(20), Status);    // si_overrun
+                    BitConverter.TryWriteBytes(si.Slice(20), TimerOverrun); // si_overrun
                     BitConverter.TryWriteBytes(si.Slice(24), Value);     // si_value
                 }
                 else

@@ -53,6 +53,8 @@ public sealed class ThreadGroup
 
     /// <summary>The process's own CPU time, recorded when its last thread ends (clock ticks).</summary>
     public long UserTicks, SysTicks;
+    /// <summary>Peak resident set (KiB) of the process, and the largest of its reaped children.</summary>
+    public long MaxRssKb, ChildMaxRssKb;
 
     /// <summary>The program this process runs (for /proc/PID/exe later, and diagnostics).</summary>
     public string ExecPath { get; set; } = "";
@@ -70,6 +72,8 @@ public sealed class ThreadGroup
     /// <summary>timer_create's timers by id.</summary>
     public Dictionary<int, IntervalTimer> PosixTimers { get; } = new();
     public int NextTimerId { get; set; }
+    /// <summary>timer_getoverrun's answer per timer id.</summary>
+    public Dictionary<int, Func<int>> TimerSignals { get; } = new();
 
     /// <summary>Stops every timer (the process is gone).</summary>
     public void DisposeTimers()

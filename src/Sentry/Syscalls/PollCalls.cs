@@ -177,6 +177,12 @@ internal static unsafe class PollCalls
         long res = DoSelect(t, (int)t.A0, t.A1, t.A2, t.A3, deadline);
         if (res == -(long)Errno.ERESTARTNOHAND) t.RestoreSavedMaskIfUnused();
         else t.DropSavedMask();
+        if (t.A4 != 0 && res >= 0)
+        {
+            // The time left goes back to the caller (glibc's select derives its timeval from it).
+            var left = Timespec.FromNanoseconds(Math.Max(0, deadline - Task.MonotonicNow()));
+            t.MM.Write(t.A4, left);
+        }
         return res;
     }
 

@@ -136,13 +136,23 @@ internal static unsafe class TimerCalls
         bool sampled = clock is ClockId.PROCESS_CPUTIME_ID or ClockId.THREAD_CPUTIME_ID;
         var k = t.Kernel;
         int timerId = id;
+        SignalInfo? queued = null;
         var timer = new IntervalTimer(now, sampled, overrun =>
         {
             if (notify == SIGEV_NONE) return;
-            var info = new SignalInfo(signo, SignalInfo.SI_TIMER) { Addr = (ulong)timerId, Status = overrun, Value = value };
+            // While its signal is still pending, a timer counts overruns instead of queueing again.
+            var last = queued;
+            if (last != null && !last.Dequeued)
+            {
+                Interlocked.Add(ref last.TimerOverrun, 1 + overrun);
+                return;
+            }
+            var info = new SignalInfo(signo, SignalInfo.SI_TIMER) { Addr = (ulong)timerId, Value = value, TimerOverrun = overrun };
+            queued = info;
             if (notify == SIGEV_THREAD_ID && k.FindTask(tid) is { } target) k.SendToTask(target, info);
             else k.SendToGroup(g, info);
         });
+        lock (g) g.TimerSignals[id] = () => queued?.TimerOverrun ?? 0;
         lock (g)
         {
             g.NextTimerId++;
@@ -190,7 +200,12 @@ internal static unsafe class TimerCalls
         return t.MM.CopyOut(t.A1, MemoryMarshal.AsBytes(cur));
     }
 
-    private static long TimerGetoverrun(Task t) => Find(t, (int)t.A0) is { } timer ? timer.Overrun : Err.EINVAL;
+    /// <summary>The overrun count of the timer's last delivered signal.</summary>
+    private static long TimerGetoverrun(Task t)
+    {
+        lock (t.Group)
+            return t.Group.TimerSignals.TryGetValue((int)t.A0, out var f) ? f() : Err.EINVAL;
+    }
 
     private static long TimerDelete(Task t)
     {
@@ -198,6 +213,7 @@ internal static unsafe class TimerCalls
         lock (t.Group)
         {
             if (!t.Group.PosixTimers.Remove((int)t.A0, out timer)) return Err.EINVAL;
+            t.Group.TimerSignals.Remove((int)t.A0);
         }
         timer!.Dispose();
         return 0;

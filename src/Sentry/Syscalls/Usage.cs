@@ -55,6 +55,7 @@ internal static unsafe class Usage
             long cu = t.Group.ChildUserTicks, cs = t.Group.ChildSysTicks;
             ru[0] = cu / ClockTicks; ru[1] = cu % ClockTicks * (1_000_000 / ClockTicks);
             ru[2] = cs / ClockTicks; ru[3] = cs % ClockTicks * (1_000_000 / ClockTicks);
+            ru[4] = t.Group.ChildMaxRssKb;
         }
         else
         {

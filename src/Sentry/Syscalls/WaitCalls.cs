@@ -45,6 +45,7 @@ internal static unsafe class WaitCalls
             ru.Clear();
             ru[0] = w.UserTicks / 100; ru[1] = w.UserTicks % 100 * 10_000;
             ru[2] = w.SysTicks / 100; ru[3] = w.SysTicks % 100 * 10_000;
+            ru[4] = w.MaxRssKb;
             if (t.MM.CopyOut(t.A3, MemoryMarshal.AsBytes(ru)) < 0) return Err.EFAULT;
         }
         return w.Pid;

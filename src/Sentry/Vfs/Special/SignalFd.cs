@@ -58,7 +58,7 @@ public sealed class SignalFd : AnonFile
         BitConverter.TryWriteBytes(d.Slice(20), 0);                 // ssi_fd
         BitConverter.TryWriteBytes(d.Slice(24), (uint)(info.Code == SignalInfo.SI_TIMER ? info.Addr : 0)); // ssi_tid
         BitConverter.TryWriteBytes(d.Slice(28), 0u);                // ssi_band
-        BitConverter.TryWriteBytes(d.Slice(32), (uint)(info.Code == SignalInfo.SI_TIMER ? info.Status : 0)); // ssi_overrun
+        BitConverter.TryWriteBytes(d.Slice(32), (uint)(info.Code == SignalInfo.SI_TIMER ? info.TimerOverrun : 0)); // ssi_overrun
         BitConverter.TryWriteBytes(d.Slice(36), 0u);                // ssi_trapno
         BitConverter.TryWriteBytes(d.Slice(40), info.Signo == Signals.SIGCHLD ? info.Status : 0);
         BitConverter.TryWriteBytes(d.Slice(44), (int)info.Value);   // ssi_int
