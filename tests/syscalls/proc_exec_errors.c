@@ -15,7 +15,10 @@ int main(void)
     CHECK("ENOTDIR", execve("/etc/passwd/x", av, ev));
     CHECK("character device", execve("/dev/null", av, ev));
     CHECK("bad path pointer", syscall(SYS_execve, BAD_PTR, av, ev));
-    CHECK("bad argv pointer", syscall(SYS_execve, "/nonexistent/program", BAD_PTR, ev));
+    CHECK("bad argv pointer, missing file (the lookup comes first)", syscall(SYS_execve, "/nonexistent/program", BAD_PTR, ev));
+    CHECK("bad argv pointer, existing program", syscall(SYS_execve, "/bin/sh", BAD_PTR, ev));
+    char *badav[] = {"x", BAD_PTR, NULL};
+    CHECK("bad argv[1] string", syscall(SYS_execve, "/bin/sh", badav, ev));
     char longp[5000];
     memset(longp, 'a', sizeof longp - 1);
     longp[0] = '/';

@@ -11,7 +11,7 @@ static void die(int how)
     case 1: raise(SIGKILL); break;
     case 2: { volatile int *p = (int *)8; *p = 1; break; }
     case 3: abort();
-    case 4: { int a = 1, d = zero; __asm__ volatile("cltd; idivl %2" : "+a"(a) : "a"(a), "r"(d) : "edx"); break; }
+    case 4: { int a = 1, d = zero; __asm__ volatile("cltd; idivl %1" : "+a"(a) : "r"(d) : "edx"); break; }
     case 5: __asm__ volatile("ud2"); break;
     case 6: raise(SIGINT); break;
     case 7: raise(SIGHUP); break;
