@@ -15,6 +15,8 @@ internal static partial class MicroVmCommand
     private static unsafe partial void cfmakeraw(byte* termios);
     [LibraryImport("libc")]
     private static partial int isatty(int fd);
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int ioctl(int fd, ulong request, ushort* winsize);
 
     public const string Help = """
         usage: sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...]
@@ -186,7 +188,9 @@ internal static partial class MicroVmCommand
                 _ = x.ResizeAsync(r, cl).ContinueWith(_ => { });
             }) : null;
             using var raw = tty ? RawTerminal.Enter() : null;
-            var stdin = Console.OpenStandardInput();
+            // fd 0 as a plain stream: Console.OpenStandardInput reconfigures a terminal before every
+            // read, which would undo the raw mode of --tty.
+            var stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1, false);
             _ = Task.Run(async () =>
             {
                 var buf = new byte[16 << 10];
@@ -220,7 +224,14 @@ internal static partial class MicroVmCommand
 
     static (int Rows, int Cols) TerminalSize()
     {
-        try { if (isatty(1) == 1) return (Console.WindowHeight, Console.WindowWidth); } catch (IOException) { }
+        // ioctl, not Console.WindowHeight: the Console's terminal handling would take the terminal
+        // back out of raw mode before each of its reads.
+        unsafe
+        {
+            ushort* ws = stackalloc ushort[4];
+            foreach (var fd in new[] { 1, 0, 2 })
+                if (isatty(fd) == 1 && ioctl(fd, 0x5413 /* TIOCGWINSZ */, ws) == 0 && ws[0] > 0) return (ws[0], ws[1]);
+        }
         return (24, 80);
     }
 
@@ -241,8 +252,7 @@ internal static partial class MicroVmCommand
                 if (tcgetattr(0, s) != 0) return null;
                 Buffer.MemoryCopy(s, r, 128, 128);
                 cfmakeraw(r);
-                int rc = tcsetattr(0, 0 /* TCSANOW */, r);
-                if (Environment.GetEnvironmentVariable("SANDBOX_DEBUG_TTY") == "1") Console.Error.WriteLine($"raw: tcsetattr {rc} errno {Marshal.GetLastPInvokeError()}");
+                tcsetattr(0, 0 /* TCSANOW */, r);
             }
             return t;
         }

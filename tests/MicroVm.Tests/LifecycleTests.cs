@@ -130,6 +130,30 @@ public sealed class LifecycleTests
     }
 
     [SkippableFact]
+    public async Task CliTtyRunsOnATerminalInTheGuest()
+    {
+        SkipIfMissing();
+        var cli = FindCli();
+        Skip.If(cli is null, "the sandbox CLI is not built (dotnet build Sandbox.sln)");
+        var script = HostSystem.FindProgram("script");
+        Skip.If(script is null, "script (bsdutils) is not installed: no local terminal for the CLI");
+        // script gives the CLI a terminal; the CLI puts it in raw mode and the guest shell gets its own
+        var dotnet = Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet";
+        var psi = new ProcessStartInfo(script!) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-qfec", $"{dotnet} {cli} microvm run -t -- /bin/busybox sh -c 'tty; stty size; read x; echo got $x; exit 7'", "/dev/null" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteAsync("hello\n");
+        var output = p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(Timeout);
+        p.StandardInput.Close();
+        var text = (await output).Replace("\r", "");
+        Assert.True(p.ExitCode == 7, $"status {p.ExitCode}, output: {text}");
+        Assert.Contains("/dev/pts/0\n", text);
+        Assert.Contains("got hello\n", text);
+    }
+
+    [SkippableFact]
     public async Task KillingTheLauncherLeavesNoVmmOrSocket()
     {
         SkipIfMissing();
