@@ -22,7 +22,9 @@ internal static class RunCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return Fail($"--debug-log {o.DebugLog}: {e.Message}"); }
         }
 
-        string cwd = o.Cwd ?? (o.Rootfs == "/" ? Directory.GetCurrentDirectory() : "/");
+        // The caller's directory when the rootfs is the host's /, unless the sandbox hides it
+        // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
+        string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
         var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd };
         var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname };
 
@@ -66,6 +68,9 @@ internal static class RunCommand
             return result.Status.ShellCode;
         }
     }
+
+    private static bool HiddenInSandbox(string dir)
+        => new[] { "/tmp", "/proc", "/sys", "/dev" }.Any(p => dir == p || dir.StartsWith(p + "/", StringComparison.Ordinal));
 
     private static int Fail(string message)
     {

@@ -138,6 +138,49 @@ internal sealed unsafe class StubThread : IContext
         fixed (byte* p = fxsave) Sys.Ptrace(PtraceRequest.SETFPREGS, Tid, 0, (ulong)p);
     }
 
+    private const int NT_X86_XSTATE = 0x202;
+    private static int s_xstateSize = -1;
+
+    /// <summary>
+    /// The size of the kernel's NT_X86_XSTATE regset, learned from the first read (the kernel
+    /// shortens iov_len to it); PTRACE_SETREGSET takes exactly that size.
+    /// </summary>
+    public int XStateSize
+    {
+        get
+        {
+            if (s_xstateSize >= 0) return s_xstateSize;
+            var buf = new byte[1 << 16];
+            fixed (byte* p = buf)
+            {
+                ulong* iov = stackalloc ulong[2];
+                iov[0] = (ulong)p; iov[1] = (ulong)buf.Length;
+                s_xstateSize = Sys.Ptrace(PtraceRequest.GETREGSET, Tid, NT_X86_XSTATE, (ulong)iov) == 0 && iov[1] > 512 ? (int)iov[1] : 0;
+            }
+            return s_xstateSize;
+        }
+    }
+
+    public bool GetXState(Span<byte> xsave)
+    {
+        fixed (byte* p = xsave)
+        {
+            ulong* iov = stackalloc ulong[2];
+            iov[0] = (ulong)p; iov[1] = (ulong)xsave.Length;
+            return Sys.Ptrace(PtraceRequest.GETREGSET, Tid, NT_X86_XSTATE, (ulong)iov) == 0;
+        }
+    }
+
+    public bool SetXState(ReadOnlySpan<byte> xsave)
+    {
+        fixed (byte* p = xsave)
+        {
+            ulong* iov = stackalloc ulong[2];
+            iov[0] = (ulong)p; iov[1] = (ulong)xsave.Length;
+            return Sys.Ptrace(PtraceRequest.SETREGSET, Tid, NT_X86_XSTATE, (ulong)iov) == 0;
+        }
+    }
+
     public bool Retire()
     {
         if (_gone) { _space.Unregister(this); return true; }

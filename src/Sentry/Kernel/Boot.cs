@@ -79,6 +79,7 @@ public sealed class Boot : IDisposable
         Kernel.Register(task);
         Kernel.Start(task, () => StartInit(task));
         var status = Kernel.WaitAll();
+        Kernel.Debug($"memory file: {Kernel.MemoryFile.InUse} bytes in use, {Kernel.MemoryFile.Resident()} resident after the last task");
         if (_startError != null) return new SandboxResult(new ExitStatus(_startCode, 0), _startError);
         return new SandboxResult(status, null);
     }

@@ -84,21 +84,40 @@ public sealed partial class Task
         bool onAlt = OnAltStack(Regs.Rsp);
         if ((act.Flags & SaFlags.SA_ONSTACK) != 0 && AltStack.Flags != SigAltStack.SS_DISABLE && !onAlt)
             sp = AltStack.Sp + AltStack.Size;
-        sp -= FpStateSize;
+        // The FPU state: the XSAVE area with its software bytes and trailing FP_XSTATE_MAGIC2
+        // where the CPU has one (so AVX registers survive the handler), else a legacy fxsave image.
+        int xsize = Context!.XStateSize;
+        byte[] fp = new byte[xsize > 0 ? xsize + 4 : FpStateSize];
+        bool xstate = xsize > 0 && Context.GetXState(fp.AsSpan(0, xsize));
+        if (xstate)
+        {
+            // struct _fpx_sw_bytes in the fxsave area's software bytes, and MAGIC2 after the area.
+            var cpu = System.Runtime.Intrinsics.X86.X86Base.CpuId(0xd, 0);
+            ulong xfeatures = (uint)cpu.Eax | ((ulong)(uint)cpu.Edx << 32);
+            fp.AsSpan(464, 48).Clear();
+            BitConverter.TryWriteBytes(fp.AsSpan(464), FpXstateMagic1);
+            BitConverter.TryWriteBytes(fp.AsSpan(468), (uint)(xsize + 4));
+            BitConverter.TryWriteBytes(fp.AsSpan(472), xfeatures);
+            BitConverter.TryWriteBytes(fp.AsSpan(480), (uint)xsize);
+            BitConverter.TryWriteBytes(fp.AsSpan(xsize), FpXstateMagic2);
+        }
+        else
+        {
+            fp = new byte[FpStateSize];
+            Context.GetFpState(fp);
+            fp.AsSpan(464, 48).Clear(); // sw_reserved: a legacy image without extended state
+        }
+        sp -= (ulong)fp.Length;
         sp &= ~63UL;
         ulong fpAddr = sp;
         sp -= FrameSize;
         sp = (sp & ~15UL) - 8;
 
-        Span<byte> fp = stackalloc byte[FpStateSize];
-        Context!.GetFpState(fp);
-        fp.Slice(464, 48).Clear(); // sw_reserved: a legacy (fxsave) image without extended state
-
         Span<byte> frame = stackalloc byte[FrameSize];
         frame.Clear();
         var w = MemoryMarshal.Cast<byte, ulong>(frame);
         w[0] = act.Restorer;                        // pretcode
-        w[1] = 0x6;                                 // uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+        w[1] = 0x6 | (xstate ? 1UL : 0);            // uc_flags: UC_FP_XSTATE?, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS
         w[2] = 0;                                   // uc_link
         w[3] = AltStack.Sp;                         // uc_stack
         BitConverter.TryWriteBytes(frame.Slice(32), AltStack.Flags == SigAltStack.SS_DISABLE ? SigAltStack.SS_DISABLE : (onAlt ? SigAltStack.SS_ONSTACK : 0));
@@ -143,6 +162,7 @@ public sealed partial class Task
     }
 
     private const int FpStateSize = 512;
+    private const uint FpXstateMagic1 = 0x46505853, FpXstateMagic2 = 0x46505845;
     private const int UcontextSize = 8 + 8 + 24 + 256 + 8;
     private const int SiginfoOffset = 8 + UcontextSize;
     private const int FrameSize = SiginfoOffset + 128;
@@ -192,7 +212,23 @@ public sealed partial class Task
                 // MXCSR reserved bits would make fxrstor fault: keep them clear.
                 uint mxcsr = BitConverter.ToUInt32(fp.Slice(24));
                 BitConverter.TryWriteBytes(fp.Slice(24), mxcsr & 0xffff);
-                Context!.SetFpState(fp);
+                bool restored = false;
+                int xsize = Context!.XStateSize;
+                // An XSAVE image carries FP_XSTATE_MAGIC1 in its software bytes and MAGIC2 after it.
+                if (xsize > 0 && BitConverter.ToUInt32(fp.Slice(464)) == FpXstateMagic1)
+                {
+                    uint ext = BitConverter.ToUInt32(fp.Slice(468)), size = BitConverter.ToUInt32(fp.Slice(480));
+                    if (size == xsize && ext == size + 4)
+                    {
+                        var x = new byte[xsize + 4];
+                        if (MM.CopyIn(fpAddr, x) == 0 && BitConverter.ToUInt32(x, xsize) == FpXstateMagic2)
+                        {
+                            BitConverter.TryWriteBytes(x.AsSpan(24), mxcsr & 0xffff);
+                            restored = Context.SetXState(x.AsSpan(0, xsize));
+                        }
+                    }
+                }
+                if (!restored) Context.SetFpState(fp);
             }
         }
         SignalMask = w[m + 32] & ~Unblockable;

@@ -86,6 +86,15 @@ public interface IContext
     void GetFpState(Span<byte> fxsave);
     void SetFpState(ReadOnlySpan<byte> fxsave);
 
+    /// <summary>Size of the XSAVE area (AVX and beyond), or 0 when only fxsave state exists.</summary>
+    int XStateSize { get; }
+
+    /// <summary>The XSAVE area, with the kernel's software bytes (fpx_sw_bytes) at offset 464. True if read.</summary>
+    bool GetXState(Span<byte> xsave);
+
+    /// <summary>Restores an XSAVE area; false if the platform refused it (bad header).</summary>
+    bool SetXState(ReadOnlySpan<byte> xsave);
+
     /// <summary>
     /// The task is done with this context while its address space lives on (thread exit, exec
     /// of a vfork child). False when the context cannot go before the address space does (the
