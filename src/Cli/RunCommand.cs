@@ -70,7 +70,7 @@ internal static class RunCommand
     }
 
     private static bool HiddenInSandbox(string dir)
-        => new[] { "/tmp", "/proc", "/sys", "/dev" }.Any(p => dir == p || dir.StartsWith(p + "/", StringComparison.Ordinal));
+        => new[] { "/proc", "/sys", "/dev" }.Any(p => dir == p || dir.StartsWith(p + "/", StringComparison.Ordinal));
 
     private static int Fail(string message)
     {

@@ -47,9 +47,11 @@ public sealed class Boot : IDisposable
         foreach (var (dir, type) in new[] { ("/proc", "proc"), ("/sys", "sysfs") })
             if (vfs.MountAt(dir, new EmptyFilesystem(type), readOnly: true) < 0)
                 Kernel.Debug($"no {dir} in the rootfs");
-        // Programs need somewhere to write: an in-memory /tmp (and /dev/shm); the writable
-        // overlay over the whole rootfs comes with the Gofer.
-        if (vfs.MountAt("/tmp", new TmpFilesystem(), readOnly: false) < 0)
+        // Programs need somewhere to write: an in-memory /tmp over the rootfs's own (whose
+        // files stay visible, read-only); the writable overlay of the whole rootfs comes with
+        // the Gofer.
+        if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
+            || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
             Kernel.Debug("no /tmp in the rootfs: no writable directory");
     }
 

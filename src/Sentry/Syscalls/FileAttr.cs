@@ -53,7 +53,7 @@ internal static unsafe class FileAttr
 
     private static long ApplyMode(Task t, Location loc, uint mode)
     {
-        if (loc.Mount.ReadOnly) return Err.EROFS;
+        if (loc.ReadOnly) return Err.EROFS;
         if (!Owner(t, loc.Inode)) return Err.EPERM;
         loc.Inode.Stat(out var st);
         // Without the group, an unprivileged owner's setgid bit is dropped (chmod(2)).
@@ -81,7 +81,7 @@ internal static unsafe class FileAttr
 
     private static long ApplyOwner(Task t, Location loc, int uid, int gid)
     {
-        if (loc.Mount.ReadOnly) return Err.EROFS;
+        if (loc.ReadOnly) return Err.EROFS;
         loc.Inode.Stat(out var st);
         uint? u = uid == -1 ? null : (uint)uid;
         uint? g = gid == -1 ? null : (uint)gid;
@@ -116,7 +116,7 @@ internal static unsafe class FileAttr
 
     private static long ApplyTimes(Task t, Location loc, Timespec? atime, Timespec? mtime, bool explicitTimes)
     {
-        if (loc.Mount.ReadOnly) return Err.EROFS;
+        if (loc.ReadOnly) return Err.EROFS;
         if (explicitTimes ? !Owner(t, loc.Inode) : !Owner(t, loc.Inode) && Permissions.Check(loc.Inode, Access.W_OK, t.Creds) < 0)
             return explicitTimes ? Err.EPERM : Err.EACCES;
         return loc.Inode.SetAttr(new SetAttr(Atime: atime, Mtime: mtime));
@@ -189,7 +189,7 @@ internal static unsafe class FileAttr
         if (r < 0) return r;
         if (loc.Inode.IsDirectory) return Err.EISDIR;
         if (!FileMode.IsReg(loc.Inode.Mode)) return Err.EINVAL;
-        if (loc.Mount.ReadOnly) return Err.EROFS;
+        if (loc.ReadOnly) return Err.EROFS;
         r = Permissions.Check(loc.Inode, Access.W_OK, t.Creds);
         if (r < 0) return r;
         return loc.Inode.SetAttr(new SetAttr(Size: (long)t.A1));
@@ -202,7 +202,7 @@ internal static unsafe class FileAttr
         if ((long)t.A1 < 0) return Err.EINVAL;
         if (!f.Writable) return Err.EINVAL;
         if (f.Location is not { } l || !FileMode.IsReg(l.Inode.Mode)) return Err.EINVAL;
-        if (l.Mount.ReadOnly) return Err.EROFS;
+        if (l.ReadOnly) return Err.EROFS;
         return l.Inode.SetAttr(new SetAttr(Size: (long)t.A1));
     }
 
@@ -217,7 +217,7 @@ internal static unsafe class FileAttr
         if (f.Location is not { } l) return Err.ENODEV;
         if (l.Inode.IsDirectory) return Err.EISDIR;
         if (!FileMode.IsReg(l.Inode.Mode)) return Err.ENODEV;
-        if (l.Mount.ReadOnly) return Err.EROFS;
+        if (l.ReadOnly) return Err.EROFS;
         const int FALLOC_FL_KEEP_SIZE = 1;
         if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -(long)Errno.EOPNOTSUPP;
         l.Inode.Stat(out var st);

@@ -53,7 +53,7 @@ internal static unsafe class FileNamespace
     /// <summary>May the task add or remove names in this directory? (EROFS, then EACCES.)</summary>
     internal static long MayModify(Task t, Location dir)
     {
-        if (dir.Mount.ReadOnly) return Err.EROFS;
+        if (dir.ReadOnly) return Err.EROFS;
         return Permissions.Check(dir.Inode, Access.W_OK | Access.X_OK, t.Creds);
     }
 

@@ -120,7 +120,7 @@ internal static unsafe class FileOpen
             if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat || (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)) return Err.EISDIR;
             bool writes = acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
             uint type = inode.Mode & FileMode.S_IFMT;
-            if (writes && loc.Mount.ReadOnly && type is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK) return Err.EROFS;
+            if (writes && loc.ReadOnly && type is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK) return Err.EROFS;
             int want = (acc is OpenFlags.O_RDONLY or OpenFlags.O_RDWR ? Access.R_OK : 0) | (acc is OpenFlags.O_WRONLY or OpenFlags.O_RDWR ? Access.W_OK : 0);
             if (acc == 3) want = Access.R_OK | Access.W_OK;
             int pr = Permissions.Check(inode, want, t.Creds);

@@ -71,7 +71,7 @@ internal static unsafe class FileStat
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EACCESS | AtFlags.AT_EMPTY_PATH)) != 0) return Err.EINVAL;
         long r = PathArgs.Resolve(t, dirfd, pathAddr, flags, out var loc, out _);
         if (r < 0) return r;
-        if ((mode & Access.W_OK) != 0 && loc.Mount.ReadOnly && (loc.Inode.Mode & FileMode.S_IFMT) is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK)
+        if ((mode & Access.W_OK) != 0 && loc.ReadOnly && (loc.Inode.Mode & FileMode.S_IFMT) is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK)
             return Err.EROFS;
         // access(2) checks with the real ids unless AT_EACCESS.
         var c = t.Creds;

@@ -61,4 +61,7 @@ public sealed class Mount
 public readonly record struct Location(Mount Mount, Dentry Dentry)
 {
     public Inode Inode => Dentry.Inode;
+
+    /// <summary>Writes are refused here: a read-only mount, or a read-only filesystem seen through a writable one.</summary>
+    public bool ReadOnly => Mount.ReadOnly || Inode.Fs.ReadOnly;
 }

@@ -112,6 +112,8 @@ public sealed unsafe class HostInode : Inode
             file = new PathFileDescription(flags);
             return 0;
         }
+        // The passthrough is read-only: never open a host file for writing, whatever asked.
+        if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) return -(int)Errno.EROFS;
         // Reopen through the parent with O_NOFOLLOW: never through a host path.
         int hostFlags = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECTORY | OpenFlags.O_NOATIME))
                         | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_LARGEFILE;

@@ -1,0 +1,146 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+
+namespace Sandbox.Sentry.Vfs.Tmp;
+
+/// <summary>
+/// The sandbox's /tmp when the rootfs is a host directory: a tmpfs for everything the program
+/// creates, over the rootfs's own /tmp, whose entries stay visible read-only. Only this top
+/// directory is merged: below it, a name is either the tmpfs's or the rootfs's.
+/// </summary>
+public sealed class MergedTmp : Inode
+{
+    private readonly TmpInode _upper;
+    private readonly Inode _lower;
+
+    public MergedTmp(TmpFilesystem fs, Inode lower) : base(fs)
+    {
+        _upper = (TmpInode)fs.Root;
+        _lower = lower;
+    }
+
+    public override uint Mode => _upper.Mode;
+    public override int Stat(out Stat st) => _upper.Stat(out st);
+
+    public override int Lookup(string name, out Inode? child)
+    {
+        int r = _upper.Lookup(name, out child);
+        if (r == 0) return 0;
+        return _lower.Lookup(name, out child);
+    }
+
+    private bool InLower(string name) => _lower.Lookup(name, out _) == 0;
+
+    public override int Create(string name, uint mode, uint uid, uint gid, string? symlinkTarget, out Inode? child)
+    {
+        child = null;
+        if (InLower(name)) return -(int)Errno.EEXIST;
+        return _upper.Create(name, mode, uid, gid, symlinkTarget, out child);
+    }
+
+    public override int Link(string name, Inode target) => InLower(name) ? -(int)Errno.EEXIST : _upper.Link(name, target);
+
+    public override int Remove(string name, bool directory)
+    {
+        int r = _upper.Remove(name, directory);
+        if (r == -(int)Errno.ENOENT && InLower(name)) return -(int)Errno.EROFS;
+        return r;
+    }
+
+    public override int Rename(string oldName, Inode newParent, string newName, int flags)
+    {
+        if (_upper.Lookup(oldName, out _) != 0) return InLower(oldName) ? -(int)Errno.EROFS : -(int)Errno.ENOENT;
+        if (InLower(newName)) return -(int)Errno.EROFS;
+        return _upper.Rename(oldName, newParent is MergedTmp m ? m._upper : newParent, newName, flags);
+    }
+
+    public override int SetAttr(in SetAttr attr) => _upper.SetAttr(attr);
+
+    public override int Open(int flags, out FileDescription? file)
+    {
+        file = null;
+        if ((flags & OpenFlags.O_PATH) != 0) { file = new Host.PathFileDescription(flags); return 0; }
+        if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY) return -(int)Errno.EISDIR;
+        file = new MergedDirectoryFile(this) { Flags = flags };
+        return 0;
+    }
+
+    /// <summary>Both layers' names, the tmpfs's first; a name in both is listed once.</summary>
+    internal List<(string Name, ulong Ino, byte Type)> Entries()
+    {
+        var list = _upper.Entries();
+        var seen = new HashSet<string>(list.Select(e => e.Name));
+        if (_lower.Open(OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out var f) == 0)
+        {
+            var buf = new byte[65536];
+            while (true)
+            {
+                long n = f!.GetDents64(buf);
+                if (n <= 0) break;
+                for (int off = 0; off < n;)
+                {
+                    ulong ino = BitConverter.ToUInt64(buf, off);
+                    ushort reclen = BitConverter.ToUInt16(buf, off + 16);
+                    byte type = buf[off + 18];
+                    int end = Array.IndexOf(buf, (byte)0, off + 19);
+                    string name = System.Text.Encoding.UTF8.GetString(buf, off + 19, end - off - 19);
+                    if (name is not ("." or "..") && seen.Add(name)) list.Add((name, ino, type));
+                    off += reclen;
+                }
+            }
+            f.DecRef();
+        }
+        return list;
+    }
+
+    public ulong Ino { get { _upper.Stat(out var st); return st.Ino; } }
+}
+
+/// <summary>An open merged /tmp: the union of the two layers' entries.</summary>
+public sealed class MergedDirectoryFile : FileDescription
+{
+    private readonly MergedTmp _dir;
+    private long _pos;
+
+    public MergedDirectoryFile(MergedTmp dir) { _dir = dir; }
+
+    public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
+    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+
+    public override long Seek(long offset, int whence)
+    {
+        long n = whence switch { 0 => offset, 1 => _pos + offset, _ => -1 };
+        if (n < 0) return -(long)Errno.EINVAL;
+        return _pos = n;
+    }
+
+    public override long GetDents64(Span<byte> dst)
+    {
+        var entries = new List<(string Name, ulong Ino, byte Type)> { (".", _dir.Ino, 4), ("..", _dir.Ino, 4) };
+        entries.AddRange(_dir.Entries());
+        int written = 0;
+        for (; _pos < entries.Count; _pos++)
+        {
+            var (name, ino, type) = entries[(int)_pos];
+            int n = Dev.Dirent.Write(dst.Slice(written), ino, _pos + 1, type, name);
+            if (n == 0) break;
+            written += n;
+        }
+        if (written == 0 && _pos < entries.Count) return -(long)Errno.EINVAL;
+        return written;
+    }
+}
+
+/// <summary>A tmpfs whose root is merged with a lower directory (see <see cref="MergedTmp"/>).</summary>
+public sealed class MergedTmpFilesystem : Filesystem
+{
+    public MergedTmpFilesystem(Inode lower)
+    {
+        var fs = new TmpFilesystem();
+        Dev = fs.Dev;
+        Root = new MergedTmp(fs, lower);
+    }
+
+    public override string Type => "tmpfs";
+    public override Inode Root { get; }
+}
