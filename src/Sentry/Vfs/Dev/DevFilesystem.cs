@@ -58,42 +58,22 @@ public sealed class SyntheticDirectory : Inode
     public ulong Ino => _ino;
 }
 
-/// <summary>Reads a <see cref="SyntheticDirectory"/> as linux_dirent64 records; the offset is the entry index.</summary>
-public sealed class SyntheticDirectoryFile : FileDescription
+/// <summary>Reads a <see cref="SyntheticDirectory"/> as linux_dirent64 records.</summary>
+public sealed class SyntheticDirectoryFile : ListedDirectoryFile
 {
     private readonly SyntheticDirectory _dir;
-    private long _pos;
 
     public SyntheticDirectoryFile(SyntheticDirectory dir) { _dir = dir; }
 
-    public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
-    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+    protected override ulong SelfIno => _dir.Ino;
 
-    public override long Seek(long offset, int whence)
+    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries()
     {
-        long n = whence switch { Linux.Abi.Seek.SET => offset, Linux.Abi.Seek.CUR => _pos + offset, _ => -1 };
-        if (n < 0) return -(long)Errno.EINVAL;
-        return _pos = n;
-    }
-
-    public override long GetDents64(Span<byte> dst)
-    {
-        var entries = new List<(string Name, ulong Ino, byte Type)> { (".", _dir.Ino, 4), ("..", _dir.Ino, 4) };
         foreach (var (name, inode) in _dir.Children)
         {
             inode.Stat(out var st);
-            entries.Add((name, st.Ino, FileMode.DirentType(inode.Mode)));
+            yield return (name, st.Ino, FileMode.DirentType(inode.Mode));
         }
-        int written = 0;
-        for (; _pos < entries.Count; _pos++)
-        {
-            var (name, ino, type) = entries[(int)_pos];
-            int n = Dirent.Write(dst.Slice(written), ino, _pos + 1, type, name);
-            if (n == 0) break;
-            written += n;
-        }
-        if (written == 0 && _pos < entries.Count) return -(long)Errno.EINVAL;
-        return written;
     }
 }
 

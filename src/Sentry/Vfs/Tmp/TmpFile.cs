@@ -65,37 +65,13 @@ public sealed class TmpFile : FileDescription
     }
 }
 
-/// <summary>An open tmpfs directory: entries by index, "." and ".." first.</summary>
-public sealed class TmpDirectoryFile : FileDescription
+/// <summary>An open tmpfs directory: entries in creation order.</summary>
+public sealed class TmpDirectoryFile : ListedDirectoryFile
 {
     private readonly TmpInode _dir;
-    private long _pos;
 
     public TmpDirectoryFile(TmpInode dir) { _dir = dir; }
 
-    public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
-    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
-
-    public override long Seek(long offset, int whence)
-    {
-        long n = whence switch { Sandbox.Linux.Abi.Seek.SET => offset, Sandbox.Linux.Abi.Seek.CUR => _pos + offset, _ => -1 };
-        if (n < 0) return -(long)Errno.EINVAL;
-        return _pos = n;
-    }
-
-    public override long GetDents64(Span<byte> dst)
-    {
-        var entries = new List<(string Name, ulong Ino, byte Type)> { (".", _dir.Ino, 4), ("..", _dir.Ino, 4) };
-        entries.AddRange(_dir.Entries());
-        int written = 0;
-        for (; _pos < entries.Count; _pos++)
-        {
-            var (name, ino, type) = entries[(int)_pos];
-            int n = Dirent.Write(dst.Slice(written), ino, _pos + 1, type, name);
-            if (n == 0) break;
-            written += n;
-        }
-        if (written == 0 && _pos < entries.Count) return -(long)Errno.EINVAL;
-        return written;
-    }
+    protected override ulong SelfIno => _dir.Ino;
+    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _dir.Entries();
 }
