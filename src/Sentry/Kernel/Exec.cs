@@ -59,6 +59,8 @@ public static class Exec
             t.BlockUntil(() => { lock (t.Kernel.Lock) return t.Group.Tasks.Count == 1; }, -1, null, interruptible: false);
         }
         if (t.Tid != t.Tgid) t.Kernel.BecomeLeader(t);
+        // Before the close-on-exec fds go: a parent waiting for that must see the exec done.
+        t.Group.DidExec = true;
         var old = t.MM;
         if (old.Users > 1 && t.Context != null && !t.Context.Retire())
             t.Kernel.Debug($"task {t.Tid}: exec while other tasks share the address space of the process's first thread");
@@ -85,7 +87,6 @@ public static class Exec
         t.ClearChildTid = 0;
         t.RobustList = 0;
         t.ExecPath = file;
-        t.Group.DidExec = true;
         string name = System.IO.Path.GetFileName(file);
         t.Comm = name.Length > 15 ? name[..15] : name;
         t.VforkDone?.TrySetResult();
