@@ -24,6 +24,8 @@ internal static class CriCommand
 
     public static int Execute(string[] args)
     {
+        // The per-container monitor the server starts (not for people): see ContainerMonitor.
+        if (args.Length > 0 && args[0] == "monitor") return Sandbox.Shim.Backends.ContainerMonitor.Run(args[1..]);
         string? configPath = null, socket = null, stateDir = null, imageDir = null, defaultHandler = null, logLevel = null;
         bool print = false;
         for (int i = 0; i < args.Length; i++)

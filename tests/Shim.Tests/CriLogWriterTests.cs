@@ -33,6 +33,23 @@ public class CriLogWriterTests
     }
 
     [Fact]
+    public async Task An_unfinished_line_is_written_as_partial_after_a_pause()
+    {
+        using var d = new TempDir();
+        string path = Path.Combine(d.Path, "c.log");
+        var pipe = new System.IO.Pipelines.Pipe();
+        using var w = new CriLogWriter(path);
+        var pump = w.PumpAsync(pipe.Reader.AsStream(), "stdout");
+        await pipe.Writer.WriteAsync("prompt> "u8.ToArray());
+        await Task.Delay(CriLogWriter.PartialDelay * 4);
+        Assert.EndsWith(" stdout P prompt> ", File.ReadAllText(path).TrimEnd('\n'));
+        await pipe.Writer.WriteAsync("answer\n"u8.ToArray());
+        await pipe.Writer.CompleteAsync();
+        await pump;
+        Assert.EndsWith(" stdout F answer", File.ReadAllText(path).TrimEnd('\n'));
+    }
+
+    [Fact]
     public void Reopen_continues_in_a_new_file_after_rotation()
     {
         using var d = new TempDir();

@@ -133,15 +133,30 @@ public class EndToEndTests(RegistryFixture fx)
         Assert.True(DateTime.UtcNow - t0 < TimeSpan.FromSeconds(8), "stop must not outlast its timeout by much");
         Assert.Equal(StatusCode.FailedPrecondition, await Cri.CodeOf(() => rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = a, Cmd = { "true" } }).ResponseAsync));
 
-        // A running container is killed when the server goes away, and reported as exited after.
-        string b = Create("b", "sleep", "60");
+        // A running container outlives a restart of the server: its monitor holds it.
+        string b = Create("b", "sh", "-c", "echo before; sleep 60");
         await rt.StartContainerAsync(new StartContainerRequest { ContainerId = b });
         await h.RestartAsync();
         rt = h.Client.Runtime;
         var sb = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = b })).Status;
-        Assert.Equal(ContainerState.ContainerExited, sb.State);
-        Assert.NotEqual("", sb.Message);
-        Assert.Equal(2, (await rt.ListContainersAsync(new ListContainersRequest())).Containers.Count);
+        Assert.Equal(ContainerState.ContainerRunning, sb.State);
+        Assert.Equal("hello from layer 2\n", (await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = b, Cmd = { "cat", "/etc/hello.txt" } })).Stdout.ToStringUtf8());
+        await rt.StopContainerAsync(new StopContainerRequest { ContainerId = b, Timeout = 0 });
+        sb = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = b })).Status;
+        Assert.Equal((ContainerState.ContainerExited, 137), (sb.State, sb.ExitCode));
+        Assert.Contains("stdout F before", File.ReadAllText(sb.LogPath));
+
+        // A container that ends while the server is down is found exited, with its status.
+        string d = Create("d", "sh", "-c", "sleep 2; echo done; exit 4");
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = d });
+        await h.StopServerAsync();
+        await Task.Delay(4000);
+        await h.StartServerAgainAsync();
+        rt = h.Client.Runtime;
+        var sd = await Cri.WaitExitedAsync(rt, d, 10_000);
+        Assert.Equal((ContainerState.ContainerExited, 4, "Error"), (sd.State, sd.ExitCode, sd.Reason));
+        Assert.Contains("stdout F done", File.ReadAllText(sd.LogPath));
+        Assert.Equal(3, (await rt.ListContainersAsync(new ListContainersRequest())).Containers.Count);
 
         // Removing the pod removes its containers.
         string c = Create("c", "sleep", "60");

@@ -92,4 +92,24 @@ public class StreamingTests(RegistryFixture fx)
         Assert.Equal(0, st.ExitCode);
         Assert.Contains("stdout F attached there", File.ReadAllText(st.LogPath));
     }
+
+    /// <summary>As critest does it: attach right after start, keep stdin open, type a command later.</summary>
+    [SkippableFact]
+    public async Task Attach_to_an_interactive_shell_with_stdin_kept_open()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        var (h, pod, podCfg) = await PodAsync();
+        await using var _ = h;
+        var rt = h.Client.Runtime;
+        var cfg = Cri.Container("shell", fx.BusyboxRef, new[] { "sh" });
+        cfg.Stdin = true;
+        cfg.StdinOnce = true;
+        string id = (await rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, SandboxConfig = podCfg, Config = cfg })).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+        var url = (await rt.AttachAsync(new AttachRequest { ContainerId = id, Stdin = true, Stdout = true, Stderr = true })).Url;
+        // `echo -n`: output without a newline still reaches the client (critest checks exactly this).
+        var r = await SpdyTestClient.RunAsync(url, new[] { "error", "stdin", "stdout", "stderr" }, stdin: "echo -n hello\n", timeoutMs: 30_000,
+            stdinDelayMs: 1500, closeWhen: o => o["stdout"].Contains("hello"));
+        Assert.Equal("hello", r.Output["stdout"]);
+    }
 }

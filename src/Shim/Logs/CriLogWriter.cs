@@ -6,12 +6,14 @@ namespace Sandbox.Shim.Logs;
 /// <summary>
 /// Writes a container's output in the CRI log format the kubelet reads:
 /// <c>&lt;RFC3339Nano time&gt; &lt;stdout|stderr&gt; &lt;F|P&gt; &lt;content&gt;\n</c>, one line per
-/// output line; a line longer than <see cref="MaxLine"/> bytes is written in pieces tagged P
-/// (partial) with only its last piece tagged F.
+/// output line; a line longer than <see cref="MaxLine"/> bytes, or one the program leaves
+/// unfinished for a while, is written in pieces tagged P (partial) with its last piece tagged F.
 /// </summary>
 public sealed class CriLogWriter : IDisposable
 {
     public const int MaxLine = 16 * 1024;
+    /// <summary>How long an unfinished line waits for its end before it is written as a partial entry.</summary>
+    public static readonly TimeSpan PartialDelay = TimeSpan.FromMilliseconds(100);
     private readonly string? _path;
     private readonly object _lock = new();
     private FileStream? _file;
@@ -57,14 +59,19 @@ public sealed class CriLogWriter : IDisposable
     }
 
     /// <summary>Copies one output stream of the container into the log until it ends.</summary>
-    public async Task PumpAsync(Stream source, string stream, Action<string, ReadOnlyMemory<byte>>? tap = null)
+    public async Task PumpAsync(Stream source, string stream)
     {
         var pending = new MemoryStream();
         var buf = new byte[8192];
         int n;
-        while ((n = await source.ReadAsync(buf).ConfigureAwait(false)) > 0)
+        while (true)
         {
-            tap?.Invoke(stream, buf.AsMemory(0, n).ToArray());
+            // A line the program leaves unfinished while it waits (a prompt, `echo -n`) is written
+            // as a partial entry after a short pause, so log readers (and Attach) see it now.
+            var read = source.ReadAsync(buf).AsTask();
+            if (pending.Length > 0 && await Task.WhenAny(read, Task.Delay(PartialDelay)).ConfigureAwait(false) != read)
+                Flush(pending, stream, partial: true);
+            if ((n = await read.ConfigureAwait(false)) <= 0) break;
             int start = 0;
             for (int i = 0; i < n; i++)
             {

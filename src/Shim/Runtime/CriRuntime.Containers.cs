@@ -104,12 +104,29 @@ public sealed partial class CriRuntime
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
             var spec = SpecFor(pod, c, c.Argv);
 
-            CriLogWriter log;
-            Process process;
+            string dir = ContainerDir(c.Id);
+            Process monitor;
             try
             {
-                log = new CriLogWriter(c.LogPath);
-                process = Process.Start(_sandbox.StartInfo(spec.RunArguments()))!;
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                Directory.CreateDirectory(dir);
+                if (c.Config.Stdin) ContainerMonitor.CreateFifo(Path.Combine(dir, ContainerMonitor.StdinFifo));
+                string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, ContainerMonitor.OutputLog);
+                var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.RunArguments());
+                monitor = Process.Start(_sandbox.StartInfo(args))!;
+                // The monitor outlives this server: it keeps none of our pipes open.
+                monitor.StandardInput.Close();
+                monitor.StandardOutput.Close();
+                monitor.StandardError.Close();
+                var running = new RunningContainer(c.Id, dir, monitor.Id, ProcessIdentity.StartTime(monitor.Id), monitor, output, c.Config.Stdin);
+                c.State = ContainerState.ContainerRunning;
+                c.StartedAt = Clock.NowNs();
+                c.Pid = monitor.Id;
+                c.PidStartTime = ProcessIdentity.StartTime(monitor.Id);
+                SaveContainer(c);
+                _running[c.Id] = running;
+                running.Finished = Task.Run(() => WatchAsync(c.Id, running));
+                Emit(ContainerEventType.ContainerStartedEvent, c);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
             {
@@ -122,40 +139,27 @@ public sealed partial class CriRuntime
                 Emit(ContainerEventType.ContainerStoppedEvent, c);
                 throw Errors.Internal($"starting container {c.Id}: {e.Message}");
             }
-            var running = new RunningContainer(c.Id, process, log);
-            if (c.Config.Stdin) { running.Stdin = process.StandardInput.BaseStream; running.StdinOnce = c.Config.StdinOnce; }
-            else process.StandardInput.Close();
-            c.State = ContainerState.ContainerRunning;
-            c.StartedAt = Clock.NowNs();
-            c.Pid = process.Id;
-            c.PidStartTime = ProcessIdentity.StartTime(process.Id);
-            SaveContainer(c);
-            _running[c.Id] = running;
-            running.Finished = Task.Run(() => WaitForExitAsync(c.Id, running));
-            Emit(ContainerEventType.ContainerStartedEvent, c);
         }
     }
 
-    private async Task WaitForExitAsync(string id, RunningContainer r)
+    private string ContainerDir(string id) => Path.Combine(ContainersDir, id + ".d");
+
+    /// <summary>Waits (here or after a restart) for the monitor's exit status, then records the exit.</summary>
+    private async Task WatchAsync(string id, RunningContainer r)
     {
-        var stdout = r.Log.PumpAsync(r.Process.StandardOutput.BaseStream, "stdout", r.Publish);
-        var stderr = r.Log.PumpAsync(r.Process.StandardError.BaseStream, "stderr", r.Publish);
-        await r.Process.WaitForExitAsync().ConfigureAwait(false);
-        try { await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
-        catch (Exception e) { _log.LogWarning("container {Id}: log copy did not finish: {Error}", id, e.Message); }
-        int code = r.Process.ExitCode;
-        r.CloseStdin();
-        r.Log.Dispose();
-        r.Process.Dispose();
+        int? code;
+        try { code = await r.WaitForExitCodeAsync(_shutdown.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; } // the server stops; the container goes on
         lock (_lock)
         {
             _running.Remove(id);
             if (!_containers.TryGetValue(id, out var c)) return;
             c.State = ContainerState.ContainerExited;
             c.FinishedAt = Clock.NowNs();
-            c.ExitCode = code;
+            c.ExitCode = code ?? 255;
             c.Reason = code == 0 ? "Completed" : "Error";
-            if (r.ExitMessage != null) c.Message = r.ExitMessage;
+            if (code == null) c.Message = "the container's monitor process died without an exit status";
+            else if (r.ExitMessage != null) c.Message = r.ExitMessage;
             c.Pid = 0;
             c.PidStartTime = 0;
             SaveContainer(c);
@@ -192,12 +196,18 @@ public sealed partial class CriRuntime
         if (why != null) r.ExitMessage ??= why;
         if (timeoutSeconds > 0)
         {
-            r.Signal(signal);
+            // The monitor forwards the signals `sandbox run` forwards; others go to `sandbox run` itself.
+            if (signal is Native.SIGTERM or 1 or 2 or 3) r.SignalMonitor(signal); else r.SignalChild(signal);
             try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds)).ConfigureAwait(false); return; }
             catch (TimeoutException) { }
         }
-        r.Kill();
-        await r.Finished.ConfigureAwait(false);
+        r.SignalChild(Native.SIGKILL);
+        try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+        catch (TimeoutException)
+        {
+            r.SignalMonitor(Native.SIGKILL); // a monitor that does not report the exit goes too
+            await r.Finished.ConfigureAwait(false);
+        }
     }
 
     public async Task RemoveContainerAsync(string id)
@@ -211,6 +221,7 @@ public sealed partial class CriRuntime
         {
             if (!_containers.Remove(c.Id)) return;
             DeleteContainerFile(c.Id);
+            try { if (Directory.Exists(ContainerDir(c.Id))) Directory.Delete(ContainerDir(c.Id), recursive: true); } catch (IOException) { }
             Emit(ContainerEventType.ContainerDeletedEvent, c);
         }
     }
@@ -279,7 +290,7 @@ public sealed partial class CriRuntime
         {
             var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
             if (!_running.TryGetValue(c.Id, out var r)) throw Errors.FailedPrecondition($"container {c.Id} is not running");
-            r.Log.Reopen();
+            r.SignalMonitor(10); // SIGUSR1: the monitor reopens the log file
         }
     }
 

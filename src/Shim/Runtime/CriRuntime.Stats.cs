@@ -58,7 +58,8 @@ public sealed partial class CriRuntime
     private ContainerStats StatsOf(ContainerRecord c)
     {
         long now = Clock.NowNs();
-        var (cpu, rss) = c.State == ContainerState.ContainerRunning && ProcessIdentity.IsAlive(c.Pid, c.PidStartTime) ? ProcessIdentity.Usage(c.Pid) : (0UL, 0UL);
+        int child = c.State == ContainerState.ContainerRunning && _running.TryGetValue(c.Id, out var r) ? r.ChildPid() : 0;
+        var (cpu, rss) = child > 0 ? ProcessIdentity.Usage(child) : (0UL, 0UL);
         return new ContainerStats
         {
             Attributes = new ContainerAttributes { Id = c.Id, Metadata = c.Config.Metadata, Labels = { c.Config.Labels }, Annotations = { c.Config.Annotations } },

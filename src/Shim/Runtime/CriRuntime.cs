@@ -26,6 +26,7 @@ public sealed partial class CriRuntime : IAsyncDisposable
     private readonly Dictionary<string, ContainerRecord> _containers = new();
     private readonly Dictionary<string, RunningContainer> _running = new();
     private readonly List<Channel<ContainerEventResponse>> _subscribers = new();
+    private readonly CancellationTokenSource _shutdown = new();
 
     public CriRuntime(CriConfig config, ImageStore images, SandboxCommand sandbox, ILogger log)
     {
@@ -44,9 +45,10 @@ public sealed partial class CriRuntime : IAsyncDisposable
     private string ContainersDir => Path.Combine(_config.StateDir, "containers");
 
     /// <summary>
-    /// Reads the records left by an earlier run. Containers cannot outlive the server yet (their
-    /// output pipes end with it), so one recorded as running is killed if still alive and
-    /// reported as exited, with a message saying why.
+    /// Reads the records left by an earlier run. A container recorded as running is held by its
+    /// monitor process, which outlives the server: if the monitor still runs, the container is
+    /// running and watched again; if it wrote an exit status, that is the container's; if it
+    /// vanished without one, the container is reported exited with 255 and a message saying so.
     /// </summary>
     private void Recover()
     {
@@ -61,19 +63,13 @@ public sealed partial class CriRuntime : IAsyncDisposable
             {
                 var c = ContainerRecord.Parser.ParseFrom(File.ReadAllBytes(f));
                 if (!_pods.ContainsKey(c.PodId)) { File.Delete(f); continue; }
-                if (c.State == ContainerState.ContainerRunning)
-                {
-                    if (ProcessIdentity.IsAlive(c.Pid, c.PidStartTime)) Native.Kill(c.Pid, Native.SIGKILL);
-                    c.State = ContainerState.ContainerExited;
-                    c.FinishedAt = Clock.NowNs();
-                    c.ExitCode = 255;
-                    c.Reason = "Error";
-                    c.Message = "the CRI server restarted while the container ran; containers do not survive a restart yet";
-                    c.Pid = 0;
-                    c.PidStartTime = 0;
-                    SaveContainer(c);
-                }
                 _containers[c.Id] = c;
+                if (c.State != ContainerState.ContainerRunning) continue;
+                string dir = ContainerDir(c.Id);
+                string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, Backends.ContainerMonitor.OutputLog);
+                var r = new RunningContainer(c.Id, dir, c.Pid, c.PidStartTime, null, output, c.Config.Stdin);
+                _running[c.Id] = r;
+                r.Finished = Task.Run(() => WatchAsync(c.Id, r));
             }
             catch (InvalidProtocolBufferException e) { _log.LogWarning("ignoring unreadable container record {File}: {Error}", f, e.Message); }
         }
@@ -130,15 +126,15 @@ public sealed partial class CriRuntime : IAsyncDisposable
         foreach (var s in subs) s.Writer.TryWrite(ev);
     }
 
+    /// <summary>Stops watching; running containers go on under their monitors (a new server picks them up).</summary>
     public async ValueTask DisposeAsync()
     {
         List<RunningContainer> running;
         lock (_lock) running = _running.Values.ToList();
-        foreach (var r in running) r.Kill();
+        _shutdown.Cancel();
         foreach (var r in running)
         {
-            r.ExitMessage ??= "the CRI server stopped";
-            await r.Finished.ConfigureAwait(false);
+            try { await r.Finished.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
         lock (_subscribers) { foreach (var s in _subscribers) s.Writer.TryComplete(); _subscribers.Clear(); }
     }

@@ -1,50 +1,76 @@
 using System.Diagnostics;
-using Sandbox.Shim.Logs;
+using Sandbox.Shim.Backends;
 using Sandbox.Shim.Util;
 
 namespace Sandbox.Shim.Runtime;
 
-/// <summary>A container's live backend process, its log writer, and the task that ends when
-/// the process has exited, its output is in the log and its record says so.</summary>
-internal sealed class RunningContainer(string id, Process process, CriLogWriter log)
+/// <summary>
+/// A running container as the server sees it: its monitor process (`sandbox cri monitor`, a
+/// child of this server or, after a restart, of nobody we know), the files the monitor keeps
+/// in the container's directory, and the task that ends when the container has exited and its
+/// record says so.
+/// </summary>
+internal sealed class RunningContainer(string id, string dir, int monitorPid, ulong monitorStart, Process? monitor, string outputLog, bool hasStdin)
 {
     public string Id { get; } = id;
-    public Process Process { get; } = process;
-    public CriLogWriter Log { get; } = log;
+    public string Dir { get; } = dir;
+    /// <summary>The CRI log the monitor writes (the pod's log path, or a private one): Attach follows it.</summary>
+    public string OutputLog { get; } = outputLog;
+    public bool HasStdin { get; } = hasStdin;
     public Task Finished { get; set; } = Task.CompletedTask;
     /// <summary>Set before a kill by the server, to say why in the status message.</summary>
     public string? ExitMessage { get; set; }
 
-    private readonly List<Action<string, ReadOnlyMemory<byte>>> _taps = new();
+    public bool MonitorAlive => monitor is { } m ? !HasExitedSafe(m) : ProcessIdentity.IsAlive(monitorPid, monitorStart);
 
-    /// <summary>The container's stdin while it is open (config.stdin), for Attach.</summary>
-    public Stream? Stdin { get; set; }
-    public bool StdinOnce { get; set; }
-
-    /// <summary>Sees every chunk of output ("stdout"/"stderr") from now on, until removed (Attach).</summary>
-    public void AddTap(Action<string, ReadOnlyMemory<byte>> tap) { lock (_taps) _taps.Add(tap); }
-    public void RemoveTap(Action<string, ReadOnlyMemory<byte>> tap) { lock (_taps) _taps.Remove(tap); }
-
-    public void Publish(string stream, ReadOnlyMemory<byte> data)
+    private static bool HasExitedSafe(Process p)
     {
-        Action<string, ReadOnlyMemory<byte>>[] taps;
-        lock (_taps) taps = _taps.ToArray();
-        foreach (var t in taps) t(stream, data);
+        try { return p.HasExited; } catch (InvalidOperationException) { return true; }
     }
 
-    /// <summary>Closes the container's stdin (stdin_once after the first attach, or at exit).</summary>
-    public void CloseStdin()
+    /// <summary>The `sandbox run` process, once the monitor has started it and while it lives; else 0.</summary>
+    public int ChildPid()
     {
-        var s = Stdin;
-        Stdin = null;
-        try { s?.Close(); } catch (IOException) { }
+        try
+        {
+            var parts = File.ReadAllText(Path.Combine(Dir, ContainerMonitor.ChildFile)).Split(' ');
+            int pid = int.Parse(parts[0]);
+            return ProcessIdentity.IsAlive(pid, ulong.Parse(parts[1])) ? pid : 0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return 0; }
     }
 
-    public void Signal(int sig)
+    public void SignalMonitor(int sig)
     {
-        try { if (!Process.HasExited) Native.Kill(Process.Id, sig); }
-        catch (InvalidOperationException) { }
+        if (MonitorAlive) Native.Kill(monitorPid, sig);
     }
 
-    public void Kill() => Signal(Native.SIGKILL);
+    /// <summary>A signal for the program: to `sandbox run` itself (the monitor until it has started it).</summary>
+    public void SignalChild(int sig)
+    {
+        int pid = ChildPid();
+        if (pid > 0) Native.Kill(pid, sig);
+        else SignalMonitor(sig);
+    }
+
+    /// <summary>Waits for the exit status the monitor writes; null if the monitor died without one.</summary>
+    public async Task<int?> WaitForExitCodeAsync(CancellationToken ct)
+    {
+        string exitFile = Path.Combine(Dir, ContainerMonitor.ExitFile);
+        while (true)
+        {
+            if (File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), out int code)) return code;
+            if (!MonitorAlive)
+            {
+                if (File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), out code)) return code;
+                return null;
+            }
+            if (monitor != null)
+            {
+                try { await monitor.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false); }
+                catch (TimeoutException) { }
+            }
+            else await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
 }

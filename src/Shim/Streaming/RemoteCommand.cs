@@ -75,10 +75,10 @@ internal static class RemoteCommand
             }
             var outStream = streams.GetValueOrDefault("stdout");
             var errStream = a.Tty ? outStream : streams.GetValueOrDefault("stderr");
-            // Output is forwarded in order through one queue, so a slow client never blocks the container's log.
+            // The monitor writes the container's output to its CRI log; Attach follows that file
+            // (so it works the same after a server restart), in order, through one queue.
             var queue = System.Threading.Channels.Channel.CreateUnbounded<(SpdyStream? To, ReadOnlyMemory<byte> Data)>();
-            void Tap(string stream, ReadOnlyMemory<byte> data) => queue.Writer.TryWrite((stream == "stdout" ? outStream : errStream, data));
-            running.AddTap(Tap);
+            var tailer = new Logs.CriLogTailer(running.OutputLog, (stream, data) => queue.Writer.TryWrite((stream == "stdout" ? outStream : errStream, data)));
             var forward = Task.Run(async () =>
             {
                 try
@@ -88,36 +88,32 @@ internal static class RemoteCommand
                 }
                 catch (IOException) { }
             });
-            Task stdinTask = Task.CompletedTask;
             if (streams.TryGetValue("stdin", out var stdin))
             {
-                if (running.Stdin is { } target)
-                    stdinTask = CopyInKeepOpen(stdin.Incoming.Reader, target).ContinueWith(_ => { if (running.StdinOnce) running.CloseStdin(); }, TaskScheduler.Default);
-                else stdinTask = Drain(stdin.Incoming.Reader);
+                _ = Task.Run(async () =>
+                {
+                    // A monitor that is still starting has not opened its end yet: retry for a while.
+                    Stream? fifo = null;
+                    string path = Path.Combine(running.Dir, Backends.ContainerMonitor.StdinFifo);
+                    for (int i = 0; running.HasStdin && i < 200 && !running.Finished.IsCompleted; i++)
+                    {
+                        if ((fifo = Backends.ContainerMonitor.OpenStdinForWriting(path)) != null) break;
+                        await Task.Delay(25);
+                    }
+                    await (fifo != null ? CopyIn(stdin.Incoming.Reader, fifo) : Drain(stdin.Incoming.Reader));
+                });
             }
             if (streams.TryGetValue("resize", out var resize)) _ = Drain(resize.Incoming.Reader);
-            await Task.WhenAny(running.Finished, reader);
-            running.RemoveTap(Tap);
+            while (!running.Finished.IsCompleted && !reader.IsCompleted)
+            {
+                tailer.Poll();
+                await Task.WhenAny(running.Finished, reader, Task.Delay(50));
+            }
+            tailer.Poll(); // what the container wrote last
             queue.Writer.TryComplete();
             await forward;
             await FinishAsync(streams, protocol, null, null);
         }
-    }
-
-    private static async Task CopyInKeepOpen(PipeReader from, Stream to)
-    {
-        try
-        {
-            while (true)
-            {
-                var r = await from.ReadAsync();
-                foreach (var seg in r.Buffer) await to.WriteAsync(seg);
-                await to.FlushAsync();
-                from.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted) break;
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
 
     /// <summary>Answers the upgrade, then waits for the client to open the streams the request implies.</summary>

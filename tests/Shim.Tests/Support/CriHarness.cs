@@ -64,8 +64,20 @@ public sealed class CriHarness : IAsyncDisposable
         await StartServerAsync();
     }
 
+    public async Task StopServerAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+    }
+
+    public Task StartServerAgainAsync() => StartServerAsync();
+
     public async ValueTask DisposeAsync()
     {
+        // Containers outlive the server (their monitors hold them): remove them first.
+        if (Server != null)
+            foreach (var pod in (await Client.Runtime.ListPodSandboxAsync(new global::Runtime.V1.ListPodSandboxRequest())).Items)
+                await Client.Runtime.RemovePodSandboxAsync(new global::Runtime.V1.RemovePodSandboxRequest { PodSandboxId = pod.Id });
         Client?.Dispose();
         if (Server != null) await Server.DisposeAsync();
         if (_ownsDir) _dir.Dispose();

@@ -14,7 +14,8 @@ public sealed class SpdyTestClient
 {
     public sealed record Result(int Status, Dictionary<string, string> Output, string UpgradeResponse);
 
-    public static async Task<Result> RunAsync(string url, string[] streams, string? stdin = null, int timeoutMs = 60_000)
+    public static async Task<Result> RunAsync(string url, string[] streams, string? stdin = null, int timeoutMs = 60_000,
+        int stdinDelayMs = 0, Func<Dictionary<string, string>, bool>? closeWhen = null)
     {
         var uri = new Uri(url);
         using var tcp = new TcpClient();
@@ -48,9 +49,14 @@ public sealed class SpdyTestClient
             block.CopyTo(payload, 10);
             await WriteControl(ns, 1, s == "stdin" ? (byte)0 : (byte)0x02, payload);
             ids[next] = s;
-            if (s == "stdin" && stdin != null)
+            if (s == "stdin" && stdin != null && stdinDelayMs == 0)
             {
-                await WriteData(ns, next, Encoding.UTF8.GetBytes(stdin), fin: true);
+                await WriteData(ns, next, Encoding.UTF8.GetBytes(stdin), fin: closeWhen == null);
+            }
+            else if (s == "stdin" && stdin != null)
+            {
+                uint sid = next;
+                _ = Task.Run(async () => { await Task.Delay(stdinDelayMs); await WriteData(ns, sid, Encoding.UTF8.GetBytes(stdin), fin: false); });
             }
             next += 2;
         }
@@ -71,6 +77,7 @@ public sealed class SpdyTestClient
                 }
                 uint id = BinaryPrimitives.ReadUInt32BigEndian(h) & 0x7fffffff;
                 if (ids.TryGetValue(id, out var name)) output[name] += Encoding.UTF8.GetString(p);
+                if (closeWhen != null && closeWhen(output)) break; // as a client that got what it wanted and hangs up
             }
         }
         catch (EndOfStreamException) { }
