@@ -152,7 +152,7 @@ internal static unsafe class PollCalls
             var rem = new Timeval { Sec = left / 1_000_000_000, Usec = left % 1_000_000_000 / 1000 };
             t.MM.Write(t.A4, rem);
         }
-        return res == -(long)Errno.ERESTARTNOHAND ? res : res;
+        return res;
     }
 
     private static long Pselect6(Task t)

@@ -33,19 +33,12 @@ internal static unsafe class TimerCalls
         return ts.TotalNanoseconds;
     }
 
-    /// <summary>CPU time of the process's first stub thread (user, or user+system), ns.</summary>
+    /// <summary>CPU time of the process's stub (user, or user+system), ns; 100 Hz clock ticks.</summary>
     private static long CpuTime(ThreadGroup g, bool withSystem)
     {
-        var t = g.Leader;
-        if (t?.Context == null) return 0;
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{t.Context.HostTid}/stat");
-            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            long ticks = long.Parse(f[11]) + (withSystem ? long.Parse(f[12]) : 0);
-            return ticks * 10_000_000; // 100 Hz clock ticks
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return 0; }
+        if (g.Leader?.MM.Platform is not { HostPid: > 0 } space) return 0;
+        var (user, sys) = Kernel.Kernel.HostCpuTicks(space.HostPid);
+        return (user + (withSystem ? sys : 0)) * 10_000_000;
     }
 
     private static IntervalTimer ITimer(Task t, int which)

@@ -17,20 +17,9 @@ internal static unsafe class Usage
         t[Sysno.Getrusage] = &Getrusage;
     }
 
-    /// <summary>User and system CPU time of the stub, in clock ticks (/proc/PID/stat fields 14, 15).</summary>
+    /// <summary>User and system CPU time of the process's stub, in clock ticks.</summary>
     private static (long User, long Sys) CpuTicks(Task t)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{t.Context!.HostTid}/stat");
-            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(f[11]), long.Parse(f[12]));
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
-        {
-            return (0, 0);
-        }
-    }
+        => t.MM.Platform is { HostPid: > 0 } space ? Kernel.Kernel.HostCpuTicks(space.HostPid) : (0, 0);
 
     private static long Times(Task t)
     {
