@@ -66,8 +66,8 @@ public static unsafe partial class Sys
         posix_spawnattr_init(attr);
         try
         {
-            if (keepFd != childFd) posix_spawn_file_actions_adddup2(fa, keepFd, childFd);
-            else posix_spawn_file_actions_adddup2(fa, keepFd, childFd); // clears FD_CLOEXEC
+            // dup2 onto itself still clears FD_CLOEXEC in posix_spawn (glibc >= 2.29).
+            posix_spawn_file_actions_adddup2(fa, keepFd, childFd);
             posix_spawn_file_actions_addclosefrom_np(fa, childFd + 1);
             ulong empty = 0, all = ~0UL;
             posix_spawnattr_setsigmask(attr, &empty);

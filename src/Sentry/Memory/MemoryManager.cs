@@ -566,7 +566,6 @@ public sealed unsafe partial class MemoryManager : IDisposable
             int r = Read(addr + (ulong)i * 8, out ulong p);
             if (r < 0) return r;
             if (p == 0) return 0;
-            var sb = new List<byte>();
             int n = ReadCString(p, 4095, buf);
             if (n == -(int)Errno.ENAMETOOLONG) { r = ReadLong(p, out string s); if (r < 0) return r; into.Add(s); continue; }
             if (n < 0) return n;

@@ -123,7 +123,7 @@ public sealed unsafe class HostInode : Inode
                 ? (int)Sys.SyscallRetry(Sys.SYS_openat, _fd, (long)dot, hostFlags, 0)
                 : OpenIn(_parent._fd, _name, hostFlags);
         if (fd < 0) return fd;
-        file = new HostFileDescription(fd, flags, ownsFd: true, positional: !FileMode.IsDir(_mode) || true);
+        file = new HostFileDescription(fd, flags, ownsFd: true, positional: true);
         return 0;
     }
 
