@@ -67,7 +67,7 @@ public class EndToEndTests(RegistryFixture fx)
         Assert.True(st.CreatedAt <= st.StartedAt && st.StartedAt <= st.FinishedAt, $"{st.CreatedAt} {st.StartedAt} {st.FinishedAt}");
 
         string log = await LogOf(st.LogPath, 3);
-        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z stdout F hello\n", log);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z stdout F hello$", System.Text.RegularExpressions.RegexOptions.Multiline), log);
         var lines = Contents(log);
         Assert.Equal(new[] { "stdout F hello", "stdout F from-image from-cri", "stderr F oops" }, lines.OrderBy(l => l.StartsWith("stderr")).ToArray());
 
@@ -109,6 +109,7 @@ public class EndToEndTests(RegistryFixture fx)
         string a = Create("a", "sleep", "60");
         Assert.Equal(Signal.Sigterm, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = a })).Status.StopSignal);
         await rt.StartContainerAsync(new StartContainerRequest { ContainerId = a });
+        Assert.True(File.Exists(Path.Combine(h.Root, "logs", "a.log")), "the log file exists once StartContainer returns");
         Assert.Equal(ContainerState.ContainerRunning, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = a })).Status.State);
 
         var exec = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = a, Cmd = { "cat", "/etc/hello.txt" }, Timeout = 30 });
@@ -117,6 +118,12 @@ public class EndToEndTests(RegistryFixture fx)
         var fail = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = a, Cmd = { "sh", "-c", "echo err >&2; exit 7" } });
         Assert.Equal((7, "err\n"), (fail.ExitCode, fail.Stderr.ToStringUtf8()));
         Assert.Equal(StatusCode.DeadlineExceeded, await Cri.CodeOf(() => rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = a, Cmd = { "sleep", "30" }, Timeout = 1 }).ResponseAsync));
+
+        // Log rotation: the kubelet renames the file and asks for a new one.
+        string logA = Path.Combine(h.Root, "logs", "a.log");
+        File.Move(logA, logA + ".1");
+        await rt.ReopenContainerLogAsync(new ReopenContainerLogRequest { ContainerId = a });
+        Assert.True(File.Exists(logA), "ReopenContainerLog creates the new file before it returns");
 
         var stats = (await rt.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = a })).Stats;
         Assert.Equal(a, stats.Attributes.Id);
@@ -136,6 +143,7 @@ public class EndToEndTests(RegistryFixture fx)
         // A running container outlives a restart of the server: its monitor holds it.
         string b = Create("b", "sh", "-c", "echo before; sleep 60");
         await rt.StartContainerAsync(new StartContainerRequest { ContainerId = b });
+        Assert.Contains("stdout F before", await LogOf(Path.Combine(h.Root, "logs", "b.log"), 1, 30_000));
         await h.RestartAsync();
         rt = h.Client.Runtime;
         var sb = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = b })).Status;

@@ -15,6 +15,12 @@ internal sealed class CriLogTailer(string path, Action<string, ReadOnlyMemory<by
     /// <summary>Reads what was added since the last call.</summary>
     public void Poll()
     {
+        try { PollCore(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // rotated under us: next time
+    }
+
+    private void PollCore()
+    {
         if (!File.Exists(path)) return;
         var info = new FileInfo(path);
         if (info.Length < _position) { _position = 0; _partial.SetLength(0); }

@@ -112,6 +112,7 @@ public sealed partial class CriRuntime
                 Directory.CreateDirectory(dir);
                 if (c.Config.Stdin) ContainerMonitor.CreateFifo(Path.Combine(dir, ContainerMonitor.StdinFifo));
                 string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, ContainerMonitor.OutputLog);
+                new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns, before the monitor runs
                 var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.RunArguments());
                 monitor = Process.Start(_sandbox.StartInfo(args))!;
                 // The monitor outlives this server: it keeps none of our pipes open.
@@ -290,7 +291,10 @@ public sealed partial class CriRuntime
         {
             var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
             if (!_running.TryGetValue(c.Id, out var r)) throw Errors.FailedPrecondition($"container {c.Id} is not running");
-            r.SignalMonitor(10); // SIGUSR1: the monitor reopens the log file
+            // The new file exists when the call returns (the kubelet checks); the monitor, told by
+            // SIGUSR1, reopens the same path and writes there from then on.
+            if (r.OutputLog.Length > 0) new CriLogWriter(r.OutputLog).Dispose();
+            r.SignalMonitor(10);
         }
     }
 
