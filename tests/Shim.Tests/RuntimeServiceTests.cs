@@ -1,3 +1,4 @@
+#pragma warning disable CS0612 // deprecated CRI fields are part of what is tested
 using Grpc.Core;
 using Runtime.V1;
 using Sandbox.Shim.Tests.Support;
@@ -113,6 +114,10 @@ public class RuntimeServiceTests
         var groupOnly = Cri.Container("g", "busybox");
         groupOnly.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { RunAsGroup = new Int64Value { Value = 1000 } } };
         Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, Config = groupOnly }).ResponseAsync));
+        // A seccomp profile path must say what kind it is (critest: "without using localhost/ as a prefix").
+        var seccomp = Cri.Container("s", "busybox");
+        seccomp.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { SeccompProfilePath = "/etc/profile.json" } };
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, Config = seccomp }).ResponseAsync));
     }
 
     [Fact]

@@ -24,6 +24,13 @@ public sealed partial class CriRuntime
             throw Errors.InvalidArgument("run_as_group is set without run_as_user or run_as_username");
         if (sc?.RunAsUser != null && !string.IsNullOrEmpty(sc.RunAsUsername))
             throw Errors.InvalidArgument("only one of run_as_user and run_as_username may be set");
+#pragma warning disable CS0612 // the deprecated path form is what older kubelets and critest 1.26 send
+        if (sc?.SeccompProfilePath is { Length: > 0 } seccompPath && seccompPath is not ("unconfined" or "runtime/default" or "docker/default")
+            && !seccompPath.StartsWith("localhost/", StringComparison.Ordinal))
+            throw Errors.InvalidArgument($"seccomp profile '{seccompPath}': expected unconfined, runtime/default, docker/default or localhost/<path>");
+#pragma warning restore CS0612
+        if (sc?.Seccomp is { ProfileType: SecurityProfile.Types.ProfileType.Localhost, LocalhostRef.Length: 0 })
+            throw Errors.InvalidArgument("a Localhost seccomp profile needs localhost_ref");
         lock (_lock)
         {
             var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
