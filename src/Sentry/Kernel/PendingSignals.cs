@@ -58,7 +58,7 @@ public sealed record SignalInfo(int Signo, int Code = SignalInfo.SI_USER)
     public int Errno { get; init; }
     public int Pid { get; init; }
     public uint Uid { get; init; }
-    /// <summary>SIGCHLD: exit code or signal. Timers: overrun.</summary>
+    /// <summary>SIGCHLD: exit code or signal.</summary>
     public int Status { get; init; }
     /// <summary>Faults: the address. Queued signals: the sigval. Timers: the timer id.</summary>
     public ulong Addr { get; init; }

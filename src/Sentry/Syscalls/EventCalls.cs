@@ -164,14 +164,8 @@ internal static unsafe class EventCalls
 
     private static long EpollPwait2(Task t)
     {
-        long deadline = -1;
-        if (t.A3 != 0)
-        {
-            int r = t.MM.Read(t.A3, out Timespec ts);
-            if (r < 0) return r;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long tr = PollCalls.ReadTimeout(t, t.A3, out long deadline);
+        if (tr < 0) return tr;
         long m = PollCalls.SwapMask(t, t.A4, t.A5);
         if (m < 0) return m;
         long res = DoWait(t, (int)t.A0, t.A1, (int)t.A2, deadline);

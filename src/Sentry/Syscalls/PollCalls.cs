@@ -43,20 +43,29 @@ internal static unsafe class PollCalls
 
     private static long Ppoll(Task t)
     {
-        long deadline = -1;
-        if (t.A2 != 0)
-        {
-            int r = t.MM.Read(t.A2, out Timespec ts);
-            if (r < 0) return r;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long tr = PollCalls.ReadTimeout(t, t.A2, out long deadline);
+        if (tr < 0) return tr;
         long m = SwapMask(t, t.A3, t.A4);
         if (m < 0) return m;
         long res = DoPoll(t, t.A0, t.A1, deadline, restartable: false);
         if (res == -(long)Errno.ERESTARTNOHAND || res == Err.EINTR) t.RestoreSavedMaskIfUnused();
         else t.DropSavedMask();
         return res;
+    }
+
+    /// <summary>
+    /// A relative timespec timeout argument as a CLOCK_MONOTONIC deadline; NULL means none (-1).
+    /// 0, -EFAULT or -EINVAL.
+    /// </summary>
+    internal static long ReadTimeout(Task t, ulong addr, out long deadline)
+    {
+        deadline = -1;
+        if (addr == 0) return 0;
+        int r = t.MM.Read(addr, out Timespec ts);
+        if (r < 0) return r;
+        if (!ts.IsValid) return Err.EINVAL;
+        deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
+        return 0;
     }
 
     /// <summary>ppoll/pselect's sigmask argument: installed for the call, restored after (or by the handler frame).</summary>
@@ -157,14 +166,8 @@ internal static unsafe class PollCalls
 
     private static long Pselect6(Task t)
     {
-        long deadline = -1;
-        if (t.A4 != 0)
-        {
-            int r = t.MM.Read(t.A4, out Timespec ts);
-            if (r < 0) return r;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long tr = PollCalls.ReadTimeout(t, t.A4, out long deadline);
+        if (tr < 0) return tr;
         if (t.A5 != 0)
         {
             // The sixth argument points at { const sigset_t *ss; size_t ss_len; }.

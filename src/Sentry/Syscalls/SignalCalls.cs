@@ -63,14 +63,8 @@ internal static unsafe class SignalCalls
         int r = t.MM.Read(t.A0, out ulong set);
         if (r < 0) return r;
         set &= ~Task.Unblockable;
-        long deadline = -1;
-        if (t.A2 != 0)
-        {
-            r = t.MM.Read(t.A2, out Sandbox.Linux.Abi.Timespec ts);
-            if (r < 0) return r;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long tr = PollCalls.ReadTimeout(t, t.A2, out long deadline);
+        if (tr < 0) return tr;
         SignalInfo? got = null;
         bool Take()
         {
