@@ -20,7 +20,8 @@ int main(void)
     TRUE("bad pointer accepted (only used at exit)", r == tid);
     syscall(SYS_set_tid_address, &clear_me);
     TRUE("getpgid(0) == getpgrp()", getpgid(0) == getpgrp());
-    TRUE("getsid positive", getsid(0) > 0);
+    /* 0 where the session leader lives outside our PID namespace (CI containers). */
+    TRUE("getsid succeeds", getsid(0) >= 0);
     CHECK("getpgid bad pid", getpgid(0x3fffffff));
     CHECK("getsid bad pid", getsid(0x3fffffff));
     return 0;
