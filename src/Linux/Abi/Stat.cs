@@ -57,7 +57,8 @@ public static class StatxMask
 public static class FileMode
 {
     public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFLNK = 0xA000, S_IFREG = 0x8000,
-        S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFIFO = 0x1000;
+        S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFIFO = 0x1000,
+        S_ISUID = 0x800, S_ISGID = 0x400, S_ISVTX = 0x200;
     public static bool IsDir(uint m) => (m & S_IFMT) == S_IFDIR;
     public static bool IsLink(uint m) => (m & S_IFMT) == S_IFLNK;
     public static bool IsReg(uint m) => (m & S_IFMT) == S_IFREG;

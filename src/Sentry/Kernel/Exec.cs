@@ -43,7 +43,7 @@ public static class Exec
         }
         mm.Platform = space;
         t.Kernel.Debug($"task {t.Tid}: exec: stub ready");
-        int lr = ElfLoader.Load(t, mm, space.MainContext, file, args, envp, out error, out var regs);
+        int lr = ElfLoader.Load(t, mm, space.MainContext, file, args, envp, out error, out var regs, out var creds);
         if (lr < 0)
         {
             mm.Dispose();
@@ -65,6 +65,7 @@ public static class Exec
         if (old.Users > 1 && t.Context != null && !t.Context.Retire())
             t.Kernel.Debug($"task {t.Tid}: exec while other tasks share the address space of the process's first thread");
         t.MM = mm;
+        t.Creds = creds;
         t.Context = space.MainContext;
         t.Regs = regs;
         old.Release();

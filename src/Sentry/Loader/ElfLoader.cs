@@ -29,14 +29,17 @@ public static unsafe class ElfLoader
     /// what was wrong with the file.
     /// </summary>
     public static int Load(Kernel.Task t, MemoryManager mm, Platform.IContext ctx, string path, IReadOnlyList<string> argv,
-        IReadOnlyList<string> envp, out ExecError error, out UserRegs initialRegs)
+        IReadOnlyList<string> envp, out ExecError error, out UserRegs initialRegs, out Credentials creds)
     {
         error = default;
         initialRegs = default;
+        creds = t.Creds;
         int r = OpenExecutable(t, path, out var file, out error);
         if (r < 0) return r;
         try
         {
+            file!.Stat(out var fst);
+            creds = ExecCredentials.Compute(t.Creds, fst.Mode, fst.Uid, fst.Gid, t.NoNewPrivs);
             r = ReadImage(file!, path, out var main, out string? interpPath, out error);
             if (r < 0) return r;
             Image? interp = null;
@@ -85,11 +88,11 @@ public static unsafe class ElfLoader
                 (Auxv.AT_BASE, interp?.Bias ?? 0),
                 (Auxv.AT_FLAGS, 0UL),
                 (Auxv.AT_ENTRY, entry),
-                (Auxv.AT_UID, (ulong)t.Creds.Uid),
-                (Auxv.AT_EUID, (ulong)t.Creds.Euid),
-                (Auxv.AT_GID, (ulong)t.Creds.Gid),
-                (Auxv.AT_EGID, (ulong)t.Creds.Egid),
-                (Auxv.AT_SECURE, 0UL),
+                (Auxv.AT_UID, (ulong)creds.Uid),
+                (Auxv.AT_EUID, (ulong)creds.Euid),
+                (Auxv.AT_GID, (ulong)creds.Gid),
+                (Auxv.AT_EGID, (ulong)creds.Egid),
+                (Auxv.AT_SECURE, ExecCredentials.Secure(t.Creds, creds) ? 1UL : 0UL),
                 (Auxv.AT_HWCAP, HostAuxv.Get(Auxv.AT_HWCAP)),
                 (Auxv.AT_HWCAP2, HostAuxv.Get(Auxv.AT_HWCAP2)),
                 (Auxv.AT_CLKTCK, 100UL),

@@ -48,7 +48,7 @@ internal static unsafe class FileAttr
     private static bool Owner(Task t, Inode i)
     {
         i.Stat(out var st);
-        return t.Creds.Fsuid == 0 || st.Uid == t.Creds.Fsuid;
+        return t.Creds.Has(Cap.FOWNER) || st.Uid == t.Creds.Fsuid;
     }
 
     private static long ApplyMode(Task t, Location loc, uint mode)
@@ -57,7 +57,7 @@ internal static unsafe class FileAttr
         if (!Owner(t, loc.Inode)) return Err.EPERM;
         loc.Inode.Stat(out var st);
         // Without the group, an unprivileged owner's setgid bit is dropped (chmod(2)).
-        if (t.Creds.Fsuid != 0 && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
+        if (!t.Creds.Has(Cap.FSETID) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
         return loc.Inode.SetAttr(new SetAttr(Mode: mode & 0xfff));
     }
 
@@ -85,9 +85,9 @@ internal static unsafe class FileAttr
         loc.Inode.Stat(out var st);
         uint? u = uid == -1 ? null : (uint)uid;
         uint? g = gid == -1 ? null : (uint)gid;
-        if (t.Creds.Fsuid != 0)
+        if (!t.Creds.Has(Cap.CHOWN))
         {
-            if (u != null && u != st.Uid) return Err.EPERM;
+            if (u != null && (u != st.Uid || st.Uid != t.Creds.Fsuid)) return Err.EPERM;
             if (g != null && (st.Uid != t.Creds.Fsuid || !t.Creds.InGroup(g.Value))) return Err.EPERM;
         }
         return loc.Inode.SetAttr(new SetAttr(Uid: u, Gid: g));

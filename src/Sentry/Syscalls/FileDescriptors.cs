@@ -113,7 +113,7 @@ internal static unsafe class FileDescriptors
             case Fcntl.F_GETPIPE_SZ:
                 return f is Vfs.Pipe.PipeEnd pg ? pg.Pipe.Capacity : Err.EBADF;
             case Fcntl.F_SETPIPE_SZ:
-                return f is Vfs.Pipe.PipeEnd ps ? ps.Pipe.SetCapacity((uint)t.A2, t.Creds.Euid == 0) : Err.EBADF;
+                return f is Vfs.Pipe.PipeEnd ps ? ps.Pipe.SetCapacity((uint)t.A2, t.Creds.Has(Cap.SYS_RESOURCE)) : Err.EBADF;
             case Fcntl.F_GETLK or Fcntl.F_SETLK or Fcntl.F_SETLKW or F_OFD_GETLK or F_OFD_SETLK or F_OFD_SETLKW:
                 return Lock(t, f, cmd, t.A2);
             default:

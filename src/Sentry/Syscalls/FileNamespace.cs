@@ -61,7 +61,7 @@ internal static unsafe class FileNamespace
     private static long StickyCheck(Task t, Location dir, Inode victim)
     {
         dir.Inode.Stat(out var ds);
-        if ((ds.Mode & 0x200) == 0 || t.Creds.Fsuid == 0) return 0;
+        if ((ds.Mode & 0x200) == 0 || t.Creds.Has(Cap.FOWNER)) return 0;
         victim.Stat(out var vs);
         return vs.Uid == t.Creds.Fsuid || ds.Uid == t.Creds.Fsuid ? 0 : Err.EPERM;
     }

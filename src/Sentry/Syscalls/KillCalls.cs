@@ -1,4 +1,5 @@
 using Sandbox.Linux;
+using Sandbox.Linux.Abi;
 using Sandbox.Sentry.Kernel;
 
 namespace Sandbox.Sentry.Syscalls;
@@ -19,6 +20,17 @@ internal static unsafe class KillCalls
 
     private static SignalInfo UserInfo(Task t, int sig, int code) => new(sig, code) { Pid = t.Tgid, Uid = t.Creds.Uid };
 
+    /// <summary>check_kill_permission(): same uid (real or effective against real or saved), CAP_KILL, or SIGCONT within the session.</summary>
+    private static bool MaySignal(Task t, Task? target, int sig)
+    {
+        if (target == null || target.Group == t.Group) return true;
+        var c = t.Creds;
+        if (c.Has(Cap.KILL)) return true;
+        var tc = target.Creds;
+        if (c.Euid == tc.Suid || c.Euid == tc.Uid || c.Uid == tc.Suid || c.Uid == tc.Uid) return true;
+        return sig == Signals.SIGCONT && target.Sid == t.Sid;
+    }
+
     private static long Kill(Task t)
     {
         int pid = (int)t.A0, sig = (int)t.A1;
@@ -28,22 +40,23 @@ internal static unsafe class KillCalls
         {
             var g = k.FindGroup(pid);
             if (g == null) return Err.ESRCH;
+            if (!MaySignal(t, g.Leader, sig)) return Err.EPERM;
             k.SendToGroup(g, UserInfo(t, sig, SignalInfo.SI_USER));
             return 0;
         }
         // 0: our process group; -1: everyone but init and ourselves; < -1: group -pid.
         int pgid = pid == 0 ? t.Pgid : -pid;
-        bool found = false;
+        bool found = false, sent = false;
         foreach (var g in k.Groups())
         {
             if (g.Zombie) continue;
             if (pid == -1 ? g.IsInit || g == t.Group : g.Pgid != pgid) continue;
             found = true;
+            if (!MaySignal(t, g.Leader, sig)) continue;
+            sent = true;
             k.SendToGroup(g, UserInfo(t, sig, SignalInfo.SI_USER));
         }
-        // kill(-1) signals ourselves too unless we are the only process left.
-        if (pid == -1 && !found) return Err.ESRCH;
-        return found ? 0 : Err.ESRCH;
+        return sent ? 0 : found ? Err.EPERM : Err.ESRCH;
     }
 
     private static long Tkill(Task t) => ThreadKill(t, -1, (int)t.A0, (int)t.A1);
@@ -56,6 +69,7 @@ internal static unsafe class KillCalls
         if (!ValidSignal(sig)) return Err.EINVAL;
         var target = t.Kernel.FindTask(tid);
         if (target == null || (tgid != -1 && target.Tgid != tgid)) return Err.ESRCH;
+        if (!MaySignal(t, target, sig)) return Err.EPERM;
         t.Kernel.SendToTask(target, UserInfo(t, sig, SignalInfo.SI_TKILL));
         return 0;
     }
@@ -77,11 +91,13 @@ internal static unsafe class KillCalls
         if (tid == -1)
         {
             if (g == null) return Err.ESRCH;
+            if (!MaySignal(t, g.Leader, sig)) return Err.EPERM;
             t.Kernel.SendToGroup(g, info);
             return 0;
         }
         var target = t.Kernel.FindTask(tid);
         if (target == null || target.Tgid != tgid) return Err.ESRCH;
+        if (!MaySignal(t, target, sig)) return Err.EPERM;
         t.Kernel.SendToTask(target, info);
         return 0;
     }

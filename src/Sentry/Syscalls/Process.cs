@@ -6,7 +6,7 @@ using Sandbox.Sentry.Memory;
 
 namespace Sandbox.Sentry.Syscalls;
 
-/// <summary>Identity, exit, thread-area and per-task settings: getpid ... prlimit64.</summary>
+/// <summary>Ids, exit, thread-area and per-task settings: getpid ... prlimit64, prctl, process groups and sessions.</summary>
 internal static unsafe class Process
 {
     public static void Register(delegate*<Task, long>[] t)
@@ -14,13 +14,6 @@ internal static unsafe class Process
         t[Sysno.Getpid] = &Getpid;
         t[Sysno.Gettid] = &Gettid;
         t[Sysno.Getppid] = &Getppid;
-        t[Sysno.Getuid] = &Getuid;
-        t[Sysno.Geteuid] = &Geteuid;
-        t[Sysno.Getgid] = &Getgid;
-        t[Sysno.Getegid] = &Getegid;
-        t[Sysno.Getresuid] = &Getresuid;
-        t[Sysno.Getresgid] = &Getresgid;
-        t[Sysno.Getgroups] = &Getgroups;
         t[Sysno.Exit] = &Exit;
         t[Sysno.ExitGroup] = &ExitGroup;
         t[Sysno.SetTidAddress] = &SetTidAddress;
@@ -41,11 +34,6 @@ internal static unsafe class Process
     private static long Getpid(Task t) => t.Tgid;
     private static long Gettid(Task t) => t.Tid;
     private static long Getppid(Task t) => t.Ppid;
-    private static long Getuid(Task t) => t.Creds.Uid;
-    private static long Geteuid(Task t) => t.Creds.Euid;
-    private static long Getgid(Task t) => t.Creds.Gid;
-    private static long Getegid(Task t) => t.Creds.Egid;
-
     private static long Getpgrp(Task t) => t.Pgid;
     private static long Getpgid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Pgid : Err.ESRCH;
     private static long Getsid(Task t) => Lookup(t, (int)t.A0) is { } g ? g.Sid : Err.ESRCH;
@@ -80,32 +68,6 @@ internal static unsafe class Process
             t.Group.Sid = t.Group.Pgid = t.Tgid;
             return t.Tgid;
         }
-    }
-
-    private static long Getresuid(Task t) => WriteTriple(t, t.Creds.Uid, t.Creds.Euid, t.Creds.Suid);
-    private static long Getresgid(Task t) => WriteTriple(t, t.Creds.Gid, t.Creds.Egid, t.Creds.Sgid);
-
-    private static long WriteTriple(Task t, uint a, uint b, uint c)
-    {
-        int r = t.MM.Write(t.A0, a);
-        if (r == 0) r = t.MM.Write(t.A1, b);
-        if (r == 0) r = t.MM.Write(t.A2, c);
-        return r;
-    }
-
-    private static long Getgroups(Task t)
-    {
-        int size = (int)t.A0;
-        var g = t.Creds.Groups;
-        if (size < 0) return Err.EINVAL;
-        if (size == 0) return g.Length;
-        if (size < g.Length) return Err.EINVAL;
-        for (int i = 0; i < g.Length; i++)
-        {
-            int r = t.MM.Write(t.A1 + (ulong)i * 4, g[i]);
-            if (r < 0) return r;
-        }
-        return g.Length;
     }
 
     /// <summary>exit(2) ends this thread; the process ends with its last thread.</summary>
@@ -189,7 +151,7 @@ internal static unsafe class Process
     }
 
     private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21,
+        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
         PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
         PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
 
@@ -232,8 +194,25 @@ internal static unsafe class Process
                 if (t.A1 != 1 || t.A2 != 0 || t.A3 != 0 || t.A4 != 0) return Err.EINVAL;
                 t.NoNewPrivs = true;
                 return 0;
-            case PR_GET_KEEPCAPS: return 0;
-            case PR_SET_KEEPCAPS: return t.A1 <= 1 ? 0 : Err.EINVAL;
+            case PR_GET_KEEPCAPS: return t.Creds.KeepCaps ? 1 : 0;
+            case PR_SET_KEEPCAPS:
+            {
+                if (t.A1 > 1) return Err.EINVAL;
+                var c = t.Creds.Clone();
+                c.KeepCaps = t.A1 == 1;
+                t.Creds = c;
+                return 0;
+            }
+            case PR_CAPBSET_READ: return t.A1 > Cap.LAST_CAP ? Err.EINVAL : (t.Creds.CapBounding & Cap.Bit((int)t.A1)) != 0 ? 1 : 0;
+            case PR_CAPBSET_DROP:
+            {
+                if (t.A1 > Cap.LAST_CAP) return Err.EINVAL;
+                if (!t.Creds.Has(Cap.SETPCAP)) return Err.EPERM;
+                var c = t.Creds.Clone();
+                c.CapBounding &= ~Cap.Bit((int)t.A1);
+                t.Creds = c;
+                return 0;
+            }
             case PR_GET_SECCOMP: return 0;
             case PR_GET_TIMERSLACK: return 50_000; // the default 50 µs
             case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, t.Group.ChildSubreaper ? 1 : 0);

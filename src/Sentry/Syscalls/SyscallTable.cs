@@ -30,6 +30,7 @@ public static unsafe partial class SyscallTable
         Usage.Register(t);
         Mm.Register(t);
         Process.Register(t);
+        IdentityCalls.Register(t);
         Time.Register(t);
         SignalCalls.Register(t);
         SystemInfo.Register(t);

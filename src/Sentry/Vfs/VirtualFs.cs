@@ -152,38 +152,21 @@ public sealed class VirtualFs
     }
 }
 
-/// <summary>The identity a task presents to permission checks.</summary>
-public sealed class Credentials
-{
-    public uint Uid, Euid, Suid, Fsuid, Gid, Egid, Sgid, Fsgid;
-    public uint[] Groups = Array.Empty<uint>();
-
-    public static Credentials FromHost()
-    {
-        uint uid = (uint)Linux.Native.Sys.Syscall(102), euid = (uint)Linux.Native.Sys.Syscall(107);
-        uint gid = (uint)Linux.Native.Sys.Syscall(104), egid = (uint)Linux.Native.Sys.Syscall(108);
-        return new Credentials { Uid = uid, Euid = euid, Suid = euid, Fsuid = euid, Gid = gid, Egid = egid, Sgid = egid, Fsgid = egid };
-    }
-
-    public bool InGroup(uint gid) => gid == Fsgid || Array.IndexOf(Groups, gid) >= 0;
-}
-
 public static class Permissions
 {
-    /// <summary>generic_permission(): mode bits against fsuid/fsgid; uid 0 bypasses all but X on non-executables.</summary>
+    /// <summary>generic_permission(): mode bits against fsuid/fsgid, then CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.</summary>
     public static int Check(Inode inode, int want, Credentials c)
     {
         if (want == 0) return 0;
         int r = inode.Stat(out var st);
         if (r < 0) return r;
         uint mode = st.Mode;
-        if (c.Fsuid == 0)
-        {
-            if ((want & Access.X_OK) != 0 && !FileMode.IsDir(mode) && (mode & 0x49) == 0) return -(int)Errno.EACCES;
-            return 0;
-        }
         uint bits = st.Uid == c.Fsuid ? (mode >> 6) & 7 : c.InGroup(st.Gid) ? (mode >> 3) & 7 : mode & 7;
-        return ((uint)want & ~bits) == 0 ? 0 : -(int)Errno.EACCES;
+        if (((uint)want & ~bits) == 0) return 0;
+        bool dir = FileMode.IsDir(mode);
+        if (c.Has(Cap.DAC_OVERRIDE) && (dir || (want & Access.X_OK) == 0 || (mode & 0x49) != 0)) return 0;
+        if (c.Has(Cap.DAC_READ_SEARCH) && (want & Access.W_OK) == 0 && (dir || (want & Access.X_OK) == 0)) return 0;
+        return -(int)Errno.EACCES;
     }
 }
 
