@@ -33,6 +33,7 @@ sb=("$root/$sandbox" run --platform ptrace --)
 echo "processes benchmark (median of $RUNS runs; cost ratio > 1 means the sandbox is slower)"
 echo "                                               native           sandbox"
 row "fork+exec+wait of static true" "$(figure us_per_spawn ./spawn 200 ./true)" "$(figure us_per_spawn "${sb[@]}" ./spawn 100 ./true)" us no
+row "fork+wait, 64 MiB heap, child writes 1 page" "$(figure us_per_fork ./fork_heap 50 64)" "$(figure us_per_fork "${sb[@]}" ./fork_heap 20 64)" us no
 row "pipe throughput between 2 processes" "$(figure MiB_per_s ./pipe_tput 256)" "$(figure MiB_per_s "${sb[@]}" ./pipe_tput 64)" MiB/s yes
 row "futex ping-pong between 2 threads" "$(figure us_per_round_trip ./futex_pingpong 20000)" "$(figure us_per_round_trip "${sb[@]}" ./futex_pingpong 2000)" us no
 row "python3 -c pass (start-up)" "$(ms /usr/bin/python3 -c pass)" "$(ms "${sb[@]}" /usr/bin/python3 -c pass)" ms no

@@ -55,6 +55,8 @@ public sealed partial class Task
 
     private void HandleFault(StopInfo stop)
     {
+        if (stop.Signal == Signals.SIGSEGV && MM.HandleFault(stop.FaultAddress, stop.Code, Regs.Rip, Rlimits[Linux.Abi.Rlimit.STACK].Cur))
+            return;
         Kernel.Debug($"task {Tid}: {SignalNames.Name(stop.Signal)} code={stop.Code} addr=0x{stop.FaultAddress:x} rip=0x{Regs.Rip:x}");
         var info = new SignalInfo(stop.Signal, stop.Code) { Addr = stop.FaultAddress };
         if (stop.Signal == Signals.SIGTRAP && stop.Code <= 0) info = new SignalInfo(Signals.SIGTRAP, SignalInfo.SI_KERNEL);

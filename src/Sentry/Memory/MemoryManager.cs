@@ -153,7 +153,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
     {
         var b = piece.Backing;
         if (--b.Refs == 0) File.Release(b.Offset, b.Length);
-        else if (!b.SharedAcrossSpaces) File.Zero(piece.FileOffset, piece.Length);
+        else if (!b.SharedAcrossSpaces && !b.CowShared) File.Zero(piece.FileOffset, piece.Length);
     }
 
     private void Insert(Vma vma)
@@ -165,7 +165,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         {
             var p = _vmas[i - 1];
             if (p.End == vma.Start && p.Prot == vma.Prot && p.Shared == vma.Shared && p.Name == vma.Name
-                && !p.GrowsDown && !vma.GrowsDown && p.Backing == vma.Backing && p.FileOffset + (long)p.Length == vma.FileOffset)
+                && !p.GrowsDown && !vma.GrowsDown && p.Cow == vma.Cow && p.Backing == vma.Backing && p.FileOffset + (long)p.Length == vma.FileOffset)
             {
                 p.End = vma.End;
                 vma.Backing.Refs--;
@@ -248,9 +248,17 @@ public sealed unsafe partial class MemoryManager : IDisposable
         prot &= Prot.READ | Prot.WRITE | Prot.EXEC;
         SplitAt(addr);
         SplitAt(end);
-        for (int i = IndexOf(addr); i >= 0 && i < _vmas.Count && _vmas[i].Start < end; i++) _vmas[i].Prot = prot;
+        bool cow = false;
+        for (int i = IndexOf(addr); i >= 0 && i < _vmas.Count && _vmas[i].Start < end; i++) { _vmas[i].Prot = prot; cow |= _vmas[i].Cow; }
         _lastHit = null;
-        return Platform?.Protect(addr, len, prot) ?? 0;
+        if (Platform == null) return 0;
+        if (!cow || (prot & Prot.WRITE) == 0) return Platform.Protect(addr, len, prot);
+        for (int i = IndexOf(addr); i >= 0 && i < _vmas.Count && _vmas[i].Start < end; i++)
+        {
+            long r = Platform.Protect(_vmas[i].Start, _vmas[i].Length, _vmas[i].PlatformProt);
+            if (r < 0) return r;
+        }
+        return 0;
     }
 
     public const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
@@ -296,7 +304,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         {
             ulong extra = newSize - oldSize;
             bool fits = v.FileOffset + (long)(end - v.Start) + (long)extra <= v.Backing.Offset + (long)v.Backing.Length;
-            if (fits && !v.Backing.SharedAcrossSpaces && v.Backing.Refs == 1)
+            if (fits && !v.Backing.SharedAcrossSpaces && !v.Backing.CowShared && v.Backing.Refs == 1)
             {
                 long off = v.FileOffset + (long)(end - v.Start);
                 if (Platform != null && Platform.MapFile(end, extra, off, v.Prot) < 0) return -(long)Errno.ENOMEM;
@@ -398,7 +406,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
     private bool GrowHeap(ulong from, ulong to)
     {
         var last = from > BrkStart ? Find(from - 1) : null;
-        if (last != null && last.Name == "[heap]" && last.End == from && !last.Backing.SharedAcrossSpaces
+        if (last != null && last.Name == "[heap]" && last.End == from && !last.Backing.SharedAcrossSpaces && !last.Backing.CowShared
             && last.FileOffset + (long)(last.Length + (to - from)) <= last.Backing.Offset + (long)last.Backing.Length)
         {
             long off = last.FileOffset + (long)last.Length;
@@ -417,8 +425,9 @@ public sealed unsafe partial class MemoryManager : IDisposable
     }
 
     /// <summary>
-    /// fork(2)'s copy: shared mappings are shared, private ones copied now (eager copy; the
-    /// copy-on-write path is future work, measured in bench/). The new manager has no platform yet.
+    /// fork(2)'s copy: shared mappings are shared; private ones are shared copy-on-write: this
+    /// side's platform loses write access to them, and the first write on either side copies
+    /// the chunk it touches (<see cref="HandleFault"/>). The new manager has no platform yet.
     /// </summary>
     public MemoryManager Fork()
     {
@@ -428,6 +437,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
     private MemoryManager ForkLocked()
     {
         var child = new MemoryManager(File) { MmapTop = MmapTop };
+        var writable = new List<(ulong Start, ulong End, int Prot)>();
         child.BrkStart = BrkStart;
         child.Brk = Brk;
         foreach (var v in _vmas)
@@ -440,15 +450,19 @@ public sealed unsafe partial class MemoryManager : IDisposable
             }
             else
             {
-                // Heap pieces keep room to grow, as in the parent.
-                ulong size = v.Name == "[heap]" ? Math.Max(v.Length, HeapReserve) : v.Length;
-                long off = File.Allocate(size);
-                if (off < 0) { child.Dispose(); throw new OutOfMemoryException("memory file exhausted during fork"); }
-                File.CopyPopulated(v.FileOffset, off, v.Length);
-                c.Backing = new Backing(off, size) { Refs = 1 };
-                c.FileOffset = off;
+                if (!v.Cow && (v.Prot & Prot.WRITE) != 0) writable.Add((v.Start, v.End, v.Prot & ~Prot.WRITE));
+                v.Cow = c.Cow = true;
+                v.Backing.CowShared = true;
+                v.Backing.Refs++;
             }
             child._vmas.Add(c);
+        }
+        // One mprotect per run of adjacent pieces that end up with the same protection.
+        for (int i = 0; i < writable.Count; i++)
+        {
+            var (start, end, prot) = writable[i];
+            while (i + 1 < writable.Count && writable[i + 1].Start == end && writable[i + 1].Prot == prot) end = writable[++i].End;
+            Platform?.Protect(start, end - start, prot);
         }
         return child;
     }
@@ -464,7 +478,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         Platform = space;
         foreach (var v in _vmas)
         {
-            long r = space.MapFile(v.Start, v.Length, v.FileOffset, v.Prot);
+            long r = space.MapFile(v.Start, v.Length, v.FileOffset, v.PlatformProt);
             if (r < 0) return r;
         }
         return 0;
@@ -480,7 +494,11 @@ public sealed unsafe partial class MemoryManager : IDisposable
     public byte* Translate(ulong addr, ulong len, bool write, out ulong avail)
     {
         Vma? v;
-        lock (_lock) v = FindLocked(addr);
+        lock (_lock)
+        {
+            v = FindLocked(addr);
+            if (v != null && write && v.Cow && (v.Prot & Prot.WRITE) != 0) v = BreakCowLocked(v, addr);
+        }
         if (v == null || (write ? (v.Prot & Prot.WRITE) == 0 : v.Prot == Prot.NONE)) { avail = 0; return null; }
         avail = Math.Min(len, v.End - addr);
         return File.Base + v.FileOffset + (long)(addr - v.Start);

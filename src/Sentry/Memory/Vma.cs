@@ -13,6 +13,8 @@ public sealed class Backing
     public int Refs;
     /// <summary>Mapped MAP_SHARED by more than one address space (after fork): pages stay until the last user goes.</summary>
     public bool SharedAcrossSpaces;
+    /// <summary>Shared copy-on-write by address spaces after fork: no piece may zero its pages while others remain.</summary>
+    public bool CowShared;
 }
 
 /// <summary>
@@ -26,12 +28,20 @@ public sealed class Vma
     public int Prot;
     public bool Shared;
     public bool GrowsDown;
+    /// <summary>
+    /// Private memory whose backing a fork relative may still see: the platform maps it without
+    /// write access, and the first write copies the touched chunk (<see cref="MemoryManager.HandleFault"/>).
+    /// </summary>
+    public bool Cow;
     public long FileOffset;
     public required Backing Backing;
     /// <summary>What /proc/PID/maps shows: a path, "[heap]", "[stack]", or null.</summary>
     public string? Name;
 
     public ulong Length => End - Start;
+
+    /// <summary>The protection the platform gives it: copy-on-write pieces are not writable there.</summary>
+    public int PlatformProt => Cow ? Prot & ~Linux.Abi.Prot.WRITE : Prot;
 
     public Vma Clone() => (Vma)MemberwiseClone();
 

@@ -148,7 +148,7 @@ internal static unsafe class Mm
             // DONTNEED/FREE/REMOVE on private memory: later reads see zeros (MADV_FREE may keep
             // the data; dropping it is one of the behaviours it allows).
             if (advice is MADV_DONTNEED or MADV_FREE or MADV_REMOVE && !v.Shared)
-                t.MM.File.Zero(v.FileOffset + (long)(s - v.Start), e - s);
+                t.MM.DiscardPrivate(s, e);
             a = e;
         }
         return hole ? Err.ENOMEM : 0;

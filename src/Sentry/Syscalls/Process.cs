@@ -138,7 +138,7 @@ internal static unsafe class Process
             int r = t.MM.Read(newAddr, out nv);
             if (r < 0) return r;
             if (nv.Cur > nv.Max) return Err.EINVAL;
-            if (nv.Max > t.Rlimits[res].Max && t.Creds.Euid != 0) return Err.EPERM;
+            if (nv.Max > t.Rlimits[res].Max && !t.Creds.Has(Cap.SYS_RESOURCE)) return Err.EPERM;
             if (res == Rlimit.NOFILE && nv.Max > 1024 * 1024) return Err.EPERM; // fs.nr_open
         }
         if (oldAddr != 0)
