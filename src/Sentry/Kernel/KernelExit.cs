@@ -91,6 +91,7 @@ public sealed partial class Kernel
         foreach (var c in g.Children)
             foreach (var ct in c.Tasks)
                 if (ct.PdeathSignal != 0) SendToTask(ct, new SignalInfo(ct.PdeathSignal, SignalInfo.SI_USER) { Pid = g.Tgid });
+        var children = g.Children.ToArray();
         // Orphans go to the nearest subreaper, else the sandbox's init (PID 1), as in a PID namespace.
         if (g.Children.Count > 0 && Init != null && Init != g)
         {
@@ -108,6 +109,12 @@ public sealed partial class Kernel
             g.Children.Clear();
             reaper.ChildEvents.Notify();
             foreach (var t in reaper.Tasks) t.Wake();
+        }
+        if (g != Init)
+        {
+            foreach (var c in children)
+                if (!c.Zombie) HangUpIfOrphaned(c, g);
+            HangUpIfOrphaned(g, null);
         }
         if (g == Init)
         {

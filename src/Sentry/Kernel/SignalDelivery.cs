@@ -47,6 +47,10 @@ public sealed partial class Task
                     case DefaultAction.Continue:
                         continue;
                     case DefaultAction.Stop:
+                        // In an orphaned group only SIGSTOP stops (signal(7), "job control").
+                        if (info.Signo != Signals.SIGSTOP)
+                            lock (Kernel.Lock)
+                                if (Kernel.IsOrphanedPgrp(Group.Pgid, null)) continue;
                         Kernel.StopGroup(Group, info.Signo);
                         continue;
                     default:
