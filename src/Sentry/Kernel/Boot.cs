@@ -42,11 +42,12 @@ public sealed class Boot : IDisposable
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
-        // The host's /proc and /sys describe the host (and the Sentry): never show them. The
-        // sandbox's own procfs and sysfs come with the VFS issue; until then they are empty.
-        foreach (var (dir, type) in new[] { ("/proc", "proc"), ("/sys", "sysfs") })
-            if (vfs.MountAt(dir, new EmptyFilesystem(type), readOnly: true) < 0)
-                Kernel.Debug($"no {dir} in the rootfs");
+        // The host's /proc and /sys describe the host (and the Sentry): never show them. /proc
+        // is the sandbox's own; its sysfs is still an empty directory.
+        if (vfs.MountAt("/proc", new Vfs.Proc.ProcFilesystem(Kernel), readOnly: false) < 0)
+            Kernel.Debug("no /proc in the rootfs");
+        if (vfs.MountAt("/sys", new EmptyFilesystem("sysfs"), readOnly: true) < 0)
+            Kernel.Debug("no /sys in the rootfs");
         // Programs need somewhere to write: an in-memory /tmp over the rootfs's own (whose
         // files stay visible, read-only); the writable overlay of the whole rootfs comes with
         // the Gofer.

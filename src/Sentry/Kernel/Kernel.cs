@@ -31,6 +31,8 @@ public sealed partial class Kernel : IDisposable
     public KernelOptions Options { get; }
     public MemoryFile MemoryFile { get; }
     public DateTimeOffset BootTime { get; }
+    /// <summary>/proc/sys/kernel/random/boot_id: one per sandbox.</summary>
+    public string BootId { get; } = Guid.NewGuid().ToString();
     public Futexes Futexes { get; } = new();
     public ThreadGroup? Init { get; private set; }
     public ExitStatus? InitStatus { get; private set; }

@@ -59,6 +59,8 @@ public sealed partial class Task
     public ulong ClearChildTid { get; set; }
     public ulong RobustList { get; set; }
     public string Comm { get; set; } = "";
+    /// <summary>When the task was created (/proc/PID/stat starttime).</summary>
+    public DateTimeOffset StartTime { get; } = DateTimeOffset.UtcNow;
     public string ExecPath { get => Group.ExecPath; set => Group.ExecPath = value; }
     public bool Dumpable { get; set; } = true;
     public bool NoNewPrivs { get; set; }

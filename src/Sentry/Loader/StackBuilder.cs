@@ -44,6 +44,11 @@ internal sealed class StackBuilder
         _sp &= ~15UL;
         ulong randomAddr = PushBytes(random);
         if (execFnAddr == 0 || platform == 0 || randomAddr == 0 || envAddrs.Contains(0UL) || argAddrs.Contains(0UL)) return 0;
+        // Where /proc/PID/cmdline and environ read from: the strings lie in order, each after the last.
+        _mm.ArgStart = argv.Count > 0 ? argAddrs[0] : 0;
+        _mm.ArgEnd = argv.Count > 0 ? argAddrs[^1] + (ulong)Encoding.UTF8.GetByteCount(argv[^1]) + 1 : 0;
+        _mm.EnvStart = envp.Count > 0 ? envAddrs[0] : 0;
+        _mm.EnvEnd = envp.Count > 0 ? envAddrs[^1] + (ulong)Encoding.UTF8.GetByteCount(envp[^1]) + 1 : 0;
 
         var words = new List<ulong> { (ulong)argv.Count };
         words.AddRange(argAddrs); words.Add(0);

@@ -104,6 +104,24 @@ public sealed unsafe class MemoryFile : IDisposable
         }
     }
 
+    /// <summary>Bytes of a range backed by memory (not holes): a mapping's resident set.</summary>
+    public ulong PopulatedBytes(long from, ulong length)
+    {
+        const int SEEK_DATA = 3, SEEK_HOLE = 4;
+        long end = from + (long)length, pos = from;
+        ulong n = 0;
+        while (pos < end)
+        {
+            long data = Sys.Syscall(Sys.SYS_lseek, Fd, pos, SEEK_DATA);
+            if (data < 0 || data >= end) break;
+            long hole = Sys.Syscall(Sys.SYS_lseek, Fd, data, SEEK_HOLE);
+            if (hole < 0 || hole > end) hole = end;
+            n += (ulong)(hole - data);
+            pos = hole;
+        }
+        return n;
+    }
+
     /// <summary>Makes a range read as zeros again and gives its pages back to the host.</summary>
     public void Zero(long offset, ulong length)
     {

@@ -26,6 +26,9 @@ public sealed unsafe partial class MemoryManager : IDisposable
     public ulong Brk { get; private set; }
     public ulong MmapTop { get; set; } = Layout.StackTop - (8UL << 20) - Layout.StackGap;
 
+    /// <summary>The argv and environment strings the loader put on the stack (/proc/PID/cmdline, environ).</summary>
+    public ulong ArgStart, ArgEnd, EnvStart, EnvEnd;
+
     public MemoryManager(MemoryFile file) { File = file; }
 
     private int _users = 1;
@@ -440,6 +443,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         var writable = new List<(ulong Start, ulong End, int Prot)>();
         child.BrkStart = BrkStart;
         child.Brk = Brk;
+        (child.ArgStart, child.ArgEnd, child.EnvStart, child.EnvEnd) = (ArgStart, ArgEnd, EnvStart, EnvEnd);
         foreach (var v in _vmas)
         {
             var c = v.Clone();

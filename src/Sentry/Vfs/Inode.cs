@@ -25,6 +25,15 @@ public abstract class Inode
 
     public virtual int ReadLink(out string target) { target = ""; return -(int)Errno.EINVAL; }
 
+    /// <summary>
+    /// A "magic" symlink (/proc/PID/fd/N, cwd, root, exe): following it goes straight to the
+    /// object, not through the text ReadLink shows. <paramref name="at"/> is the mount the link is in.
+    /// </summary>
+    public virtual bool MagicLink(Mount at, out Location target) { target = default; return false; }
+
+    /// <summary>Children come and go by themselves (/proc): the path walk must not cache them.</summary>
+    public virtual bool DynamicChildren => false;
+
     public abstract int Stat(out Stat st);
 
     public virtual int Statx(uint mask, out Statx stx)

@@ -110,12 +110,13 @@ public sealed class VirtualFs
                 cur = up;
                 continue;
             }
-            var child = cur.Dentry.CachedChild(name);
+            bool dynamic = cur.Inode.DynamicChildren;
+            var child = dynamic ? null : cur.Dentry.CachedChild(name);
             if (child == null)
             {
                 int r = cur.Inode.Lookup(name, out var inode);
                 if (r < 0) return r;
-                child = cur.Dentry.AddChild(name, inode!);
+                child = dynamic ? new Dentry(name, cur.Dentry, inode!) : cur.Dentry.AddChild(name, inode!);
             }
             var next = CrossMounts(new Location(cur.Mount, child));
             if ((flags & ResolveFlags.NoXdev) != 0 && next.Mount != cur.Mount) return -(int)Errno.EXDEV;
@@ -123,6 +124,12 @@ public sealed class VirtualFs
             {
                 if ((flags & ResolveFlags.NoSymlinks) != 0) return -(int)Errno.ELOOP;
                 if (--symlinkBudget < 0) return -(int)Errno.ELOOP;
+                if (next.Inode.MagicLink(next.Mount, out var magic))
+                {
+                    if ((flags & (ResolveFlags.NoMagicLinks | ResolveFlags.Beneath | ResolveFlags.InRoot)) != 0) return -(int)Errno.ELOOP;
+                    cur = magic;
+                    continue;
+                }
                 int r = next.Inode.ReadLink(out string target);
                 if (r < 0) return r;
                 r = Walk(root, cur, target, true, ref symlinkBudget, out next, creds, flags, boundary);
@@ -175,7 +182,7 @@ public static class Permissions
 public enum ResolveFlags
 {
     NoXdev = 0x01,
-    /// <summary>The sandbox has no magic links (procfs comes later), so this restricts nothing yet.</summary>
+    /// <summary>No /proc magic links (fd/N, cwd, root, exe) may be followed.</summary>
     NoMagicLinks = 0x02,
     NoSymlinks = 0x04,
     Beneath = 0x08,
