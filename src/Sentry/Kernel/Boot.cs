@@ -38,7 +38,8 @@ public sealed class Boot : IDisposable
     {
         _platform = platform;
         _spec = spec;
-        var vfs = new VirtualFs(new HostFilesystem(spec.Rootfs), readOnly: true);
+        // The image is never written: an in-memory upper layer takes the program's changes.
+        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(new HostFilesystem(spec.Rootfs)), readOnly: false);
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");

@@ -87,7 +87,8 @@ public static class Exec
         }
         t.ClearChildTid = 0;
         t.RobustList = 0;
-        t.ExecPath = file;
+        // /proc/PID/exe names the file by its absolute path (ld.so's $ORIGIN relies on it).
+        t.ExecPath = t.Kernel.Vfs.Resolve(t.Root, t.Cwd, file, true, out var exe) == 0 ? Vfs.VirtualFs.PathOf(exe, t.Root) : file;
         string name = System.IO.Path.GetFileName(file);
         t.Comm = name.Length > 15 ? name[..15] : name;
         t.VforkDone?.TrySetResult();

@@ -65,7 +65,8 @@ public sealed partial class MemoryManager
         long off = File.Allocate(piece.Length);
         if (off < 0) throw new OutOfMemoryException("memory file exhausted breaking copy-on-write");
         File.CopyPopulated(piece.FileOffset, off, piece.Length);
-        piece.Backing.Refs--;
+        var old = piece.Backing;
+        if (old.DecRef()) File.Release(old.Offset, old.Length); // the relative let go meanwhile
         piece.Backing = new Backing(off, piece.Length) { Refs = 1 };
         piece.FileOffset = off;
         piece.Cow = false;
@@ -130,7 +131,8 @@ public sealed partial class MemoryManager
                 var piece = _vmas[IndexOf(a)];
                 long off = File.Allocate(piece.Length);
                 if (off < 0) throw new OutOfMemoryException("memory file exhausted");
-                piece.Backing.Refs--;
+                var old = piece.Backing;
+                if (old.DecRef()) File.Release(old.Offset, old.Length);
                 piece.Backing = new Backing(off, piece.Length) { Refs = 1 };
                 piece.FileOffset = off;
                 piece.Cow = false;

@@ -155,7 +155,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
     private void Drop(Vma piece)
     {
         var b = piece.Backing;
-        if (--b.Refs == 0) File.Release(b.Offset, b.Length);
+        if (b.DecRef()) File.Release(b.Offset, b.Length);
         else if (!b.SharedAcrossSpaces && !b.CowShared) File.Zero(piece.FileOffset, piece.Length);
     }
 
@@ -171,7 +171,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
                 && !p.GrowsDown && !vma.GrowsDown && p.Cow == vma.Cow && p.Backing == vma.Backing && p.FileOffset + (long)p.Length == vma.FileOffset)
             {
                 p.End = vma.End;
-                vma.Backing.Refs--;
+                vma.Backing.DecRef(); // the merged piece still holds it
                 _lastHit = null;
                 return;
             }
@@ -190,7 +190,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         var right = v.Clone();
         right.Start = addr;
         right.FileOffset = v.FileOffset + (long)(addr - v.Start);
-        right.Backing.Refs++;
+        right.Backing.AddRef();
         v.End = addr;
         _vmas.Insert(i + 1, right);
         _lastHit = null;
@@ -348,7 +348,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
             var c = v.Clone();
             c.Start = to; c.End = to + keep;
             c.FileOffset = v.FileOffset + (long)(oldAddr - v.Start);
-            c.Backing.Refs++;
+            c.Backing.AddRef();
             pieces.Add(c);
         }
         else
@@ -449,7 +449,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
             var c = v.Clone();
             if (v.Shared)
             {
-                v.Backing.Refs++;
+                v.Backing.AddRef();
                 v.Backing.SharedAcrossSpaces = true;
             }
             else
@@ -457,7 +457,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
                 if (!v.Cow && (v.Prot & Prot.WRITE) != 0) writable.Add((v.Start, v.End, v.Prot & ~Prot.WRITE));
                 v.Cow = c.Cow = true;
                 v.Backing.CowShared = true;
-                v.Backing.Refs++;
+                v.Backing.AddRef();
             }
             child._vmas.Add(c);
         }

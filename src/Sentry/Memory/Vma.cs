@@ -10,7 +10,13 @@ public sealed class Backing
 
     public long Offset { get; }
     public ulong Length { get; }
+    /// <summary>Changed only through AddRef/DecRef: after fork two address spaces, each under its own lock, share it.</summary>
     public int Refs;
+
+    public void AddRef() => Interlocked.Increment(ref Refs);
+
+    /// <summary>Drops one reference; true when it was the last.</summary>
+    public bool DecRef() => Interlocked.Decrement(ref Refs) == 0;
     /// <summary>Mapped MAP_SHARED by more than one address space (after fork): pages stay until the last user goes.</summary>
     public bool SharedAcrossSpaces;
     /// <summary>Shared copy-on-write by address spaces after fork: no piece may zero its pages while others remain.</summary>

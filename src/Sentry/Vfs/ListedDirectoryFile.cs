@@ -18,6 +18,7 @@ public abstract class ListedDirectoryFile : FileDescription
     protected abstract IEnumerable<(string Name, ulong Ino, byte Type)> Entries();
 
     public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
+    public override bool Positional => true; // pread(2) on a directory is EISDIR, not ESPIPE
     public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
 
     public override long Seek(long offset, int whence)
