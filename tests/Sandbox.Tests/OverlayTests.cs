@@ -16,12 +16,12 @@ public class OverlayTests
     {
         string marker = $"/etc/sbx-overlay-{Guid.NewGuid():n}";
         var before = File.ReadAllText("/etc/passwd");
-        string? hostname = File.Exists("/etc/hostname") ? File.ReadAllText("/etc/hostname") : null;
+        var group = File.ReadAllText("/etc/group");
         var r = Sh($@"set -e
 echo created > {marker}; cat {marker}
 echo appended >> /etc/passwd; tail -n 1 /etc/passwd
-rm /etc/hostname; test ! -e /etc/hostname && echo removed
-echo back > /etc/hostname; cat /etc/hostname
+rm /etc/group; test ! -e /etc/group && echo removed
+echo back > /etc/group; cat /etc/group
 mkdir -p /usr/sbx-new/a/b; echo deep > /usr/sbx-new/a/b/f; cat /usr/sbx-new/a/b/f
 mv {marker} /usr/sbx-new/moved; cat /usr/sbx-new/moved; test ! -e {marker} && echo renamed
 ln /usr/sbx-new/moved /usr/sbx-new/linked; cat /usr/sbx-new/linked
@@ -32,7 +32,7 @@ ls /usr/sbx-new | tr '\n' ' '; echo");
         Assert.False(File.Exists(marker));
         Assert.False(Directory.Exists("/usr/sbx-new"));
         Assert.Equal(before, File.ReadAllText("/etc/passwd"));
-        Assert.Equal(hostname, File.Exists("/etc/hostname") ? File.ReadAllText("/etc/hostname") : null);
+        Assert.Equal(group, File.ReadAllText("/etc/group"));
     }
 
     [Fact]
