@@ -104,7 +104,8 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
         ushort tag = (ushort)(frame[5] | frame[6] << 8);
         var type = (MessageType)frame[4];
         if (!_versioned) { Reply(tag, Handler.Err(E.EPROTO), outBuf); return; }
-        if (!Codec.IsKnown(type) || ((byte)type & 1) != 0) { Reply(tag, Handler.Err(E.EOPNOTSUPP), outBuf); return; }
+        if (!Codec.IsKnown(type)) { Reply(tag, Handler.Err(E.EOPNOTSUPP), outBuf); return; }
+        if (((byte)type & 1) != 0) { Reply(tag, Handler.Err(E.EINVAL), outBuf); return; } // a reply is no request
         Message m;
         try { m = Codec.Decode(frame.AsMemory(0, len), _msize).Message; }
         catch (P9FormatException) { Reply(tag, Handler.Err(E.EINVAL), outBuf); return; }
