@@ -257,4 +257,25 @@ public class GoferFileTests(GoferFixture fx)
         Assert.IsType<Rversion>(Exchange(new Tversion(8192, "9P2000.L"))); // a new session: fid 0 is gone
         Assert.Equal(new Rlerror((uint)E.EBADF), Exchange(new Tgetattr(0, P9.GetattrBasic), 1));
     }
+
+    [GoferFact]
+    public void UnframeableInputClosesTheConnection()
+    {
+        using (var s = new RawSession(fx.Gofer.SocketPath))
+        {
+            s.Exchange(new Tversion(8192, P9.Version));
+            var f = Codec.Encode(new Tclunk(1), 1);
+            BitConverter.GetBytes(9000).CopyTo(f, 0); // above the negotiated msize
+            s.Send(f);
+            Assert.Null(s.ReceiveFrame());
+        }
+        using (var s = new RawSession(fx.Gofer.SocketPath))
+        {
+            s.Exchange(new Tversion(8192, P9.Version));
+            s.Send(new byte[] { 3, 0, 0, 0 }); // below the header size
+            Assert.Null(s.ReceiveFrame());
+        }
+        using var c = fx.Gofer.Connect();
+        c.GetAttr(c.Attach()); // and the Gofer serves on
+    }
 }

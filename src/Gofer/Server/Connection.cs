@@ -27,18 +27,14 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
     /// <summary>Serves until the peer closes or breaks the protocol; never throws.</summary>
     public void Run()
     {
-        var threads = new Thread[workers];
-        for (int i = 0; i < workers; i++)
-        {
-            threads[i] = new Thread(Work) { IsBackground = true, Name = "gofer-worker" };
-            threads[i].Start();
-        }
         try { ReadLoop(); }
         catch (Exception e) { Log($"connection error: {e.Message}"); }
         finally
         {
             _closed = true;
             _queue.CompleteAdding();
+            List<Thread> threads;
+            lock (_workers) threads = [.. _workers];
             foreach (var t in threads) t.Join();
             _handler.Reset();
             Host.Close(fd);
@@ -79,14 +75,35 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
                 }
             }
             _queue.Add((frame, h.size));
+            // Workers start on demand: most sessions never have more than one request in flight.
+            if (Volatile.Read(ref _idle) == 0)
+                lock (_workers)
+                    if (_workers.Count < workers)
+                    {
+                        var t = new Thread(Work) { IsBackground = true, Name = "gofer-worker" };
+                        _workers.Add(t);
+                        t.Start();
+                    }
         }
     }
 
+    private readonly List<Thread> _workers = [];
+    private int _idle;
+
     private void Work()
     {
-        var outBuf = new byte[P9.P9.MaxMsize];
-        foreach (var (frame, len) in _queue.GetConsumingEnumerable())
+        var outBuf = new byte[_msize];
+        while (true)
         {
+            if (outBuf.Length < _msize) outBuf = new byte[_msize];
+            Interlocked.Increment(ref _idle);
+            bool got;
+            (byte[] Frame, int Length) item;
+            try { got = _queue.TryTake(out item, Timeout.Infinite); }
+            catch (InvalidOperationException) { got = false; item = default; }
+            finally { Interlocked.Decrement(ref _idle); }
+            if (!got) return;
+            var (frame, len) = item;
             try { Serve(frame, len, outBuf); }
             catch (Exception e)
             {
