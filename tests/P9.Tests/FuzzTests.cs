@@ -112,6 +112,7 @@ public class FuzzTests(ITestOutputHelper output)
                 if (m is Rversion) s.Exchange(new Tattach(0, P9.NoFid, "root", "", 0), 1);
             }
         }
+        catch (Exception e) { throw new Exception($"after {sent} messages; Gofer stderr:\n{g.Stderr}", e); }
         finally { s.Dispose(); }
         output.WriteLine($"{sent} messages in {sw.Elapsed.TotalSeconds:F1} s: {replies} replies, {closes} connections closed by the Gofer, {garbage} broken frames");
         Assert.False(g.Process.HasExited, $"the Gofer died: {g.Stderr}");

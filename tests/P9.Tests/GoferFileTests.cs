@@ -272,7 +272,7 @@ public class GoferFileTests(GoferFixture fx)
         using (var s = new RawSession(fx.Gofer.SocketPath))
         {
             s.Exchange(new Tversion(8192, P9.Version));
-            s.Send(new byte[] { 3, 0, 0, 0 }); // below the header size
+            s.Send(new byte[] { 3, 0, 0, 0, 120, 1, 0 }); // a size below the header size
             Assert.Null(s.ReceiveFrame());
         }
         using var c = fx.Gofer.Connect();

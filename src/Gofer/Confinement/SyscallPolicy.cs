@@ -36,9 +36,9 @@ public static class SyscallPolicy
     private const uint CLONE_THREAD = 0x10000;
     /// <summary>CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME(0x80).</summary>
     private const uint CloneNewAny = 0x20000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80;
-    private const int SYS_clone = 56, SYS_clone3 = 435, SYS_tgkill = 234, SYS_kill = 62, SYS_prctl = 157, SYS_sched_setaffinity = 203, SYS_sched_setscheduler = 144;
+    private const int SYS_clone = 56, SYS_clone3 = 435, SYS_tgkill = 234, SYS_kill = 62, SYS_prctl = 157, SYS_sched_setaffinity = 203, SYS_sched_setscheduler = 144, SYS_readlink = 89;
     private const uint PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_VMA = 0x53564d41;
-    private const uint ENOSYS = 38, EPERM = 1;
+    private const uint ENOSYS = 38, EPERM = 1, ENOENT = 2;
 
     /// <summary>Builds the filter for a process whose pid is <paramref name="pid"/> (tgkill may only target it).</summary>
     public static BpfProgram Build(int pid)
@@ -63,6 +63,9 @@ public static class SyscallPolicy
         p.LoadNr();
         // clone3 passes its flags in memory a filter cannot read: ENOSYS makes glibc use clone.
         p.AllowIfEq(SYS_clone3, BpfProgram.RetErrno | ENOSYS);
+        // readlink by path: the runtime's realpath when it probes for an assembly to load lazily.
+        // Nothing of the host is reachable by path any more, so "not there" is true and keeps it alive.
+        p.AllowIfEq(SYS_readlink, BpfProgram.RetErrno | ENOENT);
         // The runtime sets its threads' scheduling policy and copes with a refusal; no other process's.
         p.AllowIfEq(SYS_sched_setscheduler, BpfProgram.RetErrno | EPERM);
         // tgkill: signals to our own threads (the runtime suspends threads for GC with them);

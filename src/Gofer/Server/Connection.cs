@@ -92,10 +92,9 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
 
     private void Work()
     {
-        var outBuf = new byte[_msize];
+        var outBuf = Array.Empty<byte>();
         while (true)
         {
-            if (outBuf.Length < _msize) outBuf = new byte[_msize];
             Interlocked.Increment(ref _idle);
             bool got;
             (byte[] Frame, int Length) item;
@@ -104,13 +103,17 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
             finally { Interlocked.Decrement(ref _idle); }
             if (!got) return;
             var (frame, len) = item;
+            // msize only changes (Tversion) while nothing is in flight, so it holds until we reply.
+            if (outBuf.Length < _msize) outBuf = new byte[_msize];
             try { Serve(frame, len, outBuf); }
             catch (Exception e)
             {
                 // A bug of ours, not the client's: answer EIO rather than die with the connection.
-                Log($"internal error: {e}");
+                // (No stack trace: rendering one loads assemblies, which the jail no longer allows.)
+                Log($"internal error: {e.GetType().Name}: {e.Message}");
                 ushort tag = (ushort)(frame[5] | frame[6] << 8);
-                Reply(tag, Handler.Err(E.EIO), outBuf);
+                try { Reply(tag, Handler.Err(E.EIO), outBuf); }
+                catch (Exception) { _closed = true; Sys.Syscall(SYS_shutdown, fd, 2); }
             }
             finally { ArrayPool<byte>.Shared.Return(frame); }
         }
