@@ -102,7 +102,7 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
             catch (InvalidOperationException) { got = false; item = default; }
             finally { Interlocked.Decrement(ref _idle); }
             if (!got) return;
-            var (frame, len) = item;
+            var (frame, len) = (item.Frame!, item.Length);
             // msize only changes (Tversion) while nothing is in flight, so it holds until we reply.
             if (outBuf.Length < _msize) outBuf = new byte[_msize];
             try { Serve(frame, len, outBuf); }
