@@ -79,9 +79,32 @@ public sealed partial class P9Client
     public int Write(uint fid, ulong offset, ReadOnlySpan<byte> data)
     {
         var chunk = data[..Math.Min(data.Length, IoUnit)];
-        var r = Rpc<Rwrite>(new Twrite(fid, offset, chunk.ToArray()));
-        if (r.Count > (uint)chunk.Length) throw new P9ConnectionException("Rwrite count exceeds the data sent");
-        return (int)r.Count;
+        var p = _t.Acquire();
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(P9.ReadWriteOverhead + chunk.Length);
+        try
+        {
+            // Encoded in place: the payload is copied once, from the caller's span to the frame.
+            var w = new WireWriter(buf);
+            w.SkipHeader();
+            w.U32(fid); w.U64(offset); w.U32((uint)chunk.Length); w.Bytes(chunk);
+            w.PatchHeader(MessageType.Twrite, p.Tag);
+            Transmit(p, buf.AsSpan(0, w.Length));
+        }
+        catch
+        {
+            _t.Release(p);
+            throw;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+        try
+        {
+            CheckReplyHeader(p, MessageType.Twrite, MessageType.Rwrite);
+            if (p.Length != P9.HeaderSize + 4) throw new P9ConnectionException("malformed Rwrite");
+            uint n = BinaryPrimitives.ReadUInt32LittleEndian(p.Frame.AsSpan(P9.HeaderSize));
+            if (n > (uint)chunk.Length) throw new P9ConnectionException("Rwrite count exceeds the data sent");
+            return (int)n;
+        }
+        finally { _t.Release(p); }
     }
 
     /// <summary>Clunks a fid and frees its number.</summary>

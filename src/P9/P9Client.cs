@@ -86,15 +86,24 @@ public sealed partial class P9Client : IDisposable
         finally { _t.Release(p); }
     }
 
+    private const int SmallFrame = 8192;
+
     private Pending Send(Message request)
     {
         var p = _t.Acquire();
-        var buf = ArrayPool<byte>.Shared.Rent((int)Msize);
+        var buf = ArrayPool<byte>.Shared.Rent(SmallFrame);
         try
         {
-            int n = Codec.Encode(request, p.Tag, buf.AsSpan(0, (int)Msize));
-            _t.Send(buf.AsSpan(0, n));
-            _t.Wait(p);
+            int n;
+            try { n = Codec.Encode(request, p.Tag, buf.AsSpan(0, Math.Min(SmallFrame, (int)Msize))); }
+            catch (P9FormatException) when (Msize > SmallFrame)
+            {
+                // Rare (a long walk or a Twrite through Call): encode again with msize room.
+                ArrayPool<byte>.Shared.Return(buf);
+                buf = ArrayPool<byte>.Shared.Rent((int)Msize);
+                n = Codec.Encode(request, p.Tag, buf.AsSpan(0, (int)Msize));
+            }
+            Transmit(p, buf.AsSpan(0, n));
             return p;
         }
         catch
@@ -103,6 +112,13 @@ public sealed partial class P9Client : IDisposable
             throw;
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>Sends an encoded frame carrying p's tag and waits for its reply (the caller releases p).</summary>
+    private void Transmit(Pending p, ReadOnlySpan<byte> frame)
+    {
+        _t.Send(frame);
+        _t.Wait(p);
     }
 
     /// <summary>Sends a request and decodes the reply, throwing on Rlerror or a wrong reply type.</summary>
