@@ -19,7 +19,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-string root = Directory.CreateTempSubdirectory(Path.Combine(baseDir ?? Path.GetTempPath(), "gofer-bench-")).FullName;
+string root = baseDir == null ? Directory.CreateTempSubdirectory("gofer-bench-").FullName
+    : Directory.CreateDirectory(Path.Combine(baseDir, $"gofer-bench-{Environment.ProcessId}")).FullName;
 try
 {
     Console.WriteLine($"setting up {sizeMiB} MiB file and {files} small files in {root} ...");
@@ -108,7 +109,7 @@ try
         if (total != (ulong)files) throw new Exception("bad sizes");
         return sw.Elapsed.TotalMicroseconds / files;
     }
-    NativeStat(); 
+    NativeStat(); GoferStat(); // warm: page cache, dentry cache, JIT on both sides
     double nStat = NativeStat(), gStat = GoferStat();
 
     // The same stat loop from 4 threads sharing the client (requests in flight at once).
@@ -124,12 +125,30 @@ try
     }
     double gStatPar = GoferStatParallel();
 
+    // One round trip of each kind alone.
+    (double Walk, double Getattr, double Clunk) RoundTrips()
+    {
+        uint d = c.Walk(r, "many");
+        var fids = new uint[files];
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < files; i++) fids[i] = c.Walk(d, $"f{i}");
+        double w = sw.Elapsed.TotalMicroseconds / files;
+        sw.Restart();
+        for (int i = 0; i < files; i++) c.GetAttr(fids[i]);
+        double g = sw.Elapsed.TotalMicroseconds / files;
+        sw.Restart();
+        for (int i = 0; i < files; i++) c.Clunk(fids[i]);
+        return (w, g, sw.Elapsed.TotalMicroseconds / files);
+    }
+    var rt = RoundTrips();
+
     Console.WriteLine();
     Console.WriteLine($"{"figure",-44} {"native",12} {"gofer",12} {"gofer/native",13}");
     Console.WriteLine($"{$"sequential read of {sizeMiB} MiB (MB/s)",-44} {nSeq,12:F0} {gSeq,12:F0} {gSeq / nSeq,13:F2}");
     Console.WriteLine($"{$"random 4 KiB reads x{randomReads} (us/read)",-44} {nRand,12:F2} {gRand,12:F2} {gRand / nRand,13:F1}");
     Console.WriteLine($"{$"stat of {files} files (us/file)",-44} {nStat,12:F2} {gStat,12:F2} {gStat / nStat,13:F1}");
     Console.WriteLine($"{"  same, 4 threads on one client (us/file)",-44} {nStat,12:F2} {gStatPar,12:F2} {gStatPar / nStat,13:F1}");
+    Console.WriteLine($"round trips alone (us): Twalk {rt.Walk:F1}, Tgetattr {rt.Getattr:F1}, Tclunk {rt.Clunk:F1}");
     Console.WriteLine();
     Console.WriteLine("9P stat = Twalk + Tgetattr + Tclunk (3 round trips); reads are warm page cache on both sides.");
     return 0;
