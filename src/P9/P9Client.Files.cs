@@ -32,17 +32,19 @@ public sealed partial class P9Client
                 int n = Math.Min(P9.MaxWalkElements, names.Length - done);
                 var chunk = names.AsSpan(done, n).ToArray();
                 var r = Rpc<Rwalk>(new Twalk(from, newFid, chunk));
-                if (r.Qids.Length != n)
-                {
-                    if (from == newFid) Clunk(newFid, freeNumber: false);
-                    throw new P9ErrorException((int)Linux.Errno.ENOENT, MessageType.Twalk);
-                }
+                if (r.Qids.Length != n) throw new P9ErrorException((int)Linux.Errno.ENOENT, MessageType.Twalk);
                 all.AddRange(r.Qids);
                 done += n;
                 from = newFid;
             } while (done < names.Length);
         }
-        catch { FreeFid(newFid); throw; }
+        catch
+        {
+            // After a first chunk newFid exists on the server; a failed later Twalk leaves it so.
+            if (all.Count > 0 && all.Count < names.Length) { try { Clunk(newFid, freeNumber: false); } catch (Exception e) when (e is P9ErrorException or P9ConnectionException) { } }
+            FreeFid(newFid);
+            throw;
+        }
         qids = all.ToArray();
         return newFid;
     }

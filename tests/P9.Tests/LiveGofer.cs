@@ -16,13 +16,18 @@ public sealed class LiveGofer : IDisposable
     {
         if (!OperatingSystem.IsLinux()) return "the Gofer needs Linux";
         if (!File.Exists("/usr/bin/unshare")) return "no /usr/bin/unshare (util-linux) to enter a mount namespace";
-        if (Linux.Native.Sys.Syscall(107 /*geteuid*/) == 0) return null;
+        bool root = Linux.Native.Sys.Syscall(107 /*geteuid*/) == 0;
         try
         {
-            using var p = Process.Start(new ProcessStartInfo("/usr/bin/unshare", "--user --map-root-user --mount true")
+            // What the Gofer itself will do: a container runtime may forbid it even to root.
+            using var p = Process.Start(new ProcessStartInfo("/usr/bin/unshare",
+                root ? "--mount --propagation private true" : "--user --map-root-user --mount true")
                 { RedirectStandardError = true, UseShellExecute = false })!;
+            string err = p.StandardError.ReadToEnd();
             p.WaitForExit(10_000);
-            return p.ExitCode == 0 ? null : "not root, and unprivileged user+mount namespaces are unavailable (CI runs as root)";
+            return p.ExitCode == 0 ? null
+                : root ? $"cannot create a mount namespace here: {err.Trim()}"
+                : "not root, and unprivileged user+mount namespaces are unavailable (CI runs as root)";
         }
         catch (Exception e) { return $"cannot probe namespaces: {e.Message}"; }
     }

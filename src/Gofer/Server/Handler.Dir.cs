@@ -10,6 +10,8 @@ namespace Sandbox.Gofer.Server;
 
 internal sealed partial class Handler
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
     private Message ReadDir(Treaddir m)
     {
         var s = _fids.Get(m.Fid);
@@ -44,7 +46,7 @@ internal sealed partial class Handler
                         nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
                         pos += reclen;
                         string name;
-                        try { name = new UTF8Encoding(false, true).GetString(nameBytes); }
+                        try { name = StrictUtf8.GetString(nameBytes); }
                         catch (DecoderFallbackException) { continue; } // not representable in 9P strings
                         byte qt = type == 4 ? P9.P9.QidDir : type == 10 ? P9.P9.QidSymlink : P9.P9.QidFile;
                         var e = new DirEntry(new Qid(qt, 0, ino), off, type, name);
@@ -126,7 +128,7 @@ internal sealed partial class Handler
             Span<byte> buf = stackalloc byte[4096];
             long n = Host.ReadlinkAt(s.PathFd, "", buf);
             if (n < 0) return Err(n);
-            try { return new Rreadlink(new UTF8Encoding(false, true).GetString(buf[..(int)n])); }
+            try { return new Rreadlink(StrictUtf8.GetString(buf[..(int)n])); }
             catch (DecoderFallbackException) { return Err(E.EILSEQ); }
         }
         finally { s.Release(); }

@@ -63,7 +63,15 @@ internal sealed partial class Handler
                 const int Base = OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY;
                 int fd = Host.OpenAt(s.PathFd, m.Name, flags | Base | OpenFlags.O_EXCL, m.Mode & 0xfff);
                 bool created = fd >= 0;
-                if (fd == -(int)E.EEXIST && !excl) fd = Host.OpenAt(s.PathFd, m.Name, flags | (Base & ~OpenFlags.O_CREAT));
+                if (fd == -(int)E.EEXIST && !excl)
+                {
+                    // An existing name must be a regular file; O_NONBLOCK keeps a fifo swapped in
+                    // meanwhile from blocking us (the type is checked again once open).
+                    if (Host.FstatAt(s.PathFd, m.Name, out var old, AtFlags.AT_SYMLINK_NOFOLLOW) is var sr and < 0) return Err(sr);
+                    if (FileMode.IsLink(old.Mode)) return Err(E.ELOOP);
+                    if (!FileMode.IsReg(old.Mode)) return Err(FileMode.IsDir(old.Mode) ? E.EISDIR : E.EOPNOTSUPP);
+                    fd = Host.OpenAt(s.PathFd, m.Name, flags | OpenFlags.O_NONBLOCK | (Base & ~OpenFlags.O_CREAT));
+                }
                 if (fd < 0) return Err(fd);
                 if (created) Own(fd, "", m.Gid, AtFlags.AT_EMPTY_PATH);
                 int r = Host.Fstat(fd, out var st);

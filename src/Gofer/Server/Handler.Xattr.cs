@@ -17,6 +17,7 @@ internal sealed partial class Handler
         try
         {
             if (s.Xattr != null) return Err(E.EBADF);
+            if (m.NewFid == m.Fid) return Err(E.EINVAL);
             if (FileMode.IsLink(s.Mode)) return Err(E.ENODATA);
             if (!FileMode.IsReg(s.Mode) && !FileMode.IsDir(s.Mode)) return Err(E.EOPNOTSUPP);
             if (m.Name.Length > 255) return Err(E.ERANGE);
@@ -34,7 +35,6 @@ internal sealed partial class Handler
             int pfd = (int)Host.Dup(s.PathFd);
             if (pfd < 0) return Err(pfd);
             var x = new FidState(pfd, s.Path, s.Qid, s.Mode) { Xattr = new XattrBuffer(value, null, 0) };
-            if (m.NewFid == m.Fid) return Err(E.EINVAL);
             return _fids.TryAdd(m.NewFid, x, out int e) ? new Rxattrwalk((ulong)value.Length) : Err(-e);
         }
         finally { s.Release(); }
