@@ -124,7 +124,7 @@ public static class GoferMain
         var threads = new List<Thread>();
         for (int i = 0; i < specs.Count; i++)
         {
-            var tree = new ServedTree(specs[i].GuestPath, i == 0 ? rootFd : volumeFds[i - 1], specs[i].ReadOnly, procSelfFd);
+            var tree = new ServedTree(specs[i].GuestPath, i == 0 ? rootFd : volumeFds[i - 1], specs[i].ReadOnly, procSelfFd, o.DonateFds);
             var listener = listeners[i];
             int fd = specs[i].Fd;
             var t = listener != null

@@ -8,7 +8,7 @@ public sealed class GoferOptions
 {
     public const string Help = """
         usage: sandbox gofer --root DIR [--ro] (--socket PATH | --fd N)
-                             [--volume HOST:GUEST[:ro] [--volume-fd N]]... [--verbose]
+                             [--volume HOST:GUEST[:ro] [--volume-fd N]]... [--donate-fds] [--verbose]
 
         Serves 9P2000.L for one container: the root filesystem on one socket and each volume on
         its own. Before serving it enters a new mount namespace, pivot_roots into DIR, drops
@@ -19,12 +19,16 @@ public sealed class GoferOptions
           --fd N            serve the connected unix stream socket inherited as fd N (one session)
           --volume H:G[:ro] also serve host directory H (the guest's G; G is informational here)
           --volume-fd N     with --fd: the inherited socket for the preceding --volume
+          --donate-fds      pass a host fd of each opened regular file with its Rlopen/Rlcreate
+                            (SCM_RIGHTS), so the client can read and write without 9P
           --verbose         log each session to stderr
         """;
 
     public ServeSpec Root { get; private set; } = null!;
     public List<ServeSpec> Volumes { get; } = [];
     public bool Verbose { get; private set; }
+    /// <summary>Attach a host fd of each opened regular file to its Rlopen/Rlcreate (SCM_RIGHTS).</summary>
+    public bool DonateFds { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>; on a bad flag returns null and sets <paramref name="error"/>.</summary>
     public static GoferOptions? Parse(string[] args, out string? error)
@@ -67,6 +71,7 @@ public sealed class GoferOptions
                     break;
                 }
                 case "--verbose": o.Verbose = true; break;
+                case "--donate-fds": o.DonateFds = true; break;
                 default: return Fail(out error, $"unknown option '{a}'");
             }
         }

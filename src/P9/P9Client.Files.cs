@@ -52,11 +52,40 @@ public sealed partial class P9Client
     /// <summary>A second fid for the same file (a walk of no names).</summary>
     public uint Clone(uint fid) => Walk(fid);
 
-    public Rlopen Open(uint fid, uint flags) => Rpc<Rlopen>(new Tlopen(fid, flags));
+    public Rlopen Open(uint fid, uint flags) => Open(fid, flags, out _);
+
+    /// <summary>
+    /// Opens a fid; <paramref name="hostFile"/> is the host fd the Gofer donated with the reply
+    /// (regular files, when it runs with --donate-fds), null otherwise. The caller owns it.
+    /// </summary>
+    public Rlopen Open(uint fid, uint flags, out Microsoft.Win32.SafeHandles.SafeFileHandle? hostFile)
+        => RpcWithFd<Rlopen>(new Tlopen(fid, flags), out hostFile);
 
     /// <summary>Creates <paramref name="name"/> in directory <paramref name="dirFid"/> and opens it; the fid now names the new file.</summary>
     public Rlcreate Create(uint dirFid, string name, uint flags, uint mode, uint gid = 0)
-        => Rpc<Rlcreate>(new Tlcreate(dirFid, name, flags, mode, gid));
+        => Create(dirFid, name, flags, mode, gid, out _);
+
+    public Rlcreate Create(uint dirFid, string name, uint flags, uint mode, uint gid, out Microsoft.Win32.SafeHandles.SafeFileHandle? hostFile)
+        => RpcWithFd<Rlcreate>(new Tlcreate(dirFid, name, flags, mode, gid), out hostFile);
+
+    private T RpcWithFd<T>(Message request, out Microsoft.Win32.SafeHandles.SafeFileHandle? hostFile) where T : Message
+    {
+        hostFile = null;
+        var p = Send(request);
+        try
+        {
+            var (_, m) = Codec.Decode(p.Frame.AsMemory(0, p.Length), Msize);
+            if (m is Rlerror e) throw new P9ErrorException((int)e.Ecode, request.Type);
+            if (m is not T t) throw new P9ConnectionException($"{request.Type} answered with {m.Type}");
+            if (p.DonatedFd >= 0)
+            {
+                hostFile = new Microsoft.Win32.SafeHandles.SafeFileHandle(p.DonatedFd, ownsHandle: true);
+                p.DonatedFd = -1;
+            }
+            return t;
+        }
+        finally { _t.Release(p); }
+    }
 
     /// <summary>Reads up to dest.Length bytes (split into IoUnit-sized requests only when needed: one call, one Tread).</summary>
     public int Read(uint fid, ulong offset, Span<byte> dest)

@@ -44,6 +44,7 @@ internal sealed class P9Transport : IDisposable
             var p = _slots[_free.Pop()];
             p.Done.Reset();
             p.Frame = null;
+            p.DonatedFd = -1;
             p.Active = true;
             return p;
         }
@@ -52,6 +53,7 @@ internal sealed class P9Transport : IDisposable
     public void Release(Pending p)
     {
         if (p.Frame != null) { ArrayPool<byte>.Shared.Return(p.Frame); p.Frame = null; }
+        if (p.DonatedFd >= 0) { Linux.Native.Sys.Close(p.DonatedFd); p.DonatedFd = -1; } // nobody took it
         lock (_free) _free.Push(p.Tag);
         _freeCount.Release();
     }
@@ -102,6 +104,34 @@ internal sealed class P9Transport : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads a frame header with recvmsg, which also takes a file descriptor the server attached
+    /// to the frame (it rides on the frame's first byte, so it arrives with the header).
+    /// </summary>
+    private int ReceiveHeader(Span<byte> hdr)
+    {
+        int sock = (int)_socket.Handle, fd = -1;
+        while (!hdr.IsEmpty)
+        {
+            long n = Linux.Native.FdPassing.Receive(sock, hdr, out int got);
+            if (got >= 0) { if (fd >= 0) Linux.Native.Sys.Close(fd); fd = got; }
+            if (n == -(long)Linux.Errno.EAGAIN) { WaitReadable(sock); continue; }
+            if (n <= 0)
+            {
+                if (fd >= 0) Linux.Native.Sys.Close(fd);
+                throw new P9ConnectionException(n == 0 ? "9P server closed the connection" : $"9P receive: {Linux.ErrnoText.Name((int)-n)}");
+            }
+            hdr = hdr[(int)n..];
+        }
+        return fd;
+    }
+
+    private static unsafe void WaitReadable(int sock)
+    {
+        long pfd = (uint)sock | (1L /*POLLIN*/ << 32);
+        Linux.Native.Sys.SyscallRetry(7 /*poll*/, (long)&pfd, 1, -1);
+    }
+
     private void ReadLoop()
     {
         Span<byte> hdr = stackalloc byte[P9.HeaderSize];
@@ -109,20 +139,25 @@ internal sealed class P9Transport : IDisposable
         {
             while (true)
             {
-                ReceiveExact(hdr);
-                var (size, _, tag) = Codec.ParseHeader(hdr, Msize);
+                int donated = ReceiveHeader(hdr);
+                (int size, MessageType type, ushort tag) h;
+                try { h = Codec.ParseHeader(hdr, Msize); }
+                catch { if (donated >= 0) Linux.Native.Sys.Close(donated); throw; }
+                var (size, _, tag) = h;
                 var frame = ArrayPool<byte>.Shared.Rent(size);
                 hdr.CopyTo(frame);
                 ReceiveExact(frame.AsSpan(P9.HeaderSize, size - P9.HeaderSize));
                 if (tag >= _slots.Length || !_slots[tag].Active)
                 {
                     ArrayPool<byte>.Shared.Return(frame);
+                    if (donated >= 0) Linux.Native.Sys.Close(donated);
                     throw new P9ConnectionException($"9P server answered tag {tag}, which has no request in flight");
                 }
                 var p = _slots[tag];
                 p.Active = false;
                 p.Frame = frame;
                 p.Length = size;
+                p.DonatedFd = donated;
                 p.Done.Set();
             }
         }

@@ -174,8 +174,15 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
                 return;
             }
             default:
-                Reply(tag, _handler.Handle(m), outBuf);
+            {
+                var reply = _handler.Handle(m);
+                int donate = -1;
+                if (tree.DonateFds && reply is Rlopen or Rlcreate)
+                    donate = _handler.DupOpenRegular(m is Tlopen o ? o.Fid : ((Tlcreate)m).Fid);
+                try { Reply(tag, reply, outBuf, donate); }
+                finally { if (donate >= 0) Host.Close(donate); }
                 return;
+            }
         }
     }
 
@@ -215,21 +222,28 @@ internal sealed class Connection(int fd, ServedTree tree, int workers = 4)
         }
     }
 
-    private void Reply(ushort tag, Message m, byte[] outBuf)
+    private void Reply(ushort tag, Message m, byte[] outBuf, int donateFd = -1)
     {
         int n;
         try { n = Codec.Encode(m, tag, outBuf.AsSpan(0, (int)_msize)); }
-        catch (P9FormatException) { n = Codec.Encode(Handler.Err(E.ENOBUFS), tag, outBuf); }
-        Send(tag, outBuf.AsSpan(0, n));
+        catch (P9FormatException) { n = Codec.Encode(Handler.Err(E.ENOBUFS), tag, outBuf); donateFd = -1; }
+        Send(tag, outBuf.AsSpan(0, n), donateFd);
     }
 
-    private void Send(ushort tag, ReadOnlySpan<byte> frame)
+    private void Send(ushort tag, ReadOnlySpan<byte> frame, int donateFd = -1)
     {
         ManualResetEventSlim? ev;
         lock (_sendLock)
         {
             // The tag is free again the moment its reply leaves, and Rflush must follow it.
             _inFlight.Remove(tag, out ev);
+            if (!_closed && donateFd >= 0)
+            {
+                // The fd rides on the frame's first bytes; the client's reader takes it with the header.
+                long n = FdPassing.Send(fd, frame, donateFd);
+                if (n <= 0) { _closed = true; Sys.Syscall(SYS_shutdown, fd, 2); }
+                else frame = frame[(int)n..];
+            }
             if (!_closed) WriteAll(frame);
         }
         ev?.Set();

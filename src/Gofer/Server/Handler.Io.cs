@@ -97,6 +97,19 @@ internal sealed partial class Handler
         finally { s.Release(); }
     }
 
+    /// <summary>A duplicate of the fid's open fd when it is a regular file (to donate), else -1.</summary>
+    public int DupOpenRegular(uint fid)
+    {
+        var s = _fids.Get(fid);
+        if (s == null) return -1;
+        try
+        {
+            int fd = s.OpenFd;
+            return fd >= 0 && FileMode.IsReg(s.Mode) ? (int)Math.Max(-1, Host.Dup(fd)) : -1;
+        }
+        finally { s.Release(); }
+    }
+
     /// <summary>
     /// Tread straight into the reply buffer: returns the byte count or -errno.
     /// <paramref name="dest"/> is already clamped to what msize allows.

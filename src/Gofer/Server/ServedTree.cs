@@ -5,8 +5,10 @@ namespace Sandbox.Gofer.Server;
 /// reached from <see cref="RootFd"/> by openat of one component at a time with O_NOFOLLOW;
 /// no host path is ever opened whole.
 /// </summary>
-internal sealed class ServedTree(string name, int rootFd, bool readOnly, int procSelfFd)
+internal sealed class ServedTree(string name, int rootFd, bool readOnly, int procSelfFd, bool donateFds = false)
 {
+    /// <summary>Whether Rlopen/Rlcreate of regular files carry a host fd (SCM_RIGHTS).</summary>
+    public bool DonateFds { get; } = donateFds;
     /// <summary>For messages: "/" or the guest path of a volume.</summary>
     public string Name { get; } = name;
     /// <summary>O_PATH directory fd of the tree's root.</summary>
