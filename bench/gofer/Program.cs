@@ -32,7 +32,7 @@ try
     for (int i = 0; i < files; i++) File.WriteAllText(Path.Combine(root, "many", $"f{i}"), "x");
 
     string goferDll = Path.Combine(AppContext.BaseDirectory, "sandbox-gofer.dll");
-    using var gofer = GoferProcess.Start(["dotnet", goferDll], root, readOnly: true);
+    using var gofer = GoferProcess.Start(["dotnet", goferDll], root, readOnly: true, extraArgs: ["--donate-fds"]);
     var c = gofer.Client;
     uint r = c.Attach();
     Console.WriteLine($"Gofer pid {gofer.Process.Id}, msize {c.Msize}");
@@ -59,8 +59,22 @@ try
         c.Clunk(f);
         return mbs;
     }
-    NativeSeq(); GoferSeq();
-    double nSeq = NativeSeq(), gSeq = GoferSeq();
+    // The same through the host fd the Gofer donated with Rlopen (--donate-fds).
+    double DonatedSeq()
+    {
+        uint f = c.Walk(r, "big");
+        c.Open(f, 0, out var h);
+        using (h)
+        {
+            var sw = Stopwatch.StartNew();
+            for (long off = 0; off < size;) { int n = RandomAccess.Read(h!, buf, off); if (n <= 0) break; off += n; }
+            double mbs = size / sw.Elapsed.TotalSeconds / 1e6;
+            c.Clunk(f);
+            return mbs;
+        }
+    }
+    NativeSeq(); GoferSeq(); DonatedSeq();
+    double nSeq = NativeSeq(), gSeq = GoferSeq(), dSeq = DonatedSeq();
 
     // Random 4 KiB reads.
     var rng = new Random(2);
@@ -83,7 +97,20 @@ try
         c.Clunk(f);
         return us;
     }
-    double nRand = NativeRandom(), gRand = GoferRandom();
+    double DonatedRandom()
+    {
+        uint f = c.Walk(r, "big");
+        c.Open(f, 0, out var h);
+        using (h)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var o in offsets) RandomAccess.Read(h!, small, o);
+            double us = sw.Elapsed.TotalMicroseconds / offsets.Length;
+            c.Clunk(f);
+            return us;
+        }
+    }
+    double nRand = NativeRandom(), gRand = GoferRandom(), dRand = DonatedRandom();
 
     // stat of many files: native fstatat by name; 9P Twalk + Tgetattr + Tclunk per file.
     string many = Path.Combine(root, "many");
@@ -145,7 +172,9 @@ try
     Console.WriteLine();
     Console.WriteLine($"{"figure",-44} {"native",12} {"gofer",12} {"gofer/native",13}");
     Console.WriteLine($"{$"sequential read of {sizeMiB} MiB (MB/s)",-44} {nSeq,12:F0} {gSeq,12:F0} {gSeq / nSeq,13:F2}");
+    Console.WriteLine($"{"  same, through the donated host fd",-44} {nSeq,12:F0} {dSeq,12:F0} {dSeq / nSeq,13:F2}");
     Console.WriteLine($"{$"random 4 KiB reads x{randomReads} (us/read)",-44} {nRand,12:F2} {gRand,12:F2} {gRand / nRand,13:F1}");
+    Console.WriteLine($"{"  same, through the donated host fd",-44} {nRand,12:F2} {dRand,12:F2} {dRand / nRand,13:F1}");
     Console.WriteLine($"{$"stat of {files} files (us/file)",-44} {nStat,12:F2} {gStat,12:F2} {gStat / nStat,13:F1}");
     Console.WriteLine($"{"  same, 4 threads on one client (us/file)",-44} {nStat,12:F2} {gStatPar,12:F2} {gStatPar / nStat,13:F1}");
     Console.WriteLine($"round trips alone (us): Twalk {rt.Walk:F1}, Tgetattr {rt.Getattr:F1}, Tclunk {rt.Clunk:F1}");
