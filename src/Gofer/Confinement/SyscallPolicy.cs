@@ -94,7 +94,7 @@ public static class SyscallPolicy
          .Emit(BpfProgram.JeqK, PR_SET_VMA, 0, 1)
          .Return(BpfProgram.RetAllow)
          .Return(BpfProgram.RetKillProcess);
-        p.Return(Environment.GetEnvironmentVariable("SANDBOX_GOFER_DEV_SECCOMP_LOG") == "1" ? 0x7ffc0000u : BpfProgram.RetKillProcess);
+        p.Return(BpfProgram.RetKillProcess);
         return p;
     }
 
