@@ -11,6 +11,7 @@ internal static class Usage
         commands:
           run       run PROGRAM in the Sentry (default rootfs: the host's /, read-only)
           compare   run PROGRAM natively and in the sandbox on each platform; show differences
+          gofer     serve a container's files over 9P2000.L, confined (sandbox gofer --help)
           version   print the version
 
         run options:

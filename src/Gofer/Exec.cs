@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+using Sandbox.Linux.Native;
+
+namespace Sandbox.Gofer;
+
+internal static unsafe partial class Exec
+{
+    private const int SYS_execve = 59;
+
+    /// <summary>execve; returns -errno only when it fails.</summary>
+    public static int Execve(string path, string[] argv, string[] envp)
+    {
+        var handles = new List<GCHandle>();
+        try
+        {
+            byte* Pin(string s)
+            {
+                var h = GCHandle.Alloc(Sys.CString(s), GCHandleType.Pinned);
+                handles.Add(h);
+                return (byte*)h.AddrOfPinnedObject();
+            }
+            var a = new nint[argv.Length + 1];
+            for (int i = 0; i < argv.Length; i++) a[i] = (nint)Pin(argv[i]);
+            var e = new nint[envp.Length + 1];
+            for (int i = 0; i < envp.Length; i++) e[i] = (nint)Pin(envp[i]);
+            fixed (nint* pa = a) fixed (nint* pe = e)
+                return (int)Sys.Syscall(SYS_execve, (long)Pin(path), (long)pa, (long)pe);
+        }
+        finally { foreach (var h in handles) h.Free(); }
+    }
+}

@@ -1,0 +1,1 @@
+return Sandbox.Gofer.GoferMain.Run(args, []);

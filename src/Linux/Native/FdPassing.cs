@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace Sandbox.Linux.Native;
+
+/// <summary>
+/// Passing one file descriptor over a unix stream socket (SCM_RIGHTS, unix(7)) with sendmsg and
+/// recvmsg as raw system calls. Results are counts or -errno, as everywhere in Sys.
+/// </summary>
+public static unsafe class FdPassing
+{
+    private const int SYS_sendmsg = 46, SYS_recvmsg = 47, SOL_SOCKET = 1, SCM_RIGHTS = 1;
+    private const int MSG_NOSIGNAL = 0x4000, MSG_CTRUNC = 0x8, MSG_CMSG_CLOEXEC = 0x40000000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec { public void* Base; public nuint Len; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MsgHdr
+    {
+        public void* Name; public int NameLen; public IoVec* Iov; public nuint IovLen;
+        public void* Control; public nuint ControlLen; public int Flags;
+    }
+
+    /// <summary>cmsghdr (16 bytes) + one int, padded: CMSG_SPACE(sizeof(int)).</summary>
+    private const int ControlSpace = 24, ControlLen = 20;
+
+    /// <summary>Sends <paramref name="data"/> (or its first part) with <paramref name="fd"/> attached; returns bytes sent or -errno.</summary>
+    public static long Send(int socket, ReadOnlySpan<byte> data, int fd)
+    {
+        byte* control = stackalloc byte[ControlSpace];
+        new Span<byte>(control, ControlSpace).Clear();
+        *(ulong*)control = ControlLen;
+        *(int*)(control + 8) = SOL_SOCKET;
+        *(int*)(control + 12) = SCM_RIGHTS;
+        *(int*)(control + 16) = fd;
+        fixed (byte* p = data)
+        {
+            var iov = new IoVec { Base = p, Len = (nuint)data.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = ControlSpace };
+            return Sys.SyscallRetry(SYS_sendmsg, socket, (long)&msg, MSG_NOSIGNAL);
+        }
+    }
+
+    /// <summary>
+    /// Receives into <paramref name="buf"/>; a passed descriptor (close-on-exec) lands in
+    /// <paramref name="fd"/> (-1 when none; extra or truncated ones are closed). Returns bytes or -errno.
+    /// </summary>
+    public static long Receive(int socket, Span<byte> buf, out int fd)
+    {
+        fd = -1;
+        const int Space = 64;
+        byte* control = stackalloc byte[Space];
+        long n;
+        MsgHdr msg;
+        fixed (byte* p = buf)
+        {
+            var iov = new IoVec { Base = p, Len = (nuint)buf.Length };
+            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = Space };
+            n = Sys.SyscallRetry(SYS_recvmsg, socket, (long)&msg, MSG_CMSG_CLOEXEC);
+        }
+        if (n < 0) return n;
+        for (nuint off = 0; off + 16 <= msg.ControlLen;)
+        {
+            ulong len = *(ulong*)(control + off);
+            if (len < 16 || off + (nuint)len > msg.ControlLen) break;
+            if (*(int*)(control + off + 8) == SOL_SOCKET && *(int*)(control + off + 12) == SCM_RIGHTS)
+                for (nuint i = 16; i + 4 <= (nuint)len; i += 4)
+                {
+                    int got = *(int*)(control + off + i);
+                    if (fd < 0) fd = got; else Sys.Close(got);
+                }
+            off += (nuint)((len + 7) & ~7UL);
+        }
+        if ((msg.Flags & MSG_CTRUNC) != 0 && fd >= 0) { Sys.Close(fd); fd = -1; }
+        return n;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Sandbox.Linux.Native;
+
+namespace Sandbox.P9;
+
+/// <summary>
+/// Starts a Gofer serving one tree on one end of a socketpair and connects a
+/// <see cref="P9Client"/> to the other end. <c>command</c> is how to run the Gofer, e.g.
+/// <c>["/usr/bin/sandbox", "gofer"]</c> or <c>["dotnet", ".../sandbox-gofer.dll"]</c>.
+/// </summary>
+public sealed class GoferProcess : IDisposable
+{
+    public Process Process { get; }
+    public P9Client Client { get; }
+
+    private GoferProcess(Process p, P9Client c) { Process = p; Client = c; }
+
+    public static unsafe GoferProcess Start(IReadOnlyList<string> command, string root, bool readOnly = false,
+        IEnumerable<string>? extraArgs = null, uint msize = 1 << 20)
+    {
+        const int AF_UNIX = 1, SOCK_STREAM = 1, SYS_socketpair = 53;
+        int* sv = stackalloc int[2];
+        long r = Sys.Syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv);
+        if (r < 0) throw new IOException($"socketpair: {Linux.ErrnoText.Name((int)-r)}");
+        int ours = sv[0], theirs = sv[1];
+        // Only the Gofer's end is inheritable; ours must not leak into it.
+        Sys.Syscall(Sys.SYS_fcntl, ours, 2 /*F_SETFD*/, 1 /*FD_CLOEXEC*/);
+        var psi = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--root"); psi.ArgumentList.Add(root);
+        if (readOnly) psi.ArgumentList.Add("--ro");
+        psi.ArgumentList.Add("--fd"); psi.ArgumentList.Add(theirs.ToString());
+        foreach (var a in extraArgs ?? []) psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi) ?? throw new IOException("the Gofer did not start"); }
+        catch { Sys.Close(ours); Sys.Close(theirs); throw; }
+        Sys.Close(theirs);
+        try { return new GoferProcess(p, P9Client.FromFd(ours, msize)); }
+        catch
+        {
+            try { p.Kill(); } catch (InvalidOperationException) { }
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        if (!Process.WaitForExit(5000)) { try { Process.Kill(); } catch (InvalidOperationException) { } }
+        Process.Dispose();
+    }
+}
