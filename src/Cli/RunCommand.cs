@@ -26,11 +26,18 @@ internal static class RunCommand
         // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
         string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
         var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd };
+        if (o.Gofer)
+        {
+            var (exe, pre) = CompareCommand.Self();
+            spec.GoferCommand = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
+        }
         var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname };
 
         Boot boot;
         try { boot = new Boot(platform, spec, options); }
         catch (IOException e) { return Fail(e.Message); }
+        catch (P9.P9ConnectionException e) { return Fail($"the Gofer did not start: {e.Message}"); }
+        catch (System.Net.Sockets.SocketException e) { return Fail($"the Gofer did not start: {e.Message}"); }
 
         using (boot)
         {

@@ -12,6 +12,7 @@ internal sealed class RunOptions
     public bool ClearEnv;
     public string? Hostname;
     public bool IgnoreStderr;
+    public bool Gofer;
     public List<string> Command = new();
 
     /// <summary>Parses; returns null and prints why on bad input.</summary>
@@ -54,6 +55,7 @@ internal sealed class RunOptions
                     o.Env.Add(v);
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
+                case "--gofer": o.Gofer = true; break;
                 case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
                 default:

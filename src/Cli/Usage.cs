@@ -15,7 +15,8 @@ internal static class Usage
           version   print the version
 
         run options:
-          --rootfs DIR          root filesystem (default /), always read-only for now
+          --rootfs DIR          root filesystem (default /); the program's changes stay in memory
+          --gofer               serve the rootfs from a confined Gofer process over 9P
           --platform P          auto (default), ptrace or kvm
           --strace              print every system call with its arguments and result to stderr
           --debug-log FILE      write the Sentry's debug log to FILE (- for stderr)

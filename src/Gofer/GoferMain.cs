@@ -104,8 +104,9 @@ public static class GoferMain
             if (fd < 0) return Fail($"open {v.HostPath}: {Linux.ErrnoText.Name(-fd)}");
             volumeFds.Add(fd);
         }
-        if (Jail.BindSelf(o.Root.HostPath, o.Root.ReadOnly) is var rb and < 0) return Fail($"bind mount {o.Root.HostPath}: {Linux.ErrnoText.Name(-rb)}");
-        if (Jail.PivotInto(o.Root.HostPath) is var pv and < 0) return Fail($"pivot_root into {o.Root.HostPath}: {Linux.ErrnoText.Name(-pv)}");
+        string pivotAt = Jail.PivotTarget(o.Root.HostPath);
+        if (Jail.BindAt(o.Root.HostPath, pivotAt, o.Root.ReadOnly) is var rb and < 0) return Fail($"bind mount {o.Root.HostPath}: {Linux.ErrnoText.Name(-rb)}");
+        if (Jail.PivotInto(pivotAt) is var pv and < 0) return Fail($"pivot_root into {o.Root.HostPath}: {Linux.ErrnoText.Name(-pv)}");
         int rootFd = Host.OpenAt(AtFlags.AT_FDCWD, "/", Host.O_PATH_DIR);
         if (rootFd < 0) return Fail($"open / after pivot_root: {Linux.ErrnoText.Name(-rootFd)}");
         if (Jail.DropCapabilities() is var dc and < 0) return Fail($"dropping capabilities: {Linux.ErrnoText.Name(-dc)}");

@@ -31,9 +31,26 @@ internal static unsafe class Jail
     public static int MakePrivate() => Mount(null, "/", MS_REC | MS_PRIVATE);
 
     /// <summary>Bind-mounts <paramref name="dir"/> on itself (read-only when asked) so it is a mount point.</summary>
-    public static int BindSelf(string dir, bool readOnly)
+    public static int BindSelf(string dir, bool readOnly) => BindAt(dir, dir, readOnly);
+
+    /// <summary>
+    /// Where to pivot when serving <paramref name="root"/>. The host's "/" cannot be pivoted
+    /// into directly (a mount stacked on the process's root is never reached by a path walk, so
+    /// pivot_root sees the old root: EBUSY); it is bind-mounted, in this private namespace
+    /// only, over a directory of its own instead.
+    /// </summary>
+    public static string PivotTarget(string root)
     {
-        int r = Mount(dir, dir, MS_BIND | MS_REC);
+        if (Path.GetFullPath(root) != "/") return root;
+        foreach (var d in new[] { "/mnt", "/tmp", "/proc" })
+            if (Directory.Exists(d)) return d;
+        return root;
+    }
+
+    /// <summary>Bind-mounts <paramref name="source"/> (recursively) at <paramref name="target"/>, read-only when asked.</summary>
+    public static int BindAt(string source, string dir, bool readOnly)
+    {
+        int r = Mount(source, dir, MS_BIND | MS_REC);
         if (r < 0 || !readOnly) return r;
         return Mount(null, dir, MS_REMOUNT | MS_BIND | MS_RDONLY);
     }

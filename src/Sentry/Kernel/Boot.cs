@@ -18,6 +18,11 @@ public sealed class SandboxSpec
     public required IReadOnlyList<string> Argv { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public string Cwd { get; set; } = "/";
+    /// <summary>
+    /// How to start a Gofer (`sandbox gofer`): when set, the image is served by it over 9P and
+    /// the Sentry opens none of its files itself; null: the Sentry reads the image directly.
+    /// </summary>
+    public IReadOnlyList<string>? GoferCommand { get; set; }
 }
 
 /// <summary>The outcome of running a sandbox.</summary>
@@ -31,6 +36,7 @@ public sealed class Boot : IDisposable
     private Task? _init;
     private ExecError? _startError;
     private int _startCode;
+    private P9.GoferProcess? _gofer;
 
     public Kernel Kernel { get; }
 
@@ -39,7 +45,14 @@ public sealed class Boot : IDisposable
         _platform = platform;
         _spec = spec;
         // The image is never written: an in-memory upper layer takes the program's changes.
-        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(new HostFilesystem(spec.Rootfs)), readOnly: false);
+        Filesystem image;
+        if (spec.GoferCommand != null)
+        {
+            _gofer = P9.GoferProcess.Start(spec.GoferCommand, spec.Rootfs, readOnly: true, extraArgs: new[] { "--donate-fds" });
+            image = new Vfs.Gofer.GoferFilesystem(_gofer.Client);
+        }
+        else image = new HostFilesystem(spec.Rootfs);
+        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(image), readOnly: false);
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
@@ -123,5 +136,9 @@ public sealed class Boot : IDisposable
         return null;
     }
 
-    public void Dispose() => Kernel.Dispose();
+    public void Dispose()
+    {
+        Kernel.Dispose();
+        _gofer?.Dispose();
+    }
 }

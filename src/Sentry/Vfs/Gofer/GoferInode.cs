@@ -1,0 +1,186 @@
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.P9;
+using Sandbox.Sentry.Vfs.Dev;
+
+namespace Sandbox.Sentry.Vfs.Gofer;
+
+/// <summary>
+/// One file of a <see cref="GoferFilesystem"/>: a walked (not opened) fid and its attributes,
+/// re-fetched when older than <see cref="GoferFilesystem.AttrTtlTicks"/>.
+/// </summary>
+public sealed class GoferInode : Inode
+{
+    private readonly GoferFilesystem _fs;
+    private readonly uint _fid;
+    private Rgetattr _attr;
+    private long _attrTime;
+
+    internal GoferInode(GoferFilesystem fs, uint fid, Rgetattr attr) : base(fs)
+    {
+        _fs = fs; _fid = fid; _attr = attr; _attrTime = DateTime.UtcNow.Ticks;
+    }
+
+    private P9Client Client => _fs.Client;
+
+    private Rgetattr Attr
+    {
+        get
+        {
+            long now = DateTime.UtcNow.Ticks;
+            if (now - Volatile.Read(ref _attrTime) > GoferFilesystem.AttrTtlTicks)
+            {
+                try { _attr = Client.GetAttr(_fid); _attrTime = now; }
+                catch (P9ErrorException) { }
+                catch (P9ConnectionException) { }
+            }
+            return _attr;
+        }
+    }
+
+    public override uint Mode => Attr.Mode;
+
+    public override int Stat(out Stat st)
+    {
+        var a = Attr;
+        st = new Stat
+        {
+            Dev = _fs.Dev, Ino = a.Qid.Path, Mode = a.Mode, Nlink = a.Nlink, Uid = a.Uid, Gid = a.Gid, Rdev = a.Rdev,
+            Size = (long)a.Size, Blksize = (long)a.Blksize, Blocks = (long)a.Blocks,
+            Atime = new Timespec((long)a.AtimeSec, (long)a.AtimeNsec), Mtime = new Timespec((long)a.MtimeSec, (long)a.MtimeNsec),
+            Ctime = new Timespec((long)a.CtimeSec, (long)a.CtimeNsec),
+        };
+        return 0;
+    }
+
+    /// <summary>Runs a 9P call; Rlerror becomes -errno, a lost Gofer -EIO.</summary>
+    private static int Try(Action call)
+    {
+        try { call(); return 0; }
+        catch (P9ErrorException e) { return -e.Errno; }
+        catch (P9ConnectionException) { return -(int)Errno.EIO; }
+    }
+
+    public override int Lookup(string name, out Inode? child)
+    {
+        child = null;
+        if (!IsDirectory) return -(int)Errno.ENOTDIR;
+        uint fid = 0;
+        Rgetattr? attr = null;
+        int r = Try(() => { fid = Client.Walk(_fid, name); attr = Client.GetAttr(fid); });
+        if (r < 0) return r;
+        child = new GoferInode(_fs, fid, attr!);
+        return 0;
+    }
+
+    public override int ReadLink(out string target)
+    {
+        string t = "";
+        int r = IsSymlink ? Try(() => t = Client.Readlink(_fid)) : -(int)Errno.EINVAL;
+        target = t;
+        return r;
+    }
+
+    public override int Open(int flags, out FileDescription? file)
+    {
+        file = null;
+        if ((flags & OpenFlags.O_PATH) != 0) { file = new Host.PathFileDescription(flags); return 0; }
+        if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) return -(int)Errno.EROFS;
+        if (IsDirectory)
+        {
+            file = new GoferDirectoryFile(this) { Flags = flags };
+            return 0;
+        }
+        if (!FileMode.IsReg(Mode)) return -(int)Errno.ENXIO;
+        uint fid = 0;
+        Microsoft.Win32.SafeHandles.SafeFileHandle? host = null;
+        int r = Try(() => { fid = Client.Clone(_fid); Client.Open(fid, 0 /* O_RDONLY */, out host); });
+        if (r < 0) return r;
+        if (host != null)
+        {
+            // The Gofer donated its fd: reads go straight to the host, the fid is no longer needed.
+            Interlocked.Increment(ref _fs.DonatedOpens);
+            Try(() => Client.Clunk(fid));
+            int fd = (int)host.DangerousGetHandle();
+            host.SetHandleAsInvalid();
+            file = new Host.HostFileDescription(fd, flags, ownsFd: true, positional: true);
+            return 0;
+        }
+        Interlocked.Increment(ref _fs.P9Opens);
+        file = new GoferFile(Client, fid) { Flags = flags };
+        return 0;
+    }
+
+    internal List<(string Name, ulong Ino, byte Type)> Entries()
+    {
+        var list = new List<(string, ulong, byte)>();
+        uint fid = 0;
+        Try(() =>
+        {
+            fid = Client.Clone(_fid);
+            Client.Open(fid, 0x10000 /* O_DIRECTORY */);
+            foreach (var e in Client.ReadDirAll(fid))
+                if (e.Name is not ("." or "..")) list.Add((e.Name, e.Qid.Path, e.DType));
+        });
+        if (fid != 0) Try(() => Client.Clunk(fid));
+        return list;
+    }
+
+    internal ulong Ino => _attr.Qid.Path;
+}
+
+/// <summary>An open Gofer file read through Tread.</summary>
+public sealed class GoferFile : FileDescription
+{
+    private readonly P9Client _client;
+    private readonly uint _fid;
+    private long _pos;
+
+    public GoferFile(P9Client client, uint fid) { _client = client; _fid = fid; }
+
+    public override bool Positional => true;
+
+    public override long Read(Span<byte> dst, long offset)
+    {
+        long at = offset < 0 ? _pos : offset;
+        int done = 0;
+        try
+        {
+            while (done < dst.Length)
+            {
+                int n = _client.Read(_fid, (ulong)(at + done), dst.Slice(done, Math.Min(dst.Length - done, _client.IoUnit)));
+                if (n <= 0) break;
+                done += n;
+            }
+        }
+        catch (P9ErrorException e) { if (done == 0) return -e.Errno; }
+        catch (P9ConnectionException) { if (done == 0) return -(long)Errno.EIO; }
+        if (offset < 0) _pos += done;
+        return done;
+    }
+
+    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+
+    public override long Seek(long offset, int whence)
+    {
+        long end = 0;
+        if (whence == Linux.Abi.Seek.END && Location is { } l && l.Inode.Stat(out var st) == 0) end = st.Size;
+        long n = whence switch { Linux.Abi.Seek.SET => offset, Linux.Abi.Seek.CUR => _pos + offset, Linux.Abi.Seek.END => end + offset, _ => -1 };
+        if (n < 0) return -(long)Errno.EINVAL;
+        return _pos = n;
+    }
+
+    protected override void Release()
+    {
+        try { _client.Clunk(_fid); } catch (P9ErrorException) { } catch (P9ConnectionException) { }
+    }
+}
+
+public sealed class GoferDirectoryFile : ListedDirectoryFile
+{
+    private readonly GoferInode _dir;
+    private List<(string Name, ulong Ino, byte Type)>? _entries;
+    public GoferDirectoryFile(GoferInode dir) { _dir = dir; }
+    protected override ulong SelfIno => _dir.Ino;
+    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _entries ??= _dir.Entries();
+}
