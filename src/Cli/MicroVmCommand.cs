@@ -79,6 +79,18 @@ internal static partial class MicroVmCommand
         return 125;
     }
 
+    /// <summary>`sandbox run --runtime microvm`: the run options mapped onto `microvm run`
+    /// (rootfs, cwd, hostname; the environment is the caller's unless --clear-env, plus --env).</summary>
+    internal static int RunFromSandboxRun(RunOptions o)
+    {
+        var args = new List<string> { "--rootfs", o.Rootfs, "--cwd", o.Cwd ?? "/" };
+        if (o.Hostname is not null) args.AddRange(["--hostname", o.Hostname]);
+        foreach (var kv in o.BuildEnv()) args.AddRange(["--env", kv]);
+        args.Add("--");
+        args.AddRange(o.Command);
+        return Execute(["run", .. args]);
+    }
+
     static int Run(string[] args)
     {
         var o = new MicroVmOptions();

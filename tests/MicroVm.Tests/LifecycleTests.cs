@@ -130,6 +130,28 @@ public sealed class LifecycleTests
     }
 
     [SkippableFact]
+    public async Task SandboxRunWithTheMicroVmRuntimeRunsInTheGuestKernel()
+    {
+        SkipIfMissing();
+        var cli = FindCli();
+        Skip.If(cli is null, "the sandbox CLI is not built (dotnet build Sandbox.sln)");
+        var release = Sandbox.MicroVm.Kernel.GuestKernel.Open(null, Sandbox.MicroVm.Vm.HostSystem.CacheDir(), null).Release;
+        using var p = StartCli(cli!, "run", "--runtime", "microvm", "--env", "GREETING=hi", "--hostname", "vm1", "--",
+            "/bin/busybox", "sh", "-c", "uname -r; echo $GREETING; hostname; exit 5");
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEndAsync();
+        var err = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(Timeout);
+        Assert.True(5 == p.ExitCode, await err);
+        Assert.Equal($"{release}\nhi\nvm1\n", await output);
+
+        using var q = StartCli(cli!, "run", "--runtime", "microvm", "--strace", "--", "/bin/true");
+        await q.WaitForExitAsync().WaitAsync(Timeout);
+        Assert.Equal(125, q.ExitCode);
+        Assert.Contains("not with --runtime microvm", await q.StandardError.ReadToEndAsync());
+    }
+
+    [SkippableFact]
     public async Task CliTtyRunsOnATerminalInTheGuest()
     {
         SkipIfMissing();
