@@ -52,6 +52,8 @@ internal static unsafe class Agent
         Debug("mounted /proc /sys /dev");
         LoadModules();
         Debug("modules loaded");
+        try { Network.Configure(_cmdline.GetValueOrDefault("sandbox.net")); }
+        catch (Exception e) when (e is IOException or FormatException) { Log($"network: {e.Message}"); }
         string share = _cmdline.GetValueOrDefault("sandbox.share", "virtiofs");
         string tag = _cmdline.GetValueOrDefault("sandbox.tag", "rootfs");
         Directory.CreateDirectory(RootfsMount);

@@ -41,6 +41,8 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int close(int fd);
     [LibraryImport(Libc, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+    [LibraryImport(Libc, SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nint count);
     [LibraryImport(Libc, SetLastError = true)]
     public static partial nint write(int fd, byte* buf, nint count);

@@ -18,6 +18,9 @@ public sealed class VirtualMachine : IAsyncDisposable
     public static int TcgTbMiB = int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TCG_TB_MIB"), out var v) ? v : 64;
 
     Process? _qemu, _virtiofsd;
+    VhostUser.VhostUserNetBackend? _net;
+    /// <summary>The vhost-user-net back-end (NetworkOptions with NetBackend.VhostUser), else null.</summary>
+    public VhostUser.VhostUserNetBackend? NetBackend => _net;
     readonly StringBuilder _qemuErr = new();
     int _disposed;
 
@@ -80,7 +83,9 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
         var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
             "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
-        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor(share), o.GzipInitramfs);
+        var modules = InitramfsBuilder.ModulesFor(share);
+        if (o.Network is not null) modules = [.. modules, "virtio_net"];
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, modules, o.GzipInitramfs);
 
         string? accelWhy = null;
         bool kvm = o.Accel switch
@@ -125,7 +130,10 @@ public sealed class VirtualMachine : IAsyncDisposable
         var cmdline = new StringBuilder("console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd ");
         cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
         if (!kvm) cmdline.Append($"tsc_early_khz={HostSystem.TscKhz()} tsc=reliable no_timer_check ");
-        cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ").Append(o.ExtraKernelArgs);
+        cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ");
+        if (o.Network is { } net)
+            cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
+        cmdline.Append(o.ExtraKernelArgs);
 
         var mem = $"{o.MemoryMiB}M";
         var args = new List<string>
@@ -148,10 +156,26 @@ public sealed class VirtualMachine : IAsyncDisposable
         else if (share == "9p")
             args.AddRange(["-fsdev", $"local,id=fs,path={rootfs},security_model=none,readonly=on,multidevs=remap",
                 "-device", "virtio-9p-device,fsdev=fs,mount_tag=rootfs"]);
+        if (o.Network is { } n)
+        {
+            if (n.Backend == Vm.NetBackend.VhostUser)
+            {
+                var netSock = Path.Combine(RunDir, "net.sock");
+                _net = new VhostUser.VhostUserNetBackend(netSock, VhostUser.Tap.Open(n.TapName, n.Netns));
+                // reconnect=1: QEMU comes back to a restarted back-end by itself.
+                args.AddRange(["-chardev", $"socket,id=net,path={netSock},reconnect=1", "-netdev", "vhost-user,id=net0,chardev=net",
+                    "-device", $"virtio-net-device,netdev=net0,mac={n.Mac}"]);
+            }
+            else
+                args.AddRange(["-netdev", $"tap,id=net0,ifname={n.TapName},script=no,downscript=no",
+                    "-device", $"virtio-net-device,netdev=net0,mac={n.Mac}"]);
+        }
         QemuArgs = args;
         double prepareMs = sw.Elapsed.TotalMilliseconds;
 
-        _qemu = ChildProcesses.Start(qemuBin, args);
+        _qemu = o.Network is { Backend: Vm.NetBackend.QemuTap, Netns: { } ns }
+            ? ChildProcesses.Start("nsenter", [$"--net={ns}", "--", qemuBin, .. args])
+            : ChildProcesses.Start(qemuBin, args);
         Pump(_qemu, "qemu");
         double spawnMs = sw.Elapsed.TotalMilliseconds;
 
@@ -313,6 +337,7 @@ public sealed class VirtualMachine : IAsyncDisposable
             ChildProcesses.Forget(p);
             p.Dispose();
         }
+        _net?.Dispose();
         if (RunDir.Length > 0)
             try { Directory.Delete(RunDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
