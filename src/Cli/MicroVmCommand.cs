@@ -44,6 +44,11 @@ internal static partial class MicroVmCommand
           --boot-timeout SEC  give up when the agent is not ready after SEC seconds (120)
           -t, --tty           run PROGRAM on a terminal (the local one is put in raw mode;
                               window size changes are forwarded)
+          --net ADDR/PREFIX[,GATEWAY]  a virtio-net interface with that IPv4 address (set up by
+                              the agent), served by the vhost-user back-end from a TAP
+          --netns NAME|PATH   the pod's network namespace for the TAP (default: the host's)
+          --tap NAME          the TAP device (created if missing; default tap0)
+          --net-backend vhost-user|tap  vhost-user (default) or QEMU's own TAP netdev
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
@@ -97,6 +102,7 @@ internal static partial class MicroVmCommand
         var env = new List<string>();
         string cwd = "/", hostname = "";
         bool timing = false, tty = false;
+        string? netAddr = null, netns = null, tap = null, netBackend = null;
         int i = 0;
         for (; i < args.Length; i++)
         {
@@ -131,11 +137,35 @@ internal static partial class MicroVmCommand
                 case "--hostname": hostname = Value(); break;
                 case "--append": o = o with { ExtraKernelArgs = Value() }; break;
                 case "--boot-timeout": o = o with { BootTimeout = TimeSpan.FromSeconds(Int()) }; break;
+                case "--net": netAddr = Value(); break;
+                case "--netns": netns = Value(); break;
+                case "--tap": tap = Value(); break;
+                case "--net-backend": netBackend = Value(); break;
                 case "--timing": timing = true; break;
                 case "--tty" or "-t": tty = true; break;
                 case "--debug": o = o with { Debug = true }; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }
+        }
+        if (netAddr is null && (netns ?? tap ?? netBackend) is not null) throw new ArgumentException("--netns, --tap and --net-backend need --net");
+        if (netAddr is not null)
+        {
+            var parts = netAddr.Split(',');
+            var cidr = parts[0].Split('/');
+            if (cidr.Length != 2 || !System.Net.IPAddress.TryParse(cidr[0], out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || !int.TryParse(cidr[1], out var prefix) || prefix is < 0 or > 32 || parts.Length > 2
+                || (parts.Length == 2 && !System.Net.IPAddress.TryParse(parts[1], out _)))
+                throw new ArgumentException($"--net {netAddr}: expected IPv4-ADDRESS/PREFIX[,GATEWAY]");
+            if (netns is not null && !netns.Contains('/')) netns = "/run/netns/" + netns;
+            if (netns is not null && !File.Exists(netns)) throw new ArgumentException($"--netns {netns}: no such network namespace");
+            o = o with
+            {
+                Network = new NetworkOptions
+                {
+                    GuestAddress = parts[0], Gateway = parts.Length == 2 ? parts[1] : null, Netns = netns, TapName = tap ?? "tap0",
+                    Backend = netBackend switch { null or "vhost-user" => NetBackend.VhostUser, "tap" => NetBackend.QemuTap, var v => throw new ArgumentException($"unknown --net-backend '{v}' (vhost-user or tap)") },
+                },
+            };
         }
         var argv = args[i..];
         if (argv.Length == 0) throw new ArgumentException("no PROGRAM given (sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...])");

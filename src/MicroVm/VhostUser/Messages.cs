@@ -24,6 +24,8 @@ public static class Wire
     public const ulong VringNoFd = 1 << 8;
 
     // Device features (virtio) and the vhost-user one.
+    public const int VIRTIO_NET_F_CSUM = 0, VIRTIO_NET_F_GUEST_CSUM = 1, VIRTIO_NET_F_GUEST_TSO4 = 7, VIRTIO_NET_F_GUEST_TSO6 = 8,
+        VIRTIO_NET_F_HOST_TSO4 = 11, VIRTIO_NET_F_HOST_TSO6 = 12;
     public const int VIRTIO_NET_F_MRG_RXBUF = 15, VIRTIO_RING_F_EVENT_IDX = 29,
         VHOST_USER_F_PROTOCOL_FEATURES = 30, VIRTIO_F_VERSION_1 = 32;
     // Protocol features.

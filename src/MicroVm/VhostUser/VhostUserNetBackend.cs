@@ -11,14 +11,19 @@ namespace Sandbox.MicroVm.VhostUser;
 /// Malformed messages end that connection, never the back-end.</summary>
 public sealed unsafe class VhostUserNetBackend : IDisposable
 {
+    /// <summary>Checksum and TSO offloads cost nothing here: the TAP takes and gives the same
+    /// virtio-net header (TUNSETOFFLOAD follows what the guest accepted).</summary>
     public const ulong OfferedFeatures = 1UL << Wire.VIRTIO_F_VERSION_1 | 1UL << Wire.VIRTIO_RING_F_EVENT_IDX |
-        1UL << Wire.VHOST_USER_F_PROTOCOL_FEATURES;
+        1UL << Wire.VHOST_USER_F_PROTOCOL_FEATURES | 1UL << Wire.VIRTIO_NET_F_CSUM | 1UL << Wire.VIRTIO_NET_F_GUEST_CSUM |
+        1UL << Wire.VIRTIO_NET_F_GUEST_TSO4 | 1UL << Wire.VIRTIO_NET_F_GUEST_TSO6 | 1UL << Wire.VIRTIO_NET_F_HOST_TSO4 |
+        1UL << Wire.VIRTIO_NET_F_HOST_TSO6;
     public const ulong OfferedProtocolFeatures = 1UL << Wire.PROTOCOL_F_REPLY_ACK;
 
     readonly Socket _listener;
     readonly NetDataPath _path;
     readonly Thread _thread;
     readonly Tap? _tap;
+    readonly int _frameFd;
     Socket? _conn;
     ulong _features, _protocolFeatures;
     volatile bool _disposed;
@@ -41,6 +46,7 @@ public sealed unsafe class VhostUserNetBackend : IDisposable
     public VhostUserNetBackend(string socketPath, int frameFd)
     {
         SocketPath = socketPath;
+        _frameFd = frameFd;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try { File.Delete(socketPath); } catch (IOException) { }
         _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -231,6 +237,22 @@ public sealed unsafe class VhostUserNetBackend : IDisposable
         if (body.Length != size) throw new VhostUserProtocolException($"{r}: payload of {body.Length} bytes (expected {size})");
     }
 
+    /// <summary>What the TAP may hand us: partial checksums and TSO frames only when the guest
+    /// takes them. Not a TAP (tests): nothing to do.</summary>
+    void SetTapOffloads(ulong f)
+    {
+        const ulong TUNSETOFFLOAD = 0x400454d0;
+        bool Has(int bit) => (f & 1UL << bit) != 0;
+        uint flags = 0;
+        if (Has(Wire.VIRTIO_NET_F_GUEST_CSUM))
+        {
+            flags |= 1; // TUN_F_CSUM
+            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO4)) flags |= 2;
+            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO6)) flags |= 4;
+        }
+        Libc.ioctl(_frameFd, TUNSETOFFLOAD, (void*)flags);
+    }
+
     SplitQueue Queue(Request r, uint index)
     {
         if (index >= _path.Queues.Length) throw new VhostUserProtocolException($"{r}: queue {index} (this device has {_path.Queues.Length})");
@@ -256,6 +278,7 @@ public sealed unsafe class VhostUserNetBackend : IDisposable
                     _features = f;
                     foreach (var q in _path.Queues) q.EventIdx = (f & 1UL << Wire.VIRTIO_RING_F_EVENT_IDX) != 0;
                 }
+                SetTapOffloads(f);
                 return true;
             }
             case Request.GetProtocolFeatures:
