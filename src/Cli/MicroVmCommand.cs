@@ -52,6 +52,8 @@ internal static partial class MicroVmCommand
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
+          --build: build a trimmed kernel (all built in, no modules) from Debian's linux-source
+          with the config kept in the repository; prints its vmlinux (use it with --kernel).
         check: say what this host can do (QEMU, virtiofsd, KVM, kernel, agent).
         """;
 
@@ -328,7 +330,11 @@ internal static partial class MicroVmCommand
             if (args[i] == "--kernel" && i + 1 < args.Length) path = args[++i];
             else if (args[i] == "--modules" && i + 1 < args.Length) modules = Path.GetFullPath(args[++i]);
             else if (args[i] == "--build")
-                return Fail("--build (a trimmed kernel from linux-source) is not implemented yet; the default is Debian's cloud kernel (linux-image-cloud-amd64)");
+            {
+                var built = KernelBuilder.Build(HostSystem.CacheDir(), Console.Error);
+                Console.WriteLine(built);
+                return 0;
+            }
             else return Fail($"unknown option {args[i]}");
         }
         var k = GuestKernel.Open(path, HostSystem.CacheDir(), modules);
