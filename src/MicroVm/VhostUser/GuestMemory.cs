@@ -19,6 +19,10 @@ internal sealed unsafe class GuestMemory : IDisposable
 
     public static GuestMemory Empty { get; } = new([]);
 
+    /// <summary>RAM this process owns (the direct-KVM VMM): one region at guest address 0, whose
+    /// "front-end address" is the guest address too. Not unmapped on Dispose.</summary>
+    public static GuestMemory Wrap(byte* host, ulong size) => new([new Region(0, size, 0, host, null, 0)]);
+
     /// <summary>Maps the regions of a SET_MEM_TABLE payload (u32 count, u32 padding, then per
     /// region u64 guest address, size, front-end address, mmap offset) with their fds.</summary>
     public static GuestMemory Map(ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds)
@@ -72,6 +76,6 @@ internal sealed unsafe class GuestMemory : IDisposable
 
     public void Dispose()
     {
-        foreach (var r in _regions) Libc.munmap(r.Map, r.MapLen);
+        foreach (var r in _regions) if (r.MapLen > 0) Libc.munmap(r.Map, r.MapLen);
     }
 }

@@ -31,7 +31,9 @@ internal sealed unsafe class SplitQueue
     public SplitQueue(int index) => Index = index;
 
     /// <summary>Started (addresses, size and kick known, rings inside guest memory) and enabled.</summary>
-    public bool Ready => _desc != null && KickFd >= 0 && Enabled;
+    public bool Ready => _desc != null && (KickFd >= 0 || InProcess) && Enabled;
+    /// <summary>Notified by MMIO writes in this process (direct-KVM VMM), not by a kick eventfd.</summary>
+    public bool InProcess;
 
     public ushort UsedIdx => _used;
 
@@ -107,7 +109,15 @@ internal sealed unsafe class SplitQueue
     /// <summary>Interrupts the driver if it wants to hear about used entries [oldUsed, UsedIdx).</summary>
     public void NotifyIfNeeded(ushort oldUsed)
     {
-        if (oldUsed == _used || CallFd < 0) return;
+        if (CallFd < 0 || !ShouldNotify(oldUsed)) return;
+        ulong one = 1;
+        Libc.write(CallFd, &one, 8);
+    }
+
+    /// <summary>Whether the driver wants an interrupt for used entries [oldUsed, UsedIdx).</summary>
+    public bool ShouldNotify(ushort oldUsed)
+    {
+        if (oldUsed == _used) return false;
         Interlocked.MemoryBarrier();
         bool notify;
         if (EventIdx)
@@ -116,9 +126,7 @@ internal sealed unsafe class SplitQueue
             notify = (ushort)(_used - usedEvent - 1) < (ushort)(_used - oldUsed);
         }
         else notify = (Volatile.Read(ref *(ushort*)_avail) & AvailNoInterrupt) == 0;
-        if (!notify) return;
-        ulong one = 1;
-        Libc.write(CallFd, &one, 8);
+        return notify;
     }
 
     public void CloseFds()

@@ -18,6 +18,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     public static int TcgTbMiB = int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TCG_TB_MIB"), out var v) ? v : 64;
 
     Process? _qemu, _virtiofsd;
+    Kvm.KvmMachine? _kvm;
     VhostUser.VhostUserNetBackend? _net;
     /// <summary>The vhost-user-net back-end (NetworkOptions with NetBackend.VhostUser), else null.</summary>
     public VhostUser.VhostUserNetBackend? NetBackend => _net;
@@ -35,14 +36,16 @@ public sealed class VirtualMachine : IAsyncDisposable
     public int VirtiofsdPid => _virtiofsd?.Id ?? 0;
     public MicroVmOptions Options { get; private set; } = null!;
     /// <summary>Where containers find the rootfs in the guest: the share, or / (the initramfs) without one.</summary>
-    public string ContainerRootfs => Options.Share == ShareKind.None ? "/" : GuestRootfs;
+    public string ContainerRootfs => Options.Share == ShareKind.None || Options.Vmm == Vmm.Kvm ? "/" : GuestRootfs;
 
     VirtualMachine() { }
 
     public static async Task<VirtualMachine> StartAsync(MicroVmOptions o, CancellationToken ct = default)
     {
-        if (o.Vmm == Vmm.Kvm)
-            throw new NotSupportedException("the direct-KVM VMM (--vmm kvm) is not implemented yet; use --vmm qemu");
+        if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
+            throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
+        if (o.Vmm == Vmm.Kvm && (o.Share is not (ShareKind.None or ShareKind.Auto) || o.Network is not null))
+            throw new NotSupportedException("the direct-KVM VMM has no rootfs share or network device yet: use --share none (the initramfs is the root)");
         if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
         if (o.Cpus is < 1 or > 255) throw new ArgumentException("cpus must be 1 .. 255");
         var rootfs = Path.GetFullPath(o.Rootfs);
@@ -60,8 +63,48 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
     }
 
+    /// <summary>The direct-KVM VMM: this process is the VMM (Kvm/KvmMachine); the initramfs is the root.</summary>
+    async Task BootKvmAsync(MicroVmOptions o, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var cache = o.CacheDir ?? HostSystem.CacheDir();
+        Kernel = GuestKernel.Open(o.Kernel, cache, o.ModulesDir);
+        var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
+            "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor("none"), o.GzipInitramfs);
+        var root = HostSystem.RunRoot();
+        Directory.CreateDirectory(root);
+        SweepStale(root);
+        RunDir = Path.Combine(root, $"{Environment.ProcessId}-{Guid.NewGuid().ToString("n")[..8]}");
+        Directory.CreateDirectory(RunDir);
+        ConsoleLog = o.ConsoleLog ?? Path.Combine(RunDir, "console.log");
+        var cmdline = new StringBuilder("console=ttyS0 pci=off i8042.noaux i8042.nomux i8042.nokbd nomodeset ");
+        cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
+        cmdline.Append("sandbox.share=none ").Append(o.ExtraKernelArgs);
+        double prepareMs = sw.Elapsed.TotalMilliseconds;
+        _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console);
+        double spawnMs = sw.Elapsed.TotalMilliseconds;
+        Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
+        using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bootCts.CancelAfter(o.BootTimeout);
+        var ready = Agent.Ready;
+        var timeout = Task.Delay(Timeout.Infinite, bootCts.Token);
+        if (await Task.WhenAny(ready, _kvm.Exited, timeout) != ready || !ready.IsCompletedSuccessfully)
+        {
+            string why = _kvm.Exited.IsCompleted ? $"the VM stopped: {_kvm.Exited.Result}" : $"timed out after {o.BootTimeout.TotalSeconds:0} s";
+            throw new IOException($"the guest agent did not become ready ({why}).\nconsole ({ConsoleLog}):\n{ConsoleTail()}");
+        }
+        var r = ready.Result;
+        KernelRelease = r.KernelRelease;
+        Timings = new BootTimings(prepareMs, spawnMs, spawnMs, sw.Elapsed.TotalMilliseconds, r.BootMs, "kvm (direct)");
+    }
+
+    FileStream? _console;
+
     async Task BootAsync(MicroVmOptions o, string rootfs, CancellationToken ct)
     {
+        if (o.Vmm == Vmm.Kvm) { await BootKvmAsync(o, ct); return; }
         var sw = Stopwatch.StartNew();
         var qemuBin = HostSystem.Qemu() ?? throw new FileNotFoundException("qemu-system-x86_64 not found: install qemu-system-x86 (setup.sh does)");
         var cache = o.CacheDir ?? HostSystem.CacheDir();
@@ -328,7 +371,19 @@ public sealed class VirtualMachine : IAsyncDisposable
             }
             catch (Exception) { }
         }
+        if (_kvm is not null && Agent is not null && !_kvm.Exited.IsCompleted)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await Agent.ShutdownAsync(cts.Token);
+                await _kvm.Exited.WaitAsync(cts.Token);
+            }
+            catch (Exception) { }
+        }
         if (Agent is not null) await Agent.DisposeAsync();
+        _kvm?.Dispose();
+        _console?.Dispose();
         foreach (var p in new[] { _qemu, _virtiofsd })
         {
             if (p is null) continue;
