@@ -26,6 +26,13 @@ public static class KernelBuilder
     public static string? FindSource(string dir = "/usr/src") =>
         Directory.Exists(dir) ? Directory.GetFiles(dir, "linux-source-*.tar.*").OrderByDescending(f => f, StringComparer.Ordinal).FirstOrDefault() : null;
 
+    /// <summary>The newest kernel built by Build in cacheDir, or null.</summary>
+    public static string? FindBuilt(string cacheDir)
+    {
+        var dir = Path.Combine(cacheDir, "kernel");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "vmlinux-*").Where(f => !f.EndsWith(".tmp")).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() : null;
+    }
+
     /// <summary>What is missing to build, or null.</summary>
     public static string? Missing()
     {

@@ -21,6 +21,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
     nuint _runSize;
     Thread? _thread;
     Serial8250 _serial = null!;
+    readonly Cmos _cmos = new();
     VirtioConsole _console = null!;
     readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -210,6 +211,12 @@ public sealed unsafe partial class KvmMachine : IDisposable
         {
             if (write) _serial.Write(port, *data);
             else *data = _serial.Read(port);
+            return;
+        }
+        if (Cmos.Handles(port))
+        {
+            if (write) _cmos.Write(port, *data);
+            else *data = _cmos.Read(port);
             return;
         }
         // Nothing else is emulated: reads float high, writes are dropped.

@@ -68,7 +68,13 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         var sw = Stopwatch.StartNew();
         var cache = o.CacheDir ?? HostSystem.CacheDir();
-        Kernel = GuestKernel.Open(o.Kernel, cache, o.ModulesDir);
+        // Its devices are described on the command line (virtio_mmio.device=), which Debian's
+        // kernels do not read: the default is the trimmed kernel (sandbox microvm kernel --build).
+        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? throw new FileNotFoundException(
+            "the direct-KVM VMM needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y: build one with `sandbox microvm kernel --build` or pass --kernel");
+        Kernel = GuestKernel.Open(kernel, cache, o.ModulesDir);
+        if (Kernel.Config.Count > 0 && Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y")
+            throw new NotSupportedException($"kernel {Kernel.Release} lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES: the direct-KVM VMM's devices would stay invisible (use `sandbox microvm kernel --build`)");
         var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
             "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
         var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor("none"), o.GzipInitramfs);
