@@ -30,10 +30,12 @@ internal static partial class MicroVmCommand
           --rootfs DIR        host directory shared read-only as the container's root (default /)
           --memory MIB        guest memory (default 512)
           --cpus N            vCPUs (default 1)
-          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM, not implemented yet)
+          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM in this process:
+                              needs /dev/kvm and the trimmed kernel, `kernel --build`)
           --accel auto|kvm|tcg  auto (default): KVM where /dev/kvm works, else TCG emulation
-          --share auto|virtiofs|9p|none  how the rootfs is shared (auto: 9p if the kernel has
-                              it, else virtio-fs; none: the container's root is the initramfs)
+          --share auto|virtiofs|9p|none|block  how the rootfs is shared (auto: 9p if the kernel
+                              has it, else virtio-fs; none: the container's root is the initramfs;
+                              block: an ext4 image on virtio-blk, --vmm kvm's way)
           --kernel PATH       bzImage or vmlinux (default: the installed cloud kernel)
           --modules DIR       that kernel's modules tree (default /lib/modules/RELEASE)
           --cwd DIR           working directory in the container (default /)
@@ -125,7 +127,7 @@ internal static partial class MicroVmCommand
                     o = o with { Accel = Value() switch { "auto" => Accel.Auto, "kvm" => Accel.Kvm, "tcg" => Accel.Tcg, var v => throw new ArgumentException($"unknown accelerator '{v}'") } };
                     break;
                 case "--share":
-                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, "none" => ShareKind.None, var v => throw new ArgumentException($"unknown share '{v}'") } };
+                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, "none" => ShareKind.None, "block" => ShareKind.Block, var v => throw new ArgumentException($"unknown share '{v}'") } };
                     break;
                 case "--kernel": o = o with { Kernel = Value() }; break;
                 case "--modules": o = o with { ModulesDir = Path.GetFullPath(Value()) }; break;

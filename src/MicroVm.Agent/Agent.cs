@@ -64,6 +64,8 @@ internal static unsafe class Agent
             Mount(tag, RootfsMount, "9p", Native.MS_RDONLY, "trans=virtio,version=9p2000.L,msize=512000,cache=loose");
         else if (share == "virtiofs")
             Mount(tag, RootfsMount, "virtiofs", Native.MS_RDONLY);
+        else if (share == "blk")
+            Mount(WaitForDevice("/dev/" + tag), RootfsMount, "ext4", Native.MS_RDONLY);
         Debug($"rootfs mounted ({share})");
     }
 

@@ -11,10 +11,13 @@ namespace Sandbox.MicroVm.Kvm;
 /// rebooting (reboot=t: a triple fault, KVM_EXIT_SHUTDOWN).</summary>
 public sealed unsafe partial class KvmMachine : IDisposable
 {
-    public const ulong ConsoleBase = 0xd0000000;
-    public const int ConsoleIrq = 5;
+    /// <summary>Device windows from here, 4 KiB apart, interrupts from FirstIrq (the console first: hvc0).</summary>
+    public const ulong MmioBase = 0xd0000000;
+    public const int FirstIrq = 5;
 
-    int _kvm = -1, _vm = -1, _vcpu = -1, _irqFd = -1, _vmmSock = -1;
+    int _kvm = -1, _vm = -1, _vcpu = -1, _vmmSock = -1;
+    readonly List<int> _irqFds = new();
+    readonly List<VirtioMmioDevice> _devices = new();
     byte* _ram;
     nuint _ramSize;
     byte* _run;
@@ -33,15 +36,16 @@ public sealed unsafe partial class KvmMachine : IDisposable
 
     KvmMachine() { }
 
-    /// <summary>Boots vmlinux with the initramfs; the console (ttyS0) is written to consoleSink.</summary>
-    public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink)
+    /// <summary>Boots vmlinux with the initramfs; the console (ttyS0) is written to consoleSink;
+    /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda).</summary>
+    public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null)
     {
         if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
         if (memoryMiB is < 64 or > 3072) throw new ArgumentException("the direct-KVM VMM takes 64 .. 3072 MiB (RAM stays below the device window)");
         var m = new KvmMachine();
         try
         {
-            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink);
+            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage);
             return m;
         }
         catch
@@ -51,7 +55,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink)
+    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");
@@ -73,19 +77,21 @@ public sealed unsafe partial class KvmMachine : IDisposable
         var ram = new Span<byte>(_ram, (int)_ramSize);
         ulong entry = BootLoader.LoadElf(ram, elf);
         ulong initrdAddr = BootLoader.LoadInitrd(ram, initrd, 0x1000000 + (ulong)elf.Length);
-        var full = $"{cmdline} virtio_mmio.device=4K@0x{ConsoleBase:x}:{ConsoleIrq} sandbox.port=hvc0 reboot=t panic=-1";
-        BootLoader.WriteZeroPage(ram, full, initrdAddr, (ulong)initrd.Length);
-        BootLoader.WritePageTablesAndGdt(ram);
-
+        var mem = GuestMemory.Wrap(_ram, _ramSize);
         _serial = new Serial8250(consoleSink);
-        _irqFd = KvmApi.Check(KvmApi.eventfd(0, 0x80000), "eventfd");
-        var irqfd = new KvmApi.IrqFd { Fd = (uint)_irqFd, Gsi = ConsoleIrq };
-        KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.IRQFD, &irqfd), "IRQFD");
         var pair = stackalloc int[2];
         if (socketpair(1, 1 /* SOCK_STREAM */ | 0x80000, 0, pair) != 0) throw new IOException($"socketpair: {KvmApi.Err()}");
         _vmmSock = pair[0];
         AgentSocket = new Socket(new SafeSocketHandle(pair[1], ownsHandle: true));
-        _console = new VirtioConsole(ConsoleBase, ConsoleIrq, _irqFd, GuestMemory.Wrap(_ram, _ramSize), _vmmSock);
+        _console = new VirtioConsole(MmioBase, FirstIrq, IrqFd(FirstIrq), mem, _vmmSock);
+        _devices.Add(_console);
+        if (rootImage is not null)
+            _devices.Add(new VirtioBlock(MmioBase + VirtioMmioDevice.WindowSize, FirstIrq + 1, IrqFd(FirstIrq + 1), mem, rootImage, readOnly: true));
+        var full = new System.Text.StringBuilder(cmdline);
+        foreach (var d in _devices) full.Append($" virtio_mmio.device=4K@0x{d.Base:x}:{d.Irq}");
+        full.Append(" sandbox.port=hvc0 reboot=t panic=-1");
+        BootLoader.WriteZeroPage(ram, full.ToString(), initrdAddr, (ulong)initrd.Length);
+        BootLoader.WritePageTablesAndGdt(ram);
 
         _vcpu = KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.CREATE_VCPU, 0), "CREATE_VCPU");
         _runSize = (nuint)KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.GET_VCPU_MMAP_SIZE, 0), "GET_VCPU_MMAP_SIZE");
@@ -95,6 +101,16 @@ public sealed unsafe partial class KvmMachine : IDisposable
         SetRegisters(entry);
         _thread = new Thread(RunLoop) { IsBackground = true, Name = "kvm-vcpu0" };
         _thread.Start();
+    }
+
+    /// <summary>An eventfd wired to interrupt line gsi of the in-kernel irqchip.</summary>
+    int IrqFd(int gsi)
+    {
+        int fd = KvmApi.Check(KvmApi.eventfd(0, 0x80000), "eventfd");
+        _irqFds.Add(fd);
+        var irqfd = new KvmApi.IrqFd { Fd = (uint)fd, Gsi = (uint)gsi };
+        KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.IRQFD, &irqfd), "IRQFD");
+        return fd;
     }
 
     [LibraryImport("libc", SetLastError = true)] private static partial int socketpair(int domain, int type, int protocol, int* sv);
@@ -185,10 +201,11 @@ public sealed unsafe partial class KvmMachine : IDisposable
                     byte* data = _run + 40;
                     uint len = *(uint*)(_run + 48);
                     bool write = _run[52] != 0;
-                    if (_console.Contains(addr))
+                    var dev = Device(addr);
+                    if (dev is not null)
                     {
-                        if (write) _console.Write(addr, len >= 4 ? *(uint*)data : len == 2 ? *(ushort*)data : *data);
-                        else { uint v = _console.Read(addr, (int)Math.Min(len, 4)); for (int i = 0; i < len && i < 8; i++) data[i] = i < 4 ? (byte)(v >> (8 * i)) : (byte)0; }
+                        if (write) dev.Write(addr, len >= 4 ? *(uint*)data : len == 2 ? *(ushort*)data : *data);
+                        else { uint v = dev.Read(addr, (int)Math.Min(len, 4)); for (int i = 0; i < len && i < 8; i++) data[i] = i < 4 ? (byte)(v >> (8 * i)) : (byte)0; }
                     }
                     else if (!write) new Span<byte>(data, (int)Math.Min(len, 8u)).Fill(0xff);
                     break;
@@ -203,6 +220,12 @@ public sealed unsafe partial class KvmMachine : IDisposable
             }
         }
         return "stopped";
+    }
+
+    VirtioMmioDevice? Device(ulong addr)
+    {
+        foreach (var d in _devices) if (d.Contains(addr)) return d;
+        return null;
     }
 
     void Io(ushort port, bool write, byte* data, int size)
@@ -233,8 +256,11 @@ public sealed unsafe partial class KvmMachine : IDisposable
         AgentSocket?.Dispose();
         if (_vmmSock >= 0) KvmApi.close(_vmmSock);
         if (_run != null) KvmApi.munmap(_run, _runSize);
-        foreach (var fd in new[] { _irqFd, _vcpu, _vm, _kvm }) if (fd >= 0) KvmApi.close(fd);
+        foreach (var d in _devices) if (d is VirtioBlock b) b.Close();
+        foreach (var fd in _irqFds) KvmApi.close(fd);
+        _irqFds.Clear();
+        foreach (var fd in new[] { _vcpu, _vm, _kvm }) if (fd >= 0) KvmApi.close(fd);
         if (_ram != null) KvmApi.munmap(_ram, _ramSize);
-        _ram = null; _run = null; _vcpu = _vm = _kvm = _irqFd = _vmmSock = -1;
+        _ram = null; _run = null; _vcpu = _vm = _kvm = _vmmSock = -1;
     }
 }

@@ -2,7 +2,9 @@ namespace Sandbox.MicroVm.Vm;
 
 public enum Accel { Auto, Kvm, Tcg }
 public enum Vmm { Qemu, Kvm }
-public enum ShareKind { Auto, VirtioFs, NineP, None }
+/// <summary>How the rootfs reaches the guest. Block: an ext4 image of it on virtio-blk (the
+/// direct-KVM VMM's way; the image is made with mkfs.ext4 -d).</summary>
+public enum ShareKind { Auto, VirtioFs, NineP, None, Block }
 
 /// <summary>What a VM is started with. Everything has a default: `new MicroVmOptions()` boots
 /// the installed cloud kernel with the host's / shared read-only.</summary>

@@ -36,7 +36,12 @@ public sealed class VirtualMachine : IAsyncDisposable
     public int VirtiofsdPid => _virtiofsd?.Id ?? 0;
     public MicroVmOptions Options { get; private set; } = null!;
     /// <summary>Where containers find the rootfs in the guest: the share, or / (the initramfs) without one.</summary>
-    public string ContainerRootfs => Options.Share == ShareKind.None || Options.Vmm == Vmm.Kvm ? "/" : GuestRootfs;
+    public string ContainerRootfs => KvmShare(Options) == ShareKind.None ? "/" : GuestRootfs;
+
+    /// <summary>The share actually used: the direct-KVM VMM shares the rootfs as an ext4 image,
+    /// except the host's / (Auto: none, the initramfs is the root).</summary>
+    static ShareKind KvmShare(MicroVmOptions o) => o.Vmm != Vmm.Kvm ? o.Share
+        : o.Share == ShareKind.Auto ? (Path.GetFullPath(o.Rootfs) == "/" ? ShareKind.None : ShareKind.Block) : o.Share;
 
     VirtualMachine() { }
 
@@ -44,8 +49,10 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
             throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
-        if (o.Vmm == Vmm.Kvm && (o.Share is not (ShareKind.None or ShareKind.Auto) || o.Network is not null))
-            throw new NotSupportedException("the direct-KVM VMM has no rootfs share or network device yet: use --share none (the initramfs is the root)");
+        if (o.Vmm == Vmm.Kvm && (o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block) || o.Network is not null))
+            throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none) and has no network device yet");
+        if (o.Vmm == Vmm.Qemu && o.Share == ShareKind.Block)
+            throw new NotSupportedException("--share block is the direct-KVM VMM's (--vmm kvm)");
         if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
         if (o.Cpus is < 1 or > 255) throw new ArgumentException("cpus must be 1 .. 255");
         var rootfs = Path.GetFullPath(o.Rootfs);
@@ -86,10 +93,16 @@ public sealed class VirtualMachine : IAsyncDisposable
         ConsoleLog = o.ConsoleLog ?? Path.Combine(RunDir, "console.log");
         var cmdline = new StringBuilder("console=ttyS0 pci=off i8042.noaux i8042.nomux i8042.nokbd nomodeset ");
         cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
-        cmdline.Append("sandbox.share=none ").Append(o.ExtraKernelArgs);
+        string? image = null;
+        if (KvmShare(o) == ShareKind.Block)
+        {
+            image = Path.Combine(RunDir, "rootfs.ext4");
+            RootfsImage.Create(Path.GetFullPath(o.Rootfs), image);
+        }
+        cmdline.Append(image is null ? "sandbox.share=none " : "sandbox.share=blk sandbox.tag=vda ").Append(o.ExtraKernelArgs);
         double prepareMs = sw.Elapsed.TotalMilliseconds;
         _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console);
+        _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image);
         double spawnMs = sw.Elapsed.TotalMilliseconds;
         Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
         using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
