@@ -8,7 +8,7 @@ internal static unsafe partial class KvmApi
     public const ulong GET_API_VERSION = 0xAE00, CREATE_VM = 0xAE01, GET_VCPU_MMAP_SIZE = 0xAE04,
         GET_SUPPORTED_CPUID = 0xC008AE05, CREATE_VCPU = 0xAE41, SET_USER_MEMORY_REGION = 0x4020AE46,
         SET_TSS_ADDR = 0xAE47, SET_IDENTITY_MAP_ADDR = 0x4008AE48, CREATE_IRQCHIP = 0xAE60,
-        CREATE_PIT2 = 0x4040AE77, IRQFD = 0x4020AE76, RUN = 0xAE80, GET_REGS = 0x8090AE81, SET_REGS = 0x4090AE82,
+        CREATE_PIT2 = 0x4040AE77, IOEVENTFD = 0x4040AE79, IRQFD = 0x4020AE76, RUN = 0xAE80, GET_REGS = 0x8090AE81, SET_REGS = 0x4090AE82,
         GET_SREGS = 0x8138AE83, SET_SREGS = 0x4138AE84, SET_CPUID2 = 0x4008AE90, SET_FPU = 0x41A0AE8D;
 
     public const uint EXIT_IO = 2, EXIT_HLT = 5, EXIT_MMIO = 6, EXIT_SHUTDOWN = 8, EXIT_FAIL_ENTRY = 9, EXIT_INTR = 10,
@@ -46,6 +46,9 @@ internal static unsafe partial class KvmApi
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IrqFd { public uint Fd, Gsi, Flags, ResampleFd; public fixed byte Pad[16]; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoEventFd { public ulong Datamatch, Addr; public uint Len; public int Fd; public uint Flags; public fixed byte Pad[36]; }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct CpuidEntry { public uint Function, Index, Flags, Eax, Ebx, Ecx, Edx; public fixed uint Padding[3]; }

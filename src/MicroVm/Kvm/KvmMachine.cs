@@ -37,15 +37,17 @@ public sealed unsafe partial class KvmMachine : IDisposable
     KvmMachine() { }
 
     /// <summary>Boots vmlinux with the initramfs; the console (ttyS0) is written to consoleSink;
-    /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda).</summary>
-    public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null)
+    /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda);
+    /// tap, when given, backs a virtio-net device with that MAC.</summary>
+    public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null,
+        Tap? tap = null, byte[]? mac = null)
     {
         if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
         if (memoryMiB is < 64 or > 3072) throw new ArgumentException("the direct-KVM VMM takes 64 .. 3072 MiB (RAM stays below the device window)");
         var m = new KvmMachine();
         try
         {
-            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage);
+            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage, tap, mac);
             return m;
         }
         catch
@@ -55,7 +57,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage)
+    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");
@@ -87,6 +89,13 @@ public sealed unsafe partial class KvmMachine : IDisposable
         _devices.Add(_console);
         if (rootImage is not null)
             _devices.Add(new VirtioBlock(MmioBase + VirtioMmioDevice.WindowSize, FirstIrq + 1, IrqFd(FirstIrq + 1), mem, rootImage, readOnly: true));
+        if (tap is not null)
+        {
+            ulong b = MmioBase + (ulong)_devices.Count * VirtioMmioDevice.WindowSize;
+            int irq = FirstIrq + _devices.Count;
+            var kicks = new[] { IoEventFd(b + 0x50, 0), IoEventFd(b + 0x50, 1) };
+            _devices.Add(new VirtioNet(b, irq, IrqFd(irq), mem, tap, mac ?? [0x52, 0x54, 0, 0x5a, 0x4d, 1], kicks));
+        }
         var full = new System.Text.StringBuilder(cmdline);
         foreach (var d in _devices) full.Append($" virtio_mmio.device=4K@0x{d.Base:x}:{d.Irq}");
         full.Append(" sandbox.port=hvc0 reboot=t panic=-1");
@@ -110,6 +119,16 @@ public sealed unsafe partial class KvmMachine : IDisposable
         _irqFds.Add(fd);
         var irqfd = new KvmApi.IrqFd { Fd = (uint)fd, Gsi = (uint)gsi };
         KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.IRQFD, &irqfd), "IRQFD");
+        return fd;
+    }
+
+    /// <summary>An eventfd KVM signals when the guest writes value to the 4-byte register at addr.</summary>
+    int IoEventFd(ulong addr, uint value)
+    {
+        int fd = KvmApi.Check(KvmApi.eventfd(0, 0x80000 | 0x800), "eventfd");
+        _irqFds.Add(fd);
+        var e = new KvmApi.IoEventFd { Datamatch = value, Addr = addr, Len = 4, Fd = fd, Flags = 1 /* DATAMATCH */ };
+        KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.IOEVENTFD, &e), "IOEVENTFD");
         return fd;
     }
 
@@ -256,7 +275,11 @@ public sealed unsafe partial class KvmMachine : IDisposable
         AgentSocket?.Dispose();
         if (_vmmSock >= 0) KvmApi.close(_vmmSock);
         if (_run != null) KvmApi.munmap(_run, _runSize);
-        foreach (var d in _devices) if (d is VirtioBlock b) b.Close();
+        foreach (var d in _devices)
+        {
+            if (d is VirtioBlock b) b.Close();
+            if (d is VirtioNet n) n.Close();
+        }
         foreach (var fd in _irqFds) KvmApi.close(fd);
         _irqFds.Clear();
         foreach (var fd in new[] { _vcpu, _vm, _kvm }) if (fd >= 0) KvmApi.close(fd);

@@ -32,6 +32,11 @@ internal abstract unsafe class VirtioMmioDevice
     /// <summary>The driver kicked queue q (called on the vCPU thread, under Lock).</summary>
     protected abstract void Notified(int q);
     protected virtual void Activated() { }
+    protected virtual void Resetting() { }
+    /// <summary>Devices whose queues interrupt through the irqfd directly (NetDataPath) cannot set
+    /// the status register first: it then always shows "used buffer" and the driver checks its queues.</summary>
+    protected virtual bool InterruptsDirectly => false;
+    protected ulong DriverFeatures => _driverFeatures;
 
     public bool Contains(ulong addr) => addr >= Base && addr < Base + WindowSize;
 
@@ -65,7 +70,7 @@ internal abstract unsafe class VirtioMmioDevice
                 0x010 => _devFeatSel switch { 0 => (uint)Features, 1 => (uint)(Features >> 32), _ => 0 },
                 0x034 => q is null ? 0u : 256u,                    // QueueNumMax
                 0x044 => q is not null && q.Enabled ? 1u : 0u,     // QueueReady
-                0x060 => _isr,
+                0x060 => InterruptsDirectly ? _isr | 1 : _isr,
                 0x070 => _status,
                 0x0fc => 0,                                        // ConfigGeneration
                 _ => 0,
@@ -120,6 +125,7 @@ internal abstract unsafe class VirtioMmioDevice
 
     void Reset()
     {
+        Resetting();
         foreach (var q in Queues) { q.Enabled = false; q.Unmap(); q.AddressesSet = false; q.LastAvail = 0; q.Size = 0; }
         _isr = 0; _driverFeatures = 0;
     }

@@ -10,7 +10,7 @@ internal sealed unsafe class NetDataPath : IDisposable
     const int MaxSegs = 256, HeaderLen = 12;
 
     public readonly object Gate = new();
-    public readonly SplitQueue[] Queues = [new(Rx), new(Tx)];
+    public readonly SplitQueue[] Queues;
     public GuestMemory Memory = GuestMemory.Empty;
     public long TxFrames, RxFrames, BadChains;
 
@@ -18,9 +18,15 @@ internal sealed unsafe class NetDataPath : IDisposable
     readonly Thread _thread;
     volatile bool _stop;
 
-    public NetDataPath(int portFd)
+    public NetDataPath(int portFd) : this(portFd, [new(Rx), new(Tx)], GuestMemory.Empty) { }
+
+    /// <summary>Over queues set up elsewhere (the direct-KVM VMM's virtio-net: kicks by ioeventfd,
+    /// calls by irqfd).</summary>
+    public NetDataPath(int portFd, SplitQueue[] queues, GuestMemory memory)
     {
         _port = portFd;
+        Queues = queues;
+        Memory = memory;
         _wake = Libc.eventfd(0, Libc.O_CLOEXEC | Libc.O_NONBLOCK);
         if (_wake < 0) throw new IOException($"eventfd: {Libc.ErrText(Libc.Errno)}");
         _thread = new Thread(Loop) { IsBackground = true, Name = "vhost-user-net" };

@@ -84,6 +84,22 @@ public sealed unsafe class Tap : IDisposable
         return fd;
     }
 
+    /// <summary>What the TAP may hand the guest: partial checksums and TSO frames only when the
+    /// guest's virtio features take them. Not a TAP (tests): nothing to do.</summary>
+    public static void SetOffloads(int fd, ulong virtioFeatures)
+    {
+        const ulong TUNSETOFFLOAD = 0x400454d0;
+        bool Has(int bit) => (virtioFeatures & 1UL << bit) != 0;
+        uint flags = 0;
+        if (Has(Wire.VIRTIO_NET_F_GUEST_CSUM))
+        {
+            flags |= 1; // TUN_F_CSUM
+            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO4)) flags |= 2;
+            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO6)) flags |= 4;
+        }
+        Libc.ioctl(fd, TUNSETOFFLOAD, (void*)flags);
+    }
+
     public void Dispose()
     {
         if (Fd >= 0) Libc.close(Fd);

@@ -237,22 +237,6 @@ public sealed unsafe class VhostUserNetBackend : IDisposable
         if (body.Length != size) throw new VhostUserProtocolException($"{r}: payload of {body.Length} bytes (expected {size})");
     }
 
-    /// <summary>What the TAP may hand us: partial checksums and TSO frames only when the guest
-    /// takes them. Not a TAP (tests): nothing to do.</summary>
-    void SetTapOffloads(ulong f)
-    {
-        const ulong TUNSETOFFLOAD = 0x400454d0;
-        bool Has(int bit) => (f & 1UL << bit) != 0;
-        uint flags = 0;
-        if (Has(Wire.VIRTIO_NET_F_GUEST_CSUM))
-        {
-            flags |= 1; // TUN_F_CSUM
-            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO4)) flags |= 2;
-            if (Has(Wire.VIRTIO_NET_F_GUEST_TSO6)) flags |= 4;
-        }
-        Libc.ioctl(_frameFd, TUNSETOFFLOAD, (void*)flags);
-    }
-
     SplitQueue Queue(Request r, uint index)
     {
         if (index >= _path.Queues.Length) throw new VhostUserProtocolException($"{r}: queue {index} (this device has {_path.Queues.Length})");
@@ -278,7 +262,7 @@ public sealed unsafe class VhostUserNetBackend : IDisposable
                     _features = f;
                     foreach (var q in _path.Queues) q.EventIdx = (f & 1UL << Wire.VIRTIO_RING_F_EVENT_IDX) != 0;
                 }
-                SetTapOffloads(f);
+                Tap.SetOffloads(_frameFd, f);
                 return true;
             }
             case Request.GetProtocolFeatures:

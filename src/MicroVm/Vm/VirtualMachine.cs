@@ -49,8 +49,10 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
             throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
-        if (o.Vmm == Vmm.Kvm && (o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block) || o.Network is not null))
-            throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none) and has no network device yet");
+        if (o.Vmm == Vmm.Kvm && o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block))
+            throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none)");
+        if (o.Vmm == Vmm.Kvm && o.Network is { Backend: not Vm.NetBackend.VhostUser })
+            throw new NotSupportedException("the direct-KVM VMM serves the TAP itself (in-process virtio-net); --net-backend tap is QEMU's");
         if (o.Vmm == Vmm.Qemu && o.Share == ShareKind.Block)
             throw new NotSupportedException("--share block is the direct-KVM VMM's (--vmm kvm)");
         if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
@@ -99,10 +101,19 @@ public sealed class VirtualMachine : IAsyncDisposable
             image = Path.Combine(RunDir, "rootfs.ext4");
             RootfsImage.Create(Path.GetFullPath(o.Rootfs), image);
         }
-        cmdline.Append(image is null ? "sandbox.share=none " : "sandbox.share=blk sandbox.tag=vda ").Append(o.ExtraKernelArgs);
+        cmdline.Append(image is null ? "sandbox.share=none " : "sandbox.share=blk sandbox.tag=vda ");
+        VhostUser.Tap? tap = null;
+        if (o.Network is { } net)
+        {
+            cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
+            tap = VhostUser.Tap.Open(net.TapName, net.Netns);
+        }
+        cmdline.Append(o.ExtraKernelArgs);
         double prepareMs = sw.Elapsed.TotalMilliseconds;
         _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image);
+        byte[]? mac = o.Network is { } n2 ? Convert.FromHexString(n2.Mac.Replace(":", "")) : null;
+        try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac); }
+        catch { tap?.Dispose(); throw; }
         double spawnMs = sw.Elapsed.TotalMilliseconds;
         Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
         using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
