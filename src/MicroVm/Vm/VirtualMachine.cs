@@ -127,7 +127,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
         var r = ready.Result;
         KernelRelease = r.KernelRelease;
-        Timings = new BootTimings(prepareMs, spawnMs, spawnMs, sw.Elapsed.TotalMilliseconds, r.BootMs, "kvm (direct)");
+        Timings = new BootTimings(prepareMs, spawnMs, spawnMs, sw.Elapsed.TotalMilliseconds, r.BootMs, "kvm-direct");
     }
 
     FileStream? _console;
@@ -275,17 +275,17 @@ public sealed class VirtualMachine : IAsyncDisposable
         Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
     }
 
-    /// <summary>Host memory of the VMM in KiB: QEMU's resident set, the part of it that is guest
-    /// RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
+    /// <summary>Host memory of the VMM in KiB: QEMU's resident set (with --vmm kvm: this process's),
+    /// the part of it that is guest RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
     public (long QemuRssKiB, long GuestRamKiB, long VirtiofsdRssKiB) MemoryUsage()
     {
-        static (long Rss, long Shmem) Read(Process? p)
+        static (long Rss, long Shmem) Read(Process? p, bool self = false)
         {
             long rss = 0, shmem = 0;
-            if (p is null) return (0, 0);
+            if (p is null && !self) return (0, 0);
             try
             {
-                foreach (var l in File.ReadLines($"/proc/{p.Id}/status"))
+                foreach (var l in File.ReadLines(self ? "/proc/self/status" : $"/proc/{p!.Id}/status"))
                 {
                     if (l.StartsWith("VmRSS:")) rss = Kib(l);
                     else if (l.StartsWith("RssShmem:")) shmem = Kib(l);
@@ -295,7 +295,8 @@ public sealed class VirtualMachine : IAsyncDisposable
             return (rss, shmem);
             static long Kib(string l) => long.TryParse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var v) ? v : 0;
         }
-        var q = Read(_qemu);
+        // The direct-KVM VMM is this process: its RSS beyond guest RAM (the runtime included).
+        var q = _kvm is not null ? Read(null, self: true) : Read(_qemu);
         return (q.Rss, q.Shmem, Read(_virtiofsd).Rss);
     }
 
