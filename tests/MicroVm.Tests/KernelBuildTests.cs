@@ -35,8 +35,10 @@ public sealed class KernelBuildTests
         var missing = VmFixture.MissingPrerequisite();
         Skip.If(missing is not null, missing);
         var built = KernelBuilder.FindBuilt(HostSystem.CacheDir());
-        Skip.If(built is null, "no trimmed kernel in the cache (run `sandbox microvm kernel --build`, about 25 min on 2 cores)");
-        await using var vm = await VirtualMachine.StartAsync(VmFixture.Options with { Kernel = built, Share = ShareKind.NineP });
+        Skip.If(built is null, "no trimmed kernel in the cache (run `sandbox microvm kernel --build`, about 30 min on 2 cores)");
+        Skip.If(HostSystem.KvmUnusableReason() is not null,
+            "known problem: under QEMU TCG the agent faults at start (general protection fault in libc) with the trimmed kernel; it runs under KVM (docs/microvm.md)");
+        await using var vm = await VirtualMachine.StartAsync(VmFixture.Options with { Kernel = built, Share = ShareKind.NineP, Accel = Accel.Kvm });
         var o = new MemoryStream();
         int code = await vm.RunAsync(["/bin/busybox", "sh", "-c", "uname -r; ls /proc/modules 2>&1 | head -1"], stdout: o, stderr: o).WaitAsync(TimeSpan.FromSeconds(90));
         var output = Encoding.UTF8.GetString(o.ToArray());
