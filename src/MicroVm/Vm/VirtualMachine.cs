@@ -49,6 +49,8 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
             throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
+        if (o.Vmm == Vmm.Kvm && o.Cpus != 1)
+            throw new NotSupportedException("the direct-KVM VMM runs one vCPU (--cpus 1)");
         if (o.Vmm == Vmm.Kvm && o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block))
             throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none)");
         if (o.Vmm == Vmm.Kvm && o.Network is { Backend: not Vm.NetBackend.VhostUser })
