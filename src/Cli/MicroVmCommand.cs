@@ -203,7 +203,7 @@ internal static partial class MicroVmCommand
             if (timing)
             {
                 var t = vm.Timings;
-                Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, qemu spawned {t.SpawnMs:0} ms, " +
+                Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, {(vm.Options.Vmm == Vmm.Kvm ? "VM created" : "qemu spawned")} {t.SpawnMs:0} ms, " +
                     $"connected {t.ConnectMs:0} ms, agent ready {t.ReadyMs:0} ms (guest uptime {t.GuestUptimeMs} ms)");
                 PrintMemory(vm, "at ready");
             }
