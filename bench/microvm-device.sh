@@ -34,6 +34,12 @@ bundle() {
   for d in kernel/drivers/virtio kernel/fs/fuse kernel/drivers/char/virtio_console.ko; do
     mkdir -p "$B/kernel/modules/$(dirname $d)"; cp -r "$M/$d" "$B/kernel/modules/$d"
   done
+  # The trimmed kernel of `sandbox microvm kernel --build`, when there is one: the direct-KVM VMM's.
+  local t; t=$(ls -t "${SANDBOX_CACHE_DIR:-/var/cache/sandbox/microvm}"/kernel/vmlinux-* 2>/dev/null | head -1)
+  if [ -n "$t" ]; then
+    mkdir -p "$B/kernel/trimmed"; cp "$t" "$B/kernel/trimmed/"
+    cp "$(dirname "$t")/config-${t##*/vmlinux-}" "$B/kernel/trimmed/"
+  fi
   wrap() { # wrap NAME REAL [PREFIX-ENV] [EXTRA-ARGS]: run REAL through the bundled loader and libraries
     case "$B" in */artifacts/mvdev/bundle) ;; *) echo "refusing to write wrappers into $B" >&2; exit 1 ;; esac
     rm -f "$B/bin/$1"
@@ -82,6 +88,18 @@ run() {
   if [ $st -eq 0 ] && [ "$(id -u)" = 0 ]; then
     echo "== KVM, the host's / shared by virtio-fs (workload: /bin/true)"
     WORKLOAD=/bin/true MICROVM_ARGS="$KARGS --accel kvm" bench/microvm.sh "$RUNS"
+  fi
+  local T; T=$(ls "$B"/kernel/trimmed/vmlinux-* 2>/dev/null | head -1)
+  if [ -n "$T" ]; then
+    echo "== direct-KVM VMM (--vmm kvm, the trimmed kernel; debug console tail)"
+    timeout -k 5 45 "$SANDBOX" microvm run --vmm kvm --kernel "$T" --share none --boot-timeout 30 --timing --debug --console-log "$B/kvm-console.log" -- /init --version
+    local kst=$?
+    echo "status $kst"; tail -n 25 "$B/kvm-console.log" | grep -vE '^\s*$'
+    if [ $kst -eq 0 ]; then
+      NATIVE="$NAT" MICROVM_ARGS="--vmm kvm --kernel $T --share none --boot-timeout 30" bench/microvm.sh "$RUNS"
+      echo "== QEMU with KVM and the trimmed kernel (everything built in)"
+      NATIVE="$NAT" MICROVM_ARGS="--kernel $T --share none --accel kvm --boot-timeout 30" bench/microvm.sh "$RUNS"
+    fi
   fi
   echo "== TCG for comparison"
   NATIVE="$NAT" MICROVM_ARGS="$KARGS --share none --accel tcg" bench/microvm.sh 2

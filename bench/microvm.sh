@@ -48,7 +48,7 @@ for i in $(seq 1 "$RUNS"); do
   e=$(now)
   if [ $rc -ne 0 ]; then echo "run $i failed (status $rc):"; cat "$err"; continue; fi
   r=$(sed -n 's/.*agent ready \([0-9]*\) ms.*/\1/p' "$err"); d=$(sed -n 's/.*exited with [0-9]* after \([0-9]*\) ms.*/\1/p' "$err")
-  o=$(sed -n 's/.*at exit:.*VMM overhead \([0-9.]*\) MiB.*/\1/p' "$err"); accel=$(sed -n 's/^microvm: \([a-z]*\), kernel.*/\1/p' "$err")
+  o=$(sed -n 's/.*at exit:.*VMM overhead \([0-9.]*\) MiB.*/\1/p' "$err"); accel=$(sed -n 's/^microvm: \([a-z-]*\), kernel.*/\1/p' "$err")
   w=$(( (e - s) / 1000000 ))
   ready+=("$r"); done_+=("$d"); wall+=("$w"); over+=("$o")
   echo "run $i ($accel): agent ready ${r} ms, workload done ${d} ms, command ${w} ms, VMM overhead ${o} MiB"

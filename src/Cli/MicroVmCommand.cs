@@ -30,10 +30,12 @@ internal static partial class MicroVmCommand
           --rootfs DIR        host directory shared read-only as the container's root (default /)
           --memory MIB        guest memory (default 512)
           --cpus N            vCPUs (default 1)
-          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM, not implemented yet)
+          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM in this process:
+                              needs /dev/kvm and the trimmed kernel, `kernel --build`)
           --accel auto|kvm|tcg  auto (default): KVM where /dev/kvm works, else TCG emulation
-          --share auto|virtiofs|9p|none  how the rootfs is shared (auto: 9p if the kernel has
-                              it, else virtio-fs; none: the container's root is the initramfs)
+          --share auto|virtiofs|9p|none|block  how the rootfs is shared (auto: 9p if the kernel
+                              has it, else virtio-fs; none: the container's root is the initramfs;
+                              block: an ext4 image on virtio-blk, --vmm kvm's way)
           --kernel PATH       bzImage or vmlinux (default: the installed cloud kernel)
           --modules DIR       that kernel's modules tree (default /lib/modules/RELEASE)
           --cwd DIR           working directory in the container (default /)
@@ -44,9 +46,16 @@ internal static partial class MicroVmCommand
           --boot-timeout SEC  give up when the agent is not ready after SEC seconds (120)
           -t, --tty           run PROGRAM on a terminal (the local one is put in raw mode;
                               window size changes are forwarded)
+          --net ADDR/PREFIX[,GATEWAY]  a virtio-net interface with that IPv4 address (set up by
+                              the agent), served by the vhost-user back-end from a TAP
+          --netns NAME|PATH   the pod's network namespace for the TAP (default: the host's)
+          --tap NAME          the TAP device (created if missing; default tap0)
+          --net-backend vhost-user|tap  vhost-user (default) or QEMU's own TAP netdev
           --timing            print boot timings to stderr
           --debug             verbose guest kernel and agent logs on the console
         kernel: extract (and cache) the vmlinux of the kernel, print its path and release.
+          --build: build a trimmed kernel (all built in, no modules) from Debian's linux-source
+          with the config kept in the repository; prints its vmlinux (use it with --kernel).
         check: say what this host can do (QEMU, virtiofsd, KVM, kernel, agent).
         """;
 
@@ -79,12 +88,25 @@ internal static partial class MicroVmCommand
         return 125;
     }
 
+    /// <summary>`sandbox run --runtime microvm`: the run options mapped onto `microvm run`
+    /// (rootfs, cwd, hostname; the environment is the caller's unless --clear-env, plus --env).</summary>
+    internal static int RunFromSandboxRun(RunOptions o)
+    {
+        var args = new List<string> { "--rootfs", o.Rootfs, "--cwd", o.Cwd ?? "/" };
+        if (o.Hostname is not null) args.AddRange(["--hostname", o.Hostname]);
+        foreach (var kv in o.BuildEnv()) args.AddRange(["--env", kv]);
+        args.Add("--");
+        args.AddRange(o.Command);
+        return Execute(["run", .. args]);
+    }
+
     static int Run(string[] args)
     {
         var o = new MicroVmOptions();
         var env = new List<string>();
         string cwd = "/", hostname = "";
         bool timing = false, tty = false;
+        string? netAddr = null, netns = null, tap = null, netBackend = null;
         int i = 0;
         for (; i < args.Length; i++)
         {
@@ -105,7 +127,7 @@ internal static partial class MicroVmCommand
                     o = o with { Accel = Value() switch { "auto" => Accel.Auto, "kvm" => Accel.Kvm, "tcg" => Accel.Tcg, var v => throw new ArgumentException($"unknown accelerator '{v}'") } };
                     break;
                 case "--share":
-                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, "none" => ShareKind.None, var v => throw new ArgumentException($"unknown share '{v}'") } };
+                    o = o with { Share = Value() switch { "auto" => ShareKind.Auto, "virtiofs" => ShareKind.VirtioFs, "9p" => ShareKind.NineP, "none" => ShareKind.None, "block" => ShareKind.Block, var v => throw new ArgumentException($"unknown share '{v}'") } };
                     break;
                 case "--kernel": o = o with { Kernel = Value() }; break;
                 case "--modules": o = o with { ModulesDir = Path.GetFullPath(Value()) }; break;
@@ -119,11 +141,35 @@ internal static partial class MicroVmCommand
                 case "--hostname": hostname = Value(); break;
                 case "--append": o = o with { ExtraKernelArgs = Value() }; break;
                 case "--boot-timeout": o = o with { BootTimeout = TimeSpan.FromSeconds(Int()) }; break;
+                case "--net": netAddr = Value(); break;
+                case "--netns": netns = Value(); break;
+                case "--tap": tap = Value(); break;
+                case "--net-backend": netBackend = Value(); break;
                 case "--timing": timing = true; break;
                 case "--tty" or "-t": tty = true; break;
                 case "--debug": o = o with { Debug = true }; break;
                 default: throw new ArgumentException($"unknown option {a}");
             }
+        }
+        if (netAddr is null && (netns ?? tap ?? netBackend) is not null) throw new ArgumentException("--netns, --tap and --net-backend need --net");
+        if (netAddr is not null)
+        {
+            var parts = netAddr.Split(',');
+            var cidr = parts[0].Split('/');
+            if (cidr.Length != 2 || !System.Net.IPAddress.TryParse(cidr[0], out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || !int.TryParse(cidr[1], out var prefix) || prefix is < 0 or > 32 || parts.Length > 2
+                || (parts.Length == 2 && !System.Net.IPAddress.TryParse(parts[1], out _)))
+                throw new ArgumentException($"--net {netAddr}: expected IPv4-ADDRESS/PREFIX[,GATEWAY]");
+            if (netns is not null && !netns.Contains('/')) netns = "/run/netns/" + netns;
+            if (netns is not null && !File.Exists(netns)) throw new ArgumentException($"--netns {netns}: no such network namespace");
+            o = o with
+            {
+                Network = new NetworkOptions
+                {
+                    GuestAddress = parts[0], Gateway = parts.Length == 2 ? parts[1] : null, Netns = netns, TapName = tap ?? "tap0",
+                    Backend = netBackend switch { null or "vhost-user" => NetBackend.VhostUser, "tap" => NetBackend.QemuTap, var v => throw new ArgumentException($"unknown --net-backend '{v}' (vhost-user or tap)") },
+                },
+            };
         }
         var argv = args[i..];
         if (argv.Length == 0) throw new ArgumentException("no PROGRAM given (sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...])");
@@ -157,7 +203,7 @@ internal static partial class MicroVmCommand
             if (timing)
             {
                 var t = vm.Timings;
-                Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, qemu spawned {t.SpawnMs:0} ms, " +
+                Console.Error.WriteLine($"microvm: {t.Accel}, kernel {vm.KernelRelease}: prepare {t.PrepareMs:0} ms, {(vm.Options.Vmm == Vmm.Kvm ? "VM created" : "qemu spawned")} {t.SpawnMs:0} ms, " +
                     $"connected {t.ConnectMs:0} ms, agent ready {t.ReadyMs:0} ms (guest uptime {t.GuestUptimeMs} ms)");
                 PrintMemory(vm, "at ready");
             }
@@ -266,7 +312,7 @@ internal static partial class MicroVmCommand
     static void PrintMemory(VirtualMachine vm, string when)
     {
         var (rss, guest, fsd) = vm.MemoryUsage();
-        Console.Error.WriteLine($"microvm: memory {when}: QEMU RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
+        Console.Error.WriteLine($"microvm: memory {when}: {(vm.Options.Vmm == Vmm.Kvm ? "VMM (this process)" : "QEMU")} RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
             $"VMM overhead {(rss - guest) / 1024.0:0.0} MiB" + (fsd > 0 ? $", virtiofsd RSS {fsd / 1024.0:0.0} MiB" : ""));
     }
 
@@ -286,7 +332,11 @@ internal static partial class MicroVmCommand
             if (args[i] == "--kernel" && i + 1 < args.Length) path = args[++i];
             else if (args[i] == "--modules" && i + 1 < args.Length) modules = Path.GetFullPath(args[++i]);
             else if (args[i] == "--build")
-                return Fail("--build (a trimmed kernel from linux-source) is not implemented yet; the default is Debian's cloud kernel (linux-image-cloud-amd64)");
+            {
+                var built = KernelBuilder.Build(HostSystem.CacheDir(), Console.Error);
+                Console.WriteLine(built);
+                return 0;
+            }
             else return Fail($"unknown option {args[i]}");
         }
         var k = GuestKernel.Open(path, HostSystem.CacheDir(), modules);
@@ -305,6 +355,7 @@ internal static partial class MicroVmCommand
         Console.WriteLine($"kvm        {HostSystem.KvmUnusableReason() ?? "usable"}");
         Console.WriteLine($"kernel     {GuestKernel.FindInstalled() ?? "missing (apt-get install linux-image-cloud-amd64)"}");
         Console.WriteLine($"agent      {HostSystem.FindAgent() ?? "missing (dotnet build publishes it)"}");
+        Console.WriteLine($"trimmed    {KernelBuilder.FindBuilt(HostSystem.CacheDir()) ?? $"not built ({KernelBuilder.Missing() ?? "sandbox microvm kernel --build"})"}");
         Console.WriteLine($"root       {HostSystem.IsRoot}");
         return 0;
     }

@@ -11,6 +11,7 @@ internal static class RunCommand
     {
         var o = RunOptions.Parse(args, compare: false);
         if (o == null) return Usage.SandboxError;
+        if (o.Runtime == "microvm") return MicroVmCommand.RunFromSandboxRun(o);
         var platform = PlatformChoice.Create(o.Platforms.FirstOrDefault() ?? "auto", out string error);
         if (platform == null) return Fail(error);
 

@@ -13,6 +13,8 @@ internal sealed class RunOptions
     public string? Hostname;
     public bool IgnoreStderr;
     public bool Gofer;
+    /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
+    public string Runtime = "sentry";
     public List<string> Command = new();
 
     /// <summary>Parses; returns null and prints why on bad input.</summary>
@@ -57,6 +59,11 @@ internal sealed class RunOptions
                 case "--clear-env": o.ClearEnv = true; break;
                 case "--gofer": o.Gofer = true; break;
                 case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
+                case "--runtime" when !compare:
+                    if ((v = Value(a)) == null) return null;
+                    if (v is not ("sentry" or "microvm")) { Usage.Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
+                    o.Runtime = v;
+                    break;
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
                 default:
                     if (a.StartsWith('-')) { Usage.Fail($"unknown option '{a}'"); return null; }
@@ -67,6 +74,8 @@ internal sealed class RunOptions
         }
         if (o.Command.Count == 0) { Usage.Fail("no program given"); return null; }
         if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
+        if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || o.Gofer))
+        { Usage.Fail("--platform, --strace, --debug-log and --gofer are Sentry options; not with --runtime microvm"); return null; }
         foreach (var p in o.Platforms)
             if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
         if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }

@@ -25,6 +25,8 @@ internal static class Usage
           --env K=V             set an environment variable (repeatable)
           --clear-env           start from an empty environment instead of the caller's
           --hostname NAME       hostname the program sees (default: the host's)
+          --runtime R           sentry (default) or microvm: a light VM with its own kernel
+                                (sandbox microvm --help has its own options)
 
         compare options: --platform P (repeatable; default every available platform),
           --ignore-stderr, and the run options above.

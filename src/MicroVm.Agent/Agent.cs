@@ -24,7 +24,10 @@ internal static unsafe class Agent
             return 2;
         }
         if (Environment.ProcessId == 1) Boot();
-        string port = args is ["--serve", var p] ? p : FindPort();
+        // sandbox.port=hvc0: a plain virtio console (the direct-KVM VMM) instead of the named
+        // virtio-serial port.
+        string port = args is ["--serve", var p] ? p
+            : _cmdline.TryGetValue("sandbox.port", out var dev) && dev.Length > 0 ? WaitForDevice("/dev/" + dev) : FindPort();
         Debug($"serving on {port}");
         new Server(port).Run();
         PowerOff();
@@ -52,6 +55,8 @@ internal static unsafe class Agent
         Debug("mounted /proc /sys /dev");
         LoadModules();
         Debug("modules loaded");
+        try { Network.Configure(_cmdline.GetValueOrDefault("sandbox.net")); }
+        catch (Exception e) when (e is IOException or FormatException) { Log($"network: {e.Message}"); }
         string share = _cmdline.GetValueOrDefault("sandbox.share", "virtiofs");
         string tag = _cmdline.GetValueOrDefault("sandbox.tag", "rootfs");
         Directory.CreateDirectory(RootfsMount);
@@ -59,6 +64,8 @@ internal static unsafe class Agent
             Mount(tag, RootfsMount, "9p", Native.MS_RDONLY, "trans=virtio,version=9p2000.L,msize=512000,cache=loose");
         else if (share == "virtiofs")
             Mount(tag, RootfsMount, "virtiofs", Native.MS_RDONLY);
+        else if (share == "blk")
+            Mount(WaitForDevice("/dev/" + tag), RootfsMount, "ext4", Native.MS_RDONLY);
         Debug($"rootfs mounted ({share})");
     }
 
@@ -73,14 +80,19 @@ internal static unsafe class Agent
     {
         const string dir = "/lib/modules";
         if (!File.Exists(dir + "/load-order")) return;
-        var empty = stackalloc byte[1];
-        empty[0] = 0;
         foreach (var name in File.ReadAllLines(dir + "/load-order"))
         {
             if (name.Length == 0) continue;
             int fd = Native.open($"{dir}/{name}", Native.O_RDONLY | Native.O_CLOEXEC, 0);
             if (fd < 0) { Log($"module {name}: {Native.ErrText(Native.Errno)}"); continue; }
-            long rc = Native.syscall(313 /* finit_module */, fd, (long)empty, 0);
+            // Parameters from the command line (MODULE.PARAM=VALUE), as modprobe would pass them:
+            // virtio_mmio.device=SIZE@ADDR:IRQ describes the direct-KVM VMM's devices.
+            var mod = Path.GetFileNameWithoutExtension(name).Replace('-', '_');
+            var args = string.Join(' ', _cmdline.Where(kv => kv.Key.StartsWith(mod + ".", StringComparison.Ordinal))
+                .Select(kv => $"{kv.Key[(mod.Length + 1)..]}={kv.Value}"));
+            var param = System.Text.Encoding.UTF8.GetBytes(args + "\0");
+            long rc;
+            fixed (byte* pp = param) rc = Native.syscall(313 /* finit_module */, fd, (long)pp, 0);
             if (rc != 0 && Native.Errno != Native.EEXIST) Log($"module {name}: {Native.ErrText(Native.Errno)}");
             Native.close(fd);
         }
@@ -106,6 +118,13 @@ internal static unsafe class Agent
         throw new IOException($"no virtio-serial port named {PortName}");
     }
 
+    static string WaitForDevice(string path)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(path) && sw.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(10);
+        return File.Exists(path) ? path : throw new IOException($"{path} did not appear");
+    }
+
     public static string KernelRelease()
     {
         try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); } catch (IOException) { return "?"; }
@@ -124,7 +143,9 @@ internal static unsafe class Agent
     public static void PowerOff()
     {
         Native.sync();
-        Native.reboot(Native.RB_POWER_OFF);
+        // The direct-KVM VMM has no power-off device: there the VM ends by rebooting (reboot=t,
+        // a triple fault the VMM sees as KVM_EXIT_SHUTDOWN).
+        Native.reboot(_cmdline.ContainsKey("sandbox.port") ? 0x01234567 /* RB_AUTOBOOT */ : Native.RB_POWER_OFF);
         // Not PID 1 or not permitted: nothing else to do.
     }
 }

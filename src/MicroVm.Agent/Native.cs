@@ -41,6 +41,16 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int close(int fd);
     [LibraryImport(Libc, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+    [LibraryImport(Libc)]
+    public static partial int isatty(int fd);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int tcgetattr(int fd, byte* termios);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int tcsetattr(int fd, int action, byte* termios);
+    [LibraryImport(Libc)]
+    public static partial void cfmakeraw(byte* termios);
+    [LibraryImport(Libc, SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nint count);
     [LibraryImport(Libc, SetLastError = true)]
     public static partial nint write(int fd, byte* buf, nint count);

@@ -7,7 +7,7 @@ namespace Sandbox.MicroVm.Agent;
 /// <summary>Serves the protocol on the virtio-serial port. One reader thread decodes requests;
 /// quick ones are answered inline, Exec and CreateContainer (which start helper processes) on
 /// the thread pool. Bad frames get Error replies; the server never exits on input.</summary>
-internal sealed class Server
+internal sealed unsafe class Server
 {
     readonly string _portPath;
     int _fd = -1;
@@ -44,6 +44,12 @@ internal sealed class Server
     {
         _fd = Native.open(_portPath, Native.O_RDWR | Native.O_CLOEXEC | Native.O_NOCTTY, 0);
         if (_fd < 0) throw new IOException($"open {_portPath}: {Native.ErrText(Native.Errno)}");
+        // A console (hvc0) is a terminal: raw, or its line discipline would rewrite the frames.
+        if (Native.isatty(_fd) == 1)
+        {
+            byte* t = stackalloc byte[128];
+            if (Native.tcgetattr(_fd, t) == 0) { Native.cfmakeraw(t); Native.tcsetattr(_fd, 0, t); }
+        }
         _reaper.Start();
         Send(0, new Ready(Codec.Version, Agent.KernelRelease(), Agent.UptimeMs()));
         var stream = new FdStream(_fd);

@@ -130,6 +130,54 @@ public sealed class LifecycleTests
     }
 
     [SkippableFact]
+    public async Task SandboxRunWithTheMicroVmRuntimeRunsInTheGuestKernel()
+    {
+        SkipIfMissing();
+        var cli = FindCli();
+        Skip.If(cli is null, "the sandbox CLI is not built (dotnet build Sandbox.sln)");
+        var release = Sandbox.MicroVm.Kernel.GuestKernel.Open(null, Sandbox.MicroVm.Vm.HostSystem.CacheDir(), null).Release;
+        using var p = StartCli(cli!, "run", "--runtime", "microvm", "--env", "GREETING=hi", "--hostname", "vm1", "--",
+            "/bin/busybox", "sh", "-c", "uname -r; echo $GREETING; hostname; exit 5");
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEndAsync();
+        var err = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(Timeout);
+        Assert.True(5 == p.ExitCode, await err);
+        Assert.Equal($"{release}\nhi\nvm1\n", await output);
+
+        using var q = StartCli(cli!, "run", "--runtime", "microvm", "--strace", "--", "/bin/true");
+        await q.WaitForExitAsync().WaitAsync(Timeout);
+        Assert.Equal(125, q.ExitCode);
+        Assert.Contains("not with --runtime microvm", await q.StandardError.ReadToEndAsync());
+    }
+
+    [SkippableFact]
+    public async Task CliRefusesBadNetworkAndVmmOptionsClearly()
+    {
+        var cli = FindCli();
+        Skip.If(cli is null, "the sandbox CLI is not built (dotnet build Sandbox.sln)");
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "--net", "10.0.0.2", "--", "/bin/true" }, "expected IPv4-ADDRESS/PREFIX"),
+            (new[] { "--net", "10.0.0.2/33", "--", "/bin/true" }, "expected IPv4-ADDRESS/PREFIX"),
+            (new[] { "--net", "10.0.0.2/24,nope", "--", "/bin/true" }, "expected IPv4-ADDRESS/PREFIX"),
+            (new[] { "--netns", "x", "--", "/bin/true" }, "need --net"),
+            (new[] { "--net", "10.0.0.2/24", "--netns", "no-such-ns-here", "--", "/bin/true" }, "no such network namespace"),
+            (new[] { "--net", "10.0.0.2/24", "--net-backend", "carrier-pigeon", "--", "/bin/true" }, "unknown --net-backend"),
+            (new[] { "--share", "block", "--", "/bin/true" }, "--share block is the direct-KVM VMM's"),
+            (new[] { "--vmm", "firecracker", "--", "/bin/true" }, "unknown VMM"),
+        })
+        {
+            using var p = StartCli(cli!, ["microvm", "run", .. args]);
+            p.StandardInput.Close();
+            var err = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync().WaitAsync(Timeout);
+            Assert.Equal(125, p.ExitCode);
+            Assert.Contains(message, await err);
+        }
+    }
+
+    [SkippableFact]
     public async Task CliTtyRunsOnATerminalInTheGuest()
     {
         SkipIfMissing();

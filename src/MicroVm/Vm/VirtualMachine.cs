@@ -18,6 +18,10 @@ public sealed class VirtualMachine : IAsyncDisposable
     public static int TcgTbMiB = int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TCG_TB_MIB"), out var v) ? v : 64;
 
     Process? _qemu, _virtiofsd;
+    Kvm.KvmMachine? _kvm;
+    VhostUser.VhostUserNetBackend? _net;
+    /// <summary>The vhost-user-net back-end (NetworkOptions with NetBackend.VhostUser), else null.</summary>
+    public VhostUser.VhostUserNetBackend? NetBackend => _net;
     readonly StringBuilder _qemuErr = new();
     int _disposed;
 
@@ -32,14 +36,27 @@ public sealed class VirtualMachine : IAsyncDisposable
     public int VirtiofsdPid => _virtiofsd?.Id ?? 0;
     public MicroVmOptions Options { get; private set; } = null!;
     /// <summary>Where containers find the rootfs in the guest: the share, or / (the initramfs) without one.</summary>
-    public string ContainerRootfs => Options.Share == ShareKind.None ? "/" : GuestRootfs;
+    public string ContainerRootfs => KvmShare(Options) == ShareKind.None ? "/" : GuestRootfs;
+
+    /// <summary>The share actually used: the direct-KVM VMM shares the rootfs as an ext4 image,
+    /// except the host's / (Auto: none, the initramfs is the root).</summary>
+    static ShareKind KvmShare(MicroVmOptions o) => o.Vmm != Vmm.Kvm ? o.Share
+        : o.Share == ShareKind.Auto ? (Path.GetFullPath(o.Rootfs) == "/" ? ShareKind.None : ShareKind.Block) : o.Share;
 
     VirtualMachine() { }
 
     public static async Task<VirtualMachine> StartAsync(MicroVmOptions o, CancellationToken ct = default)
     {
-        if (o.Vmm == Vmm.Kvm)
-            throw new NotSupportedException("the direct-KVM VMM (--vmm kvm) is not implemented yet; use --vmm qemu");
+        if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
+            throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
+        if (o.Vmm == Vmm.Kvm && o.Cpus != 1)
+            throw new NotSupportedException("the direct-KVM VMM runs one vCPU (--cpus 1)");
+        if (o.Vmm == Vmm.Kvm && o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block))
+            throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none)");
+        if (o.Vmm == Vmm.Kvm && o.Network is { Backend: not Vm.NetBackend.VhostUser })
+            throw new NotSupportedException("the direct-KVM VMM serves the TAP itself (in-process virtio-net); --net-backend tap is QEMU's");
+        if (o.Vmm == Vmm.Qemu && o.Share == ShareKind.Block)
+            throw new NotSupportedException("--share block is the direct-KVM VMM's (--vmm kvm)");
         if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
         if (o.Cpus is < 1 or > 255) throw new ArgumentException("cpus must be 1 .. 255");
         var rootfs = Path.GetFullPath(o.Rootfs);
@@ -57,8 +74,69 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
     }
 
+    /// <summary>The direct-KVM VMM: this process is the VMM (Kvm/KvmMachine); the initramfs is the root.</summary>
+    async Task BootKvmAsync(MicroVmOptions o, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var cache = o.CacheDir ?? HostSystem.CacheDir();
+        // Its devices are described on the command line (virtio_mmio.device=), which Debian's
+        // kernels do not read: the default is the trimmed kernel (sandbox microvm kernel --build).
+        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? throw new FileNotFoundException(
+            "the direct-KVM VMM needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y: build one with `sandbox microvm kernel --build` or pass --kernel");
+        Kernel = GuestKernel.Open(kernel, cache, o.ModulesDir);
+        if (Kernel.Config.Count > 0 && Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y")
+            throw new NotSupportedException($"kernel {Kernel.Release} lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES: the direct-KVM VMM's devices would stay invisible (use `sandbox microvm kernel --build`)");
+        var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
+            "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor("none"), o.GzipInitramfs);
+        var root = HostSystem.RunRoot();
+        Directory.CreateDirectory(root);
+        SweepStale(root);
+        RunDir = Path.Combine(root, $"{Environment.ProcessId}-{Guid.NewGuid().ToString("n")[..8]}");
+        Directory.CreateDirectory(RunDir);
+        ConsoleLog = o.ConsoleLog ?? Path.Combine(RunDir, "console.log");
+        var cmdline = new StringBuilder("console=ttyS0 pci=off i8042.noaux i8042.nomux i8042.nokbd nomodeset ");
+        cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
+        string? image = null;
+        if (KvmShare(o) == ShareKind.Block)
+        {
+            image = Path.Combine(RunDir, "rootfs.ext4");
+            RootfsImage.Create(Path.GetFullPath(o.Rootfs), image);
+        }
+        cmdline.Append(image is null ? "sandbox.share=none " : "sandbox.share=blk sandbox.tag=vda ");
+        VhostUser.Tap? tap = null;
+        if (o.Network is { } net)
+        {
+            cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
+            tap = VhostUser.Tap.Open(net.TapName, net.Netns);
+        }
+        cmdline.Append(o.ExtraKernelArgs);
+        double prepareMs = sw.Elapsed.TotalMilliseconds;
+        _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        byte[]? mac = o.Network is { } n2 ? Convert.FromHexString(n2.Mac.Replace(":", "")) : null;
+        try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac); }
+        catch { tap?.Dispose(); throw; }
+        double spawnMs = sw.Elapsed.TotalMilliseconds;
+        Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
+        using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bootCts.CancelAfter(o.BootTimeout);
+        var ready = Agent.Ready;
+        var timeout = Task.Delay(Timeout.Infinite, bootCts.Token);
+        if (await Task.WhenAny(ready, _kvm.Exited, timeout) != ready || !ready.IsCompletedSuccessfully)
+        {
+            string why = _kvm.Exited.IsCompleted ? $"the VM stopped: {_kvm.Exited.Result}" : $"timed out after {o.BootTimeout.TotalSeconds:0} s";
+            throw new IOException($"the guest agent did not become ready ({why}).\nconsole ({ConsoleLog}):\n{ConsoleTail()}");
+        }
+        var r = ready.Result;
+        KernelRelease = r.KernelRelease;
+        Timings = new BootTimings(prepareMs, spawnMs, spawnMs, sw.Elapsed.TotalMilliseconds, r.BootMs, "kvm-direct");
+    }
+
+    FileStream? _console;
+
     async Task BootAsync(MicroVmOptions o, string rootfs, CancellationToken ct)
     {
+        if (o.Vmm == Vmm.Kvm) { await BootKvmAsync(o, ct); return; }
         var sw = Stopwatch.StartNew();
         var qemuBin = HostSystem.Qemu() ?? throw new FileNotFoundException("qemu-system-x86_64 not found: install qemu-system-x86 (setup.sh does)");
         var cache = o.CacheDir ?? HostSystem.CacheDir();
@@ -80,7 +158,9 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
         var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
             "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
-        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor(share), o.GzipInitramfs);
+        var modules = InitramfsBuilder.ModulesFor(share);
+        if (o.Network is not null) modules = [.. modules, "virtio_net"];
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, modules, o.GzipInitramfs);
 
         string? accelWhy = null;
         bool kvm = o.Accel switch
@@ -125,7 +205,10 @@ public sealed class VirtualMachine : IAsyncDisposable
         var cmdline = new StringBuilder("console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd ");
         cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
         if (!kvm) cmdline.Append($"tsc_early_khz={HostSystem.TscKhz()} tsc=reliable no_timer_check ");
-        cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ").Append(o.ExtraKernelArgs);
+        cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ");
+        if (o.Network is { } net)
+            cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
+        cmdline.Append(o.ExtraKernelArgs);
 
         var mem = $"{o.MemoryMiB}M";
         var args = new List<string>
@@ -148,10 +231,26 @@ public sealed class VirtualMachine : IAsyncDisposable
         else if (share == "9p")
             args.AddRange(["-fsdev", $"local,id=fs,path={rootfs},security_model=none,readonly=on,multidevs=remap",
                 "-device", "virtio-9p-device,fsdev=fs,mount_tag=rootfs"]);
+        if (o.Network is { } n)
+        {
+            if (n.Backend == Vm.NetBackend.VhostUser)
+            {
+                var netSock = Path.Combine(RunDir, "net.sock");
+                _net = new VhostUser.VhostUserNetBackend(netSock, VhostUser.Tap.Open(n.TapName, n.Netns));
+                // reconnect=1: QEMU comes back to a restarted back-end by itself.
+                args.AddRange(["-chardev", $"socket,id=net,path={netSock},reconnect=1", "-netdev", "vhost-user,id=net0,chardev=net",
+                    "-device", $"virtio-net-device,netdev=net0,mac={n.Mac}"]);
+            }
+            else
+                args.AddRange(["-netdev", $"tap,id=net0,ifname={n.TapName},script=no,downscript=no",
+                    "-device", $"virtio-net-device,netdev=net0,mac={n.Mac}"]);
+        }
         QemuArgs = args;
         double prepareMs = sw.Elapsed.TotalMilliseconds;
 
-        _qemu = ChildProcesses.Start(qemuBin, args);
+        _qemu = o.Network is { Backend: Vm.NetBackend.QemuTap, Netns: { } ns }
+            ? ChildProcesses.Start("nsenter", [$"--net={ns}", "--", qemuBin, .. args])
+            : ChildProcesses.Start(qemuBin, args);
         Pump(_qemu, "qemu");
         double spawnMs = sw.Elapsed.TotalMilliseconds;
 
@@ -178,17 +277,17 @@ public sealed class VirtualMachine : IAsyncDisposable
         Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
     }
 
-    /// <summary>Host memory of the VMM in KiB: QEMU's resident set, the part of it that is guest
-    /// RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
+    /// <summary>Host memory of the VMM in KiB: QEMU's resident set (with --vmm kvm: this process's),
+    /// the part of it that is guest RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
     public (long QemuRssKiB, long GuestRamKiB, long VirtiofsdRssKiB) MemoryUsage()
     {
-        static (long Rss, long Shmem) Read(Process? p)
+        static (long Rss, long Shmem) Read(Process? p, bool self = false)
         {
             long rss = 0, shmem = 0;
-            if (p is null) return (0, 0);
+            if (p is null && !self) return (0, 0);
             try
             {
-                foreach (var l in File.ReadLines($"/proc/{p.Id}/status"))
+                foreach (var l in File.ReadLines(self ? "/proc/self/status" : $"/proc/{p!.Id}/status"))
                 {
                     if (l.StartsWith("VmRSS:")) rss = Kib(l);
                     else if (l.StartsWith("RssShmem:")) shmem = Kib(l);
@@ -198,7 +297,8 @@ public sealed class VirtualMachine : IAsyncDisposable
             return (rss, shmem);
             static long Kib(string l) => long.TryParse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var v) ? v : 0;
         }
-        var q = Read(_qemu);
+        // The direct-KVM VMM is this process: its RSS beyond guest RAM (the runtime included).
+        var q = _kvm is not null ? Read(null, self: true) : Read(_qemu);
         return (q.Rss, q.Shmem, Read(_virtiofsd).Rss);
     }
 
@@ -304,7 +404,19 @@ public sealed class VirtualMachine : IAsyncDisposable
             }
             catch (Exception) { }
         }
+        if (_kvm is not null && Agent is not null && !_kvm.Exited.IsCompleted)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await Agent.ShutdownAsync(cts.Token);
+                await _kvm.Exited.WaitAsync(cts.Token);
+            }
+            catch (Exception) { }
+        }
         if (Agent is not null) await Agent.DisposeAsync();
+        _kvm?.Dispose();
+        _console?.Dispose();
         foreach (var p in new[] { _qemu, _virtiofsd })
         {
             if (p is null) continue;
@@ -313,6 +425,7 @@ public sealed class VirtualMachine : IAsyncDisposable
             ChildProcesses.Forget(p);
             p.Dispose();
         }
+        _net?.Dispose();
         if (RunDir.Length > 0)
             try { Directory.Delete(RunDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
