@@ -31,6 +31,7 @@ public static unsafe partial class SyscallTable
         Mm.Register(t);
         Process.Register(t);
         IdentityCalls.Register(t);
+        FileTransfer.Register(t);
         Time.Register(t);
         SignalCalls.Register(t);
         SystemInfo.Register(t);

@@ -50,6 +50,19 @@ public sealed class Pipe
         _count += src.Length;
     }
 
+    /// <summary>tee(2): copies up to dst.Length buffered bytes without consuming them. Caller holds Lock.</summary>
+    public int PeekLocked(Span<byte> dst)
+    {
+        int n = Math.Min(dst.Length, _count);
+        int first = Math.Min(n, _buf.Length - _head);
+        _buf.AsSpan(_head, first).CopyTo(dst);
+        _buf.AsSpan(0, n - first).CopyTo(dst.Slice(first));
+        return n;
+    }
+
+    /// <summary>Buffered bytes, and whether any writer is left. Caller holds Lock.</summary>
+    public int CountLocked => _count;
+
     public long Read(Span<byte> dst, bool nonBlocking)
     {
         if (dst.Length == 0) return 0;
