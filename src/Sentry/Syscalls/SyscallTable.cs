@@ -32,6 +32,8 @@ public static unsafe partial class SyscallTable
         Process.Register(t);
         IdentityCalls.Register(t);
         FileTransfer.Register(t);
+        MemfdCalls.Register(t);
+        FlockCalls.Register(t);
         Time.Register(t);
         SignalCalls.Register(t);
         SystemInfo.Register(t);

@@ -77,7 +77,7 @@ public abstract class FileDescription
 
     public void DecRef()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) { Released = true; Release(); }
+        if (Interlocked.Decrement(ref _refs) == 0) { Released = true; FlockTable.Unlock(this); Release(); }
     }
 
     /// <summary>The last reference is gone (epoll drops such files from its interest lists).</summary>

@@ -96,6 +96,7 @@ internal static class PidDirectory
     {
         f.Stat(out var st);
         if (f is Pipe.PipeEnd) return $"pipe:[{st.Ino}]";
+        if (f.Location is { } m && Syscalls.MemfdCalls.IsMemfd(m)) return $"/{m.Dentry.Name} (deleted)";
         if (f.Location is { } l) return VirtualFs.PathOf(l, t.Root);
         if (f is Host.HostFileDescription)
         {
