@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -27,8 +26,8 @@ internal static class RemoteCommand
         var (conn, protocol, streams, reader) = session.Value;
         await using (conn)
         {
-            Process process;
-            try { process = runtime.StartExec(p.ContainerId, exec.Cmd); }
+            ExecProcess process;
+            try { process = await runtime.StartExecAsync(p.ContainerId, exec.Cmd, exec.Tty, CancellationToken.None); }
             catch (Grpc.Core.RpcException e)
             {
                 await FinishAsync(streams, protocol, null, e.Status.Detail);
@@ -38,19 +37,19 @@ internal static class RemoteCommand
             {
                 var stdoutStream = streams.GetValueOrDefault("stdout");
                 var errTarget = exec.Tty ? stdoutStream : streams.GetValueOrDefault("stderr");
-                var outPump = Pump(process.StandardOutput.BaseStream, stdoutStream);
-                var errPump = Pump(process.StandardError.BaseStream, errTarget);
-                var inPump = streams.TryGetValue("stdin", out var stdin) ? CopyIn(stdin.Incoming.Reader, process.StandardInput.BaseStream) : CloseIn(process);
-                if (streams.TryGetValue("resize", out var resize)) _ = Drain(resize.Incoming.Reader); // no tty in the Sentry yet
+                var outPump = Pump(process.Stdout, stdoutStream);
+                var errPump = Pump(process.Stderr, errTarget);
+                _ = streams.TryGetValue("stdin", out var stdin) ? CopyIn(stdin.Incoming.Reader, process) : process.CloseStdinAsync();
+                if (streams.TryGetValue("resize", out var resize)) _ = ResizeEvents.ApplyAsync(resize.Incoming.Reader, process.ResizeAsync);
                 // The client going away (its connection ends) ends the command.
-                var exited = process.WaitForExitAsync();
+                var exited = process.WaitAsync(CancellationToken.None);
                 if (await Task.WhenAny(exited, reader) != exited)
                 {
-                    try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                    process.Kill();
                     await exited;
                 }
                 await Task.WhenAll(outPump, errPump);
-                await FinishAsync(streams, protocol, process.ExitCode, null);
+                await FinishAsync(streams, protocol, await exited, null);
             }
         }
     }
@@ -92,18 +91,11 @@ internal static class RemoteCommand
             {
                 _ = Task.Run(async () =>
                 {
-                    // A monitor that is still starting has not opened its end yet: retry for a while.
-                    Stream? fifo = null;
-                    string path = Path.Combine(running.Dir, Backends.ContainerMonitor.StdinFifo);
-                    for (int i = 0; running.HasStdin && i < 200 && !running.Finished.IsCompleted; i++)
-                    {
-                        if ((fifo = Backends.ContainerMonitor.OpenStdinForWriting(path)) != null) break;
-                        await Task.Delay(25);
-                    }
-                    await (fifo != null ? CopyIn(stdin.Incoming.Reader, fifo) : Drain(stdin.Incoming.Reader));
+                    var to = await running.OpenStdinAsync();
+                    await (to != null ? CopyIn(stdin.Incoming.Reader, to) : Drain(stdin.Incoming.Reader));
                 });
             }
-            if (streams.TryGetValue("resize", out var resize)) _ = Drain(resize.Incoming.Reader);
+            if (streams.TryGetValue("resize", out var resize)) _ = ResizeEvents.ApplyAsync(resize.Incoming.Reader, running.ResizeAsync);
             while (!running.Finished.IsCompleted && !reader.IsCompleted)
             {
                 tailer.Poll();
@@ -216,13 +208,23 @@ internal static class RemoteCommand
         finally { try { to.Close(); } catch (IOException) { } }
     }
 
-    private static Task CloseIn(Process p)
+    private static async Task CopyIn(PipeReader from, ExecProcess to)
     {
-        p.StandardInput.Close();
-        return Task.CompletedTask;
+        try
+        {
+            while (true)
+            {
+                var r = await from.ReadAsync();
+                foreach (var seg in r.Buffer) await to.WriteStdinAsync(seg);
+                from.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) break;
+            }
+        }
+        catch (IOException) { }
+        await to.CloseStdinAsync();
     }
 
-    private static async Task Drain(PipeReader r)
+    internal static async Task Drain(PipeReader r)
     {
         while (true)
         {

@@ -7,15 +7,15 @@ namespace Sandbox.Shim.Tests.Support;
 
 /// <summary>
 /// The client side of the remotecommand protocol, minimal: upgrades to SPDY/3.1 with
-/// v4.channel.k8s.io, opens the named streams, sends stdin, collects what comes back per stream
-/// until the server closes the connection.
+/// v4.channel.k8s.io, opens the named streams, sends stdin (and a terminal size on the resize
+/// stream), collects what comes back per stream until the server closes the connection.
 /// </summary>
 public sealed class SpdyTestClient
 {
     public sealed record Result(int Status, Dictionary<string, string> Output, string UpgradeResponse);
 
     public static async Task<Result> RunAsync(string url, string[] streams, string? stdin = null, int timeoutMs = 60_000,
-        int stdinDelayMs = 0, Func<Dictionary<string, string>, bool>? closeWhen = null)
+        int stdinDelayMs = 0, Func<Dictionary<string, string>, bool>? closeWhen = null, string? resize = null)
     {
         var uri = new Uri(url);
         using var tcp = new TcpClient();
@@ -49,6 +49,7 @@ public sealed class SpdyTestClient
             block.CopyTo(payload, 10);
             await WriteControl(ns, 1, s == "stdin" ? (byte)0 : (byte)0x02, payload);
             ids[next] = s;
+            if (s == "resize" && resize != null) await WriteData(ns, next, Encoding.UTF8.GetBytes(resize), fin: false);
             if (s == "stdin" && stdin != null && stdinDelayMs == 0)
             {
                 await WriteData(ns, next, Encoding.UTF8.GetBytes(stdin), fin: closeWhen == null);
