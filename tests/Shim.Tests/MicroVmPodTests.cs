@@ -98,6 +98,12 @@ public class MicroVmPodTests(MicroVmFixture fx)
         Assert.Contains("30 100\r\n", r.Output["stdout"]);
         Assert.Equal("""{"metadata":{},"status":"Success"}""", r.Output["error"]);
 
+        // The same over a WebSocket (v5): resize on channel 4, stdin's end as a half-close.
+        var ws = (await Rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh", "-c", "read x; stty size" }, Stdin = true, Stdout = true, Tty = true })).Url;
+        var w = await WebSocketTestClient.RunAsync(ws, [WebSocketTestClient.Resize(120, 40), WebSocketTestClient.Stdin("go\n", delayMs: 1500), WebSocketTestClient.CloseStdin()]);
+        Assert.Contains("40 120\r\n", w.Output[1]);
+        Assert.Equal("""{"metadata":{},"status":"Success"}""", w.Output[3]);
+
         var plain = (await Rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh", "-c", "read x; echo got $x; echo err >&2; exit 3" }, Stdin = true, Stdout = true, Stderr = true })).Url;
         var p = await SpdyTestClient.RunAsync(plain, ["error", "stdin", "stdout", "stderr"], stdin: "hello\n");
         Assert.Equal(("got hello\n", "err\n"), (p.Output["stdout"], p.Output["stderr"]));

@@ -10,8 +10,9 @@ namespace Sandbox.Shim.Streaming;
 /// Kubernetes' remotecommand protocol (what `kubectl exec` and crictl speak, via the kubelet):
 /// an HTTP/1.1 upgrade to SPDY/3.1 with an `X-Stream-Protocol-Version` of
 /// v4/v3/v2.channel.k8s.io, then one SPDY stream per channel, named by its `streamType`
-/// header: error, stdin, stdout, stderr, resize. The exit status goes on the error stream
-/// (v4: a metav1.Status JSON).
+/// header: error, stdin, stdout, stderr, resize; or a WebSocket (v5/v4.channel.k8s.io and
+/// older), one channel per message's first byte (see <see cref="WebSocketChannels"/>). The
+/// exit status goes on the error stream (v4 and v5: a metav1.Status JSON).
 /// </summary>
 internal static class RemoteCommand
 {
@@ -76,7 +77,7 @@ internal static class RemoteCommand
             var errStream = a.Tty ? outStream : streams.GetValueOrDefault("stderr");
             // The monitor writes the container's output to its CRI log; Attach follows that file
             // (so it works the same after a server restart), in order, through one queue.
-            var queue = System.Threading.Channels.Channel.CreateUnbounded<(SpdyStream? To, ReadOnlyMemory<byte> Data)>();
+            var queue = System.Threading.Channels.Channel.CreateUnbounded<(IRemoteStream? To, ReadOnlyMemory<byte> Data)>();
             var tailer = new Logs.CriLogTailer(running.OutputLog, (stream, data) => queue.Writer.TryWrite((stream == "stdout" ? outStream : errStream, data)));
             var forward = Task.Run(async () =>
             {
@@ -108,15 +109,17 @@ internal static class RemoteCommand
         }
     }
 
-    /// <summary>Answers the upgrade, then waits for the client to open the streams the request implies.</summary>
-    internal static async Task<(SpdyConnection Conn, string Protocol, Dictionary<string, SpdyStream> Streams, Task Reader)?> UpgradeAsync(
+    /// <summary>Answers the upgrade (SPDY/3.1 or WebSocket), then waits for the client to open
+    /// the streams the request implies.</summary>
+    internal static async Task<(IAsyncDisposable Conn, string Protocol, Dictionary<string, IRemoteStream> Streams, Task Reader)?> UpgradeAsync(
         HttpContext ctx, bool stdin, bool stdout, bool stderr, bool tty)
     {
+        if (ctx.WebSockets.IsWebSocketRequest) return await WebSocketChannels.AcceptAsync(ctx, stdin, stdout, stderr, tty);
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is not { IsUpgradableRequest: true } || !ctx.Request.Headers.Upgrade.ToString().Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase))
         {
             ctx.Response.StatusCode = 400;
-            await ctx.Response.WriteAsync("this streaming server speaks SPDY/3.1 upgrades only (no WebSocket yet)\n");
+            await ctx.Response.WriteAsync("expected an upgrade to SPDY/3.1 or a WebSocket\n");
             return null;
         }
         var offered = ctx.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
@@ -135,7 +138,7 @@ internal static class RemoteCommand
         var reader = conn.RunAsync(cts.Token);
 
         int expected = 1 + (stdin ? 1 : 0) + (stdout ? 1 : 0) + (stderr && !tty ? 1 : 0) + (tty && protocol != "v2.channel.k8s.io" ? 1 : 0);
-        var streams = new Dictionary<string, SpdyStream>();
+        var streams = new Dictionary<string, IRemoteStream>();
         using var timeout = new CancellationTokenSource(StreamCreationTimeout);
         try
         {
@@ -154,13 +157,13 @@ internal static class RemoteCommand
     }
 
     /// <summary>Closes the output streams, reports the exit status on the error stream, says goodbye.</summary>
-    internal static async Task FinishAsync(Dictionary<string, SpdyStream> streams, string protocol, int? exitCode, string? error)
+    internal static async Task FinishAsync(Dictionary<string, IRemoteStream> streams, string protocol, int? exitCode, string? error)
     {
         foreach (var t in new[] { "stdout", "stderr" })
             if (streams.TryGetValue(t, out var s)) await s.CloseAsync();
         if (streams.TryGetValue("error", out var es))
         {
-            string? message = protocol == "v4.channel.k8s.io" ? StatusJson(exitCode, error)
+            string? message = protocol is "v4.channel.k8s.io" or "v5.channel.k8s.io" ? StatusJson(exitCode, error)
                 : error ?? (exitCode is > 0 ? $"command terminated with non-zero exit code: exit status {exitCode}" : null);
             if (message != null) await es.WriteAsync(Encoding.UTF8.GetBytes(message));
             await es.CloseAsync();
@@ -179,7 +182,7 @@ internal static class RemoteCommand
 
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s, StreamingJsonContext.Default.String);
 
-    private static async Task Pump(Stream from, SpdyStream? to)
+    private static async Task Pump(Stream from, IRemoteStream? to)
     {
         var buf = new byte[32 * 1024];
         int n;

@@ -11,7 +11,8 @@ namespace Sandbox.Shim.Streaming;
 
 /// <summary>
 /// The streaming server Exec and Attach URLs point at: plain HTTP/1.1 on the configured
-/// streaming_address, one path per request kind with a single-use token.
+/// streaming_address, one path per request kind with a single-use token; clients upgrade to
+/// SPDY/3.1 or to a WebSocket.
 /// </summary>
 public sealed class StreamingServer : IAsyncDisposable
 {
@@ -36,6 +37,7 @@ public sealed class StreamingServer : IAsyncDisposable
         b.Logging.SetMinimumLevel(level);
         b.WebHost.UseUrls("http://" + address);
         var app = b.Build();
+        app.UseWebSockets();
         var requests = new StreamingRequests();
         app.Map("/exec/{token}", (RequestDelegate)(async ctx =>
         {
