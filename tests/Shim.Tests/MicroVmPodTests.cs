@@ -129,14 +129,12 @@ public class MicroVmPodTests(MicroVmFixture fx)
     public async Task Bad_requests_get_clear_errors_and_leave_the_pod_serving()
     {
         Skip.If(fx.Unavailable != null, fx.Unavailable);
-        var e = await Assert.ThrowsAsync<RpcException>(() => Rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = fx.Pod, Port = { 80 } }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
-        Assert.Contains("VM", e.Status.Detail);
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => Rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = fx.Pod, Port = { 70000 } }).ResponseAsync));
 
         // A program the image lacks: the start fails and says so; the container is exited.
         var cfg = Cri.Container("missing", fx.BusyboxRef, ["/no/such/program"]);
         string id = Rt.CreateContainer(new CreateContainerRequest { PodSandboxId = fx.Pod, SandboxConfig = fx.PodCfg, Config = cfg }).ContainerId;
-        e = await Assert.ThrowsAsync<RpcException>(() => Rt.StartContainerAsync(new StartContainerRequest { ContainerId = id }).ResponseAsync);
+        var e = await Assert.ThrowsAsync<RpcException>(() => Rt.StartContainerAsync(new StartContainerRequest { ContainerId = id }).ResponseAsync);
         Assert.Contains("/no/such/program", e.Status.Detail);
         var st = (await Rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = id })).Status;
         Assert.Equal((ContainerState.ContainerExited, "StartError"), (st.State, st.Reason));
@@ -146,6 +144,37 @@ public class MicroVmPodTests(MicroVmFixture fx)
         string ok = Start("after", ["echo", "still serving"]);
         Assert.Equal(0, (await Cri.WaitExitedAsync(Rt, ok)).ExitCode);
         await Rt.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = ok });
+    }
+
+    [SkippableFact]
+    public async Task PortForward_reaches_a_server_in_the_pod_and_reports_a_closed_port()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        string id = Start("web", ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/etc"]);
+        string url = (await Rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = fx.Pod, Port = { 8080 } })).Url;
+        Assert.StartsWith(fx.H.Server.StreamingUrl + "/portforward/", url);
+        // The server may still be starting: a refused connection is reported on the error stream, so try again.
+        SpdyTestClient.Result r = null!;
+        for (int i = 0; i < 50; i++)
+        {
+            r = await SpdyTestClient.RunAsync(i == 0 ? url : (await Rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = fx.Pod })).Url, ["error", "data"],
+                stdin: "GET /hello.txt HTTP/1.0\r\n\r\n", protocols: ["portforward.k8s.io"], inputStream: "data",
+                extraHeaders: new() { ["port"] = "8080", ["requestid"] = "0" }, stdinDelayMs: 1,
+                closeWhen: o => o["data"].Contains("hello from layer 2") || o["error"].Length > 0);
+            if (r.Output["error"].Length == 0) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal(101, r.Status);
+        Assert.Equal("", r.Output["error"]);
+        Assert.StartsWith("HTTP/1.", r.Output["data"]);
+        Assert.EndsWith("\r\n\r\nhello from layer 2\n", r.Output["data"]);
+
+        string closed = (await Rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = fx.Pod, Port = { 9 } })).Url;
+        var c = await SpdyTestClient.RunAsync(closed, ["error", "data"], protocols: ["portforward.k8s.io"], inputStream: "data",
+            extraHeaders: new() { ["port"] = "9", ["requestid"] = "1" }, closeWhen: o => o["error"].Length > 0);
+        Assert.Contains("port 9", c.Output["error"]);
+        Assert.Contains("refused", c.Output["error"]);
+        await Rt.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
     }
 
     /// <summary>Its own server and pods: StopPodSandbox and a server restart take the VM down, no QEMU is left.</summary>

@@ -13,6 +13,12 @@ internal sealed class PodVm : IAsyncDisposable
 {
     private readonly VirtualMachine _vm;
     private readonly string _share;
+    private Task? _helpers;
+    /// <summary>The agent container holding the port-forward relay (it shares the VM's network
+    /// namespace with the pod's containers, as every agent container does).</summary>
+    private const string HelperContainer = "sandbox-helpers";
+    private const string HelperDir = ".sandbox-helpers";
+    public const string PortfwdName = "sandbox-portfwd";
 
     private PodVm(VirtualMachine vm, string share)
     {
@@ -87,6 +93,38 @@ internal sealed class PodVm : IAsyncDisposable
     public Task<VmExec> ExecAsync(string containerId, IReadOnlyList<string> argv, IReadOnlyList<string> env, string cwd,
         bool tty, int rows, int cols, CancellationToken ct)
         => VmExec.StartAsync(_vm.Agent, containerId, argv, env, cwd, tty, rows, cols, ct);
+
+    /// <summary>
+    /// Connects to 127.0.0.1:<paramref name="port"/> in the VM (bringing its loopback up) through
+    /// sandbox-portfwd, run in a helper container whose root is a directory of the share: its
+    /// stdin goes to the connection, the connection comes back as its stdout; exit status 1 with
+    /// the reason on stderr when nothing listens there.
+    /// </summary>
+    public async Task<VmExec> ConnectAsync(int port, CancellationToken ct)
+    {
+        Task helpers;
+        lock (this) helpers = _helpers is { IsFaulted: false, IsCanceled: false } h ? h : _helpers = CreateHelpersAsync();
+        await helpers.WaitAsync(ct).ConfigureAwait(false);
+        return await VmExec.StartAsync(_vm.Agent, HelperContainer, ["/" + PortfwdName, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [], "/", tty: false, 0, 0, ct).ConfigureAwait(false);
+    }
+
+    private async Task CreateHelpersAsync()
+    {
+        var src = Path.Combine(AppContext.BaseDirectory, PortfwdName);
+        if (!File.Exists(src)) throw new FileNotFoundException($"{src} is missing (building src/Shim makes it from Native/portfwd.c)");
+        var dir = Path.Combine(_share, HelperDir);
+        Directory.CreateDirectory(dir);
+        var dst = Path.Combine(dir, PortfwdName);
+        if (!File.Exists(dst) || new FileInfo(dst).Length != new FileInfo(src).Length || File.GetLastWriteTimeUtc(dst) < File.GetLastWriteTimeUtc(src))
+        {
+            var tmp = dst + "." + Environment.ProcessId;
+            File.Copy(src, tmp, overwrite: true);
+            File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            File.Move(tmp, dst, overwrite: true);
+        }
+        await _vm.Agent.CreateContainerAsync(HelperContainer, GuestPathOf(dir), "").ConfigureAwait(false);
+    }
 
     /// <summary>Asks the agent to power off, then makes sure QEMU and virtiofsd are gone.</summary>
     public ValueTask DisposeAsync() => _vm.DisposeAsync();

@@ -82,21 +82,36 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>
-    /// No pod has a port to forward to yet: a Sentry pod has no network stack, and a microvm
-    /// pod's VM has no network device and no way to reach its loopback from the host (the
-    /// agent protocol has no connect request). Answers FAILED_PRECONDITION naming which.
+    /// A URL on the streaming server for port-forward streams into the pod. Only microvm pods
+    /// have ports (in their VM): a Sentry pod has no network stack yet, so it answers
+    /// FAILED_PRECONDITION saying so.
     /// </summary>
     public PortForwardResponse PortForward(PortForwardRequest req)
     {
         RequireId(req.PodSandboxId, "pod sandbox");
+        string id;
         lock (_lock)
         {
             var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
             if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
-            if (IsVmPod(pod))
-                throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id} (handler '{pod.RuntimeHandler}'): the pod's VM has no network device, its loopback is down, and the guest agent has no request to connect to a port in it");
-            throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id} (handler '{pod.RuntimeHandler}'): the Sentry has no network stack yet, so no port in the pod can be reached");
+            if (!_vms.ContainsKey(pod.Id))
+                throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id} (handler '{pod.RuntimeHandler}'): the Sentry has no network stack yet, so no port in the pod can be reached");
+            foreach (var port in req.Port)
+                if (port is < 1 or > 65535) throw Errors.InvalidArgument($"port {port} is outside 1 .. 65535");
+            id = pod.Id;
         }
+        var server = Streaming ?? throw Errors.Unavailable("the streaming server is not running");
+        return new PortForwardResponse { Url = server.RegisterPortForward(id, req) };
+    }
+
+    /// <summary>A connection to a port of a microvm pod (see PodVm.ConnectAsync).</summary>
+    internal async Task<ExecProcess> ConnectAsync(string podId, int port, CancellationToken ct)
+    {
+        PodVm? vm;
+        lock (_lock) _vms.TryGetValue(podId, out vm);
+        if (vm == null) throw new IOException($"pod {podId} is not ready (its VM is gone)");
+        try { return await vm.ConnectAsync(port, ct).ConfigureAwait(false); }
+        catch (Sandbox.MicroVm.Vm.AgentErrorException e) { throw new IOException(e.Message, e); }
     }
 
     /// <summary>The streaming server, once started (Exec and Attach URLs point at it).</summary>
