@@ -32,7 +32,9 @@ public sealed partial class CriRuntime
         catch (OperationCanceledException)
         {
             p.Kill();
-            await p.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            // What the command started may hold its output open after it is gone: do not wait for ever.
+            try { await p.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            catch (TimeoutException) { }
             if (ct.IsCancellationRequested) throw;
             throw Errors.DeadlineExceeded($"command timed out after {req.Timeout} s");
         }

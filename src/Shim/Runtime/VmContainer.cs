@@ -61,11 +61,19 @@ internal sealed class VmContainer : RunningContainer
 
     public override void Signal(int signal) => _ = _main.SignalAsync(signal);
 
-    /// <summary>SIGKILL to the program; everything: the container's whole PID namespace.</summary>
+    /// <summary>
+    /// SIGKILL to the program and every other process of the container (destroying the agent
+    /// container kills its PID namespace), as killing a runc container's init does. The program
+    /// is not PID 1 of its container, so its children would otherwise live on and keep its
+    /// output open, and the agent reports the exit only after the output's end.
+    /// </summary>
     public override void Kill(bool everything)
     {
-        if (everything) _ = _vm.DestroyContainerAsync(Id);
-        else _ = _main.SignalAsync(Native.SIGKILL);
+        _ = Task.Run(async () =>
+        {
+            await _main.SignalAsync(Native.SIGKILL).ConfigureAwait(false);
+            await _vm.DestroyContainerAsync(Id).ConfigureAwait(false);
+        });
     }
 
     public override void ReopenLog() => _log.Reopen();
