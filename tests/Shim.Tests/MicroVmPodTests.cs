@@ -208,6 +208,15 @@ public class MicroVmPodTests(MicroVmFixture fx)
         await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = a.Pod }); // idempotent
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = a.Pod });
 
+        // A VM that dies under its pod: the pod is not ready, its container exited saying why.
+        var c = await PodWithSleeper("vm-c");
+        Assert.Equal(0, Kill(c.Qemu, 9));
+        st = await Cri.WaitExitedAsync(rt, c.Container);
+        Assert.Equal((ContainerState.ContainerExited, 255), (st.State, st.ExitCode));
+        Assert.Contains("VM", st.Message);
+        Assert.Equal(PodSandboxState.SandboxNotready, (await rt.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = c.Pod })).Status.State);
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = c.Pod });
+
         var b = await PodWithSleeper("vm-b");
         await h.RestartAsync();
         rt = h.Client.Runtime;
@@ -219,6 +228,9 @@ public class MicroVmPodTests(MicroVmFixture fx)
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = b.Pod });
         Assert.Empty((await rt.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int sig);
 
     private static bool Alive(int pid)
     {

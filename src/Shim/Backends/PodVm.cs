@@ -13,6 +13,7 @@ internal sealed class PodVm : IAsyncDisposable
 {
     private readonly VirtualMachine _vm;
     private readonly string _share;
+    private readonly object _helpersLock = new();
     private Task? _helpers;
     /// <summary>The agent container holding the port-forward relay (it shares the VM's network
     /// namespace with the pod's containers, as every agent container does).</summary>
@@ -31,6 +32,8 @@ internal sealed class PodVm : IAsyncDisposable
     public int VirtiofsdPid => _vm.VirtiofsdPid;
     public string KernelRelease => _vm.KernelRelease;
     public BootTimings Timings => _vm.Timings;
+    /// <summary>False once QEMU has gone (killed, crashed, or the guest powered off).</summary>
+    public bool Alive => HostSystem.ProcessAlive(_vm.QemuPid);
 
     /// <summary>Why no VM can start on this host, or null when one can.</summary>
     public static string? UnavailableReason()
@@ -103,7 +106,7 @@ internal sealed class PodVm : IAsyncDisposable
     public async Task<VmExec> ConnectAsync(int port, CancellationToken ct)
     {
         Task helpers;
-        lock (this) helpers = _helpers is { IsFaulted: false, IsCanceled: false } h ? h : _helpers = CreateHelpersAsync();
+        lock (_helpersLock) helpers = _helpers is { IsFaulted: false, IsCanceled: false } h ? h : _helpers = CreateHelpersAsync();
         await helpers.WaitAsync(ct).ConfigureAwait(false);
         return await VmExec.StartAsync(_vm.Agent, HelperContainer, ["/" + PortfwdName, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             [], "/", tty: false, 0, 0, ct).ConfigureAwait(false);

@@ -39,8 +39,7 @@ public sealed partial class CriRuntime
             if (handler.Backend == "microvm")
             {
                 try { vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, ct).ConfigureAwait(false); }
-                catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException or NotSupportedException
-                    or UnauthorizedAccessException or FileNotFoundException or ArgumentException)
+                catch (Exception e) when (e is not (OperationCanceledException or Grpc.Core.RpcException))
                 {
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start: {e.Message}");
                 }
@@ -147,14 +146,14 @@ public sealed partial class CriRuntime
             return _pods.Values
                 .Where(p => filter == null
                     || ((filter.Id.Length == 0 || p.Id.StartsWith(filter.Id, StringComparison.Ordinal))
-                        && (filter.State == null || p.State == filter.State.State)
+                        && (filter.State == null || StateOf(p) == filter.State.State)
                         && Filters.Matches(p.Config.Labels, filter.LabelSelector)))
                 .OrderBy(p => p.CreatedAt)
                 .Select(p => new PodSandbox
                 {
                     Id = p.Id,
                     Metadata = p.Config.Metadata,
-                    State = p.State,
+                    State = StateOf(p),
                     CreatedAt = p.CreatedAt,
                     Labels = { p.Config.Labels },
                     Annotations = { p.Config.Annotations },
@@ -164,13 +163,17 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>Caller holds the lock.</summary>
-    private static PodSandboxStatus PodStatus(PodRecord p)
+    /// <summary>A microvm pod whose VM died under it is not ready, whatever its record says. Caller holds the lock.</summary>
+    private PodSandboxState StateOf(PodRecord p)
+        => p.State == PodSandboxState.SandboxReady && _vms.TryGetValue(p.Id, out var vm) && !vm.Alive ? PodSandboxState.SandboxNotready : p.State;
+
+    private PodSandboxStatus PodStatus(PodRecord p)
     {
         var s = new PodSandboxStatus
         {
             Id = p.Id,
             Metadata = p.Config.Metadata,
-            State = p.State,
+            State = StateOf(p),
             CreatedAt = p.CreatedAt,
             // No pod networking yet: no IP to report (see docs/cri.md).
             Network = new PodSandboxNetworkStatus { Ip = "" },
