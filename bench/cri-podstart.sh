@@ -8,7 +8,7 @@
 set -eu
 SOCK=$1; IMAGE=$2; HANDLER=${3:-}; RUNS=${4:-10}
 CRICTL=${CRICTL:-crictl}
-cri() { "$CRICTL" --runtime-endpoint "unix://$SOCK" --image-endpoint "unix://$SOCK" "$@"; }
+cri() { "$CRICTL" --timeout 120s --runtime-endpoint "unix://$SOCK" --image-endpoint "unix://$SOCK" "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 times=()
