@@ -92,7 +92,7 @@ public sealed partial class CriRuntime
         // Containers are forcibly stopped (timeout 0: SIGKILL).
         foreach (var c in containers) await StopContainerCoreAsync(c, 0, "the pod was stopped").ConfigureAwait(false);
         PodVm? vm;
-        lock (_lock) { if (_vms.Remove(pod.Id, out vm)) { } }
+        lock (_lock) _vms.Remove(pod.Id, out vm);
         // The VM goes with the pod's readiness: QEMU and virtiofsd exit, no process is left.
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         lock (_lock)
@@ -132,9 +132,7 @@ public sealed partial class CriRuntime
             var resp = new PodSandboxStatusResponse { Status = PodStatus(pod), Timestamp = Clock.NowNs() };
             foreach (var c in _containers.Values.Where(c => c.PodId == pod.Id)) resp.ContainersStatuses.Add(ContainerStatusOf(c));
             if (verbose)
-                resp.Info["info"] = _vms.TryGetValue(pod.Id, out var vm)
-                    ? $"{{\"runtimeHandler\":\"{pod.RuntimeHandler}\",\"backend\":\"microvm\",\"model\":\"one VM per pod\",\"qemuPid\":{vm.QemuPid},\"virtiofsdPid\":{vm.VirtiofsdPid},\"kernel\":\"{vm.KernelRelease}\",\"accel\":\"{vm.Timings.Accel}\",\"containers\":{_containers.Values.Count(c => c.PodId == pod.Id)}}}"
-                    : $"{{\"runtimeHandler\":\"{pod.RuntimeHandler}\",\"backend\":\"{(IsVmPod(pod) ? "microvm" : "sentry")}\",\"model\":\"{(IsVmPod(pod) ? "one VM per pod (stopped)" : "one Sentry process per container")}\",\"containers\":{_containers.Values.Count(c => c.PodId == pod.Id)}}}";
+                resp.Info["info"] = PodInfoJson(pod);
             return resp;
         }
     }
@@ -163,6 +161,26 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>Caller holds the lock.</summary>
+    /// <summary>What verbose PodSandboxStatus adds: the backend, and for a running VM its processes and kernel. Caller holds the lock.</summary>
+    private string PodInfoJson(PodRecord pod)
+    {
+        var info = new Dictionary<string, object?>
+        {
+            ["runtimeHandler"] = pod.RuntimeHandler,
+            ["backend"] = IsVmPod(pod) ? "microvm" : "sentry",
+            ["model"] = IsVmPod(pod) ? "one VM per pod" : "one Sentry process per container",
+            ["containers"] = _containers.Values.Count(c => c.PodId == pod.Id),
+        };
+        if (_vms.TryGetValue(pod.Id, out var vm))
+        {
+            info["qemuPid"] = vm.QemuPid;
+            info["virtiofsdPid"] = vm.VirtiofsdPid;
+            info["kernel"] = vm.KernelRelease;
+            info["accel"] = vm.Timings.Accel;
+        }
+        return System.Text.Json.JsonSerializer.Serialize(info, StatusJsonContext.Default.DictionaryStringObject);
+    }
+
     /// <summary>A microvm pod whose VM died under it is not ready, whatever its record says. Caller holds the lock.</summary>
     private PodSandboxState StateOf(PodRecord p)
         => p.State == PodSandboxState.SandboxReady && _vms.TryGetValue(p.Id, out var vm) && !vm.Alive ? PodSandboxState.SandboxNotready : p.State;
