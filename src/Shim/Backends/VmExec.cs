@@ -16,7 +16,7 @@ internal sealed class VmExec : ExecProcess
     private readonly Pipe _err = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
     private readonly object _lock = new();
     private ExecSession? _session;
-    private bool _stdinClosed;
+    private bool _stdinClosed, _completed;
 
     public override Stream Stdout { get; }
     public override Stream Stderr { get; }
@@ -51,6 +51,8 @@ internal sealed class VmExec : ExecProcess
     {
         lock (_lock)
         {
+            // Runs on the agent connection's reader: it must never throw.
+            if (_completed) return;
             var w = stream == 2 ? _err.Writer : _out.Writer;
             w.Write(data);
             _ = w.FlushAsync(); // never pauses (no threshold)
@@ -61,6 +63,8 @@ internal sealed class VmExec : ExecProcess
     {
         lock (_lock)
         {
+            if (_completed) return;
+            _completed = true;
             _out.Writer.Complete();
             _err.Writer.Complete();
         }
