@@ -32,6 +32,16 @@ public class StreamingTests(RegistryFixture fx)
         Assert.Equal(("ExitCode", "7"), (cause.GetProperty("reason").GetString(), cause.GetProperty("message").GetString()));
     }
 
+    [Fact]
+    public void Resize_events_are_read_from_concatenated_json_objects()
+    {
+        var buf = new List<byte>(System.Text.Encoding.UTF8.GetBytes("""{"Width":80,"Height":24}{"Width":100,"Height":30}{"bogus":1}{"Width":12"""));
+        Assert.Equal(new[] { (24, 80), (30, 100) }, ResizeEvents.Take(buf));
+        buf.AddRange(System.Text.Encoding.UTF8.GetBytes(""","Height":5}"""));
+        Assert.Equal(new[] { (5, 12) }, ResizeEvents.Take(buf));
+        Assert.Empty(buf);
+    }
+
     private async Task<(CriHarness H, string Pod, PodSandboxConfig PodCfg)> PodAsync()
     {
         var h = await CriHarness.StartAsync(fx.Registry.Host);
@@ -70,6 +80,29 @@ public class StreamingTests(RegistryFixture fx)
         var r2 = await SpdyTestClient.RunAsync(ok, new[] { "error", "stdout" });
         Assert.Equal("hello from layer 2\n", r2.Output["stdout"]);
         Assert.Equal("""{"metadata":{},"status":"Success"}""", r2.Output["error"]);
+    }
+
+    [SkippableFact]
+    public async Task Exec_over_a_websocket_with_the_v5_channel_protocol()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        var (h, pod, podCfg) = await PodAsync();
+        await using var _ = h;
+        var rt = h.Client.Runtime;
+        string id = (await rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, SandboxConfig = podCfg, Config = Cri.Container("c", fx.BusyboxRef, new[] { "sleep", "60" }) })).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+        var url = (await rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "sh", "-c", "cat; echo err >&2; exit 3" }, Stdin = true, Stdout = true, Stderr = true })).Url;
+        // v5 half-closes stdin: cat sees its end.
+        var r = await WebSocketTestClient.RunAsync(url, [WebSocketTestClient.Stdin("hello\n"), WebSocketTestClient.CloseStdin()]);
+        Assert.Equal("v5.channel.k8s.io", r.Protocol);
+        Assert.Equal(1, r.EmptyMessages); // the kubelet's "connection is up" message on stdout
+        Assert.Equal(("hello\n", "err\n"), (r.Output[1], r.Output[2]));
+        Assert.Contains("\"message\":\"3\"", r.Output[3]);
+
+        var ok = (await rt.ExecAsync(new ExecRequest { ContainerId = id, Cmd = { "cat", "/etc/hello.txt" }, Stdout = true })).Url;
+        var r2 = await WebSocketTestClient.RunAsync(ok, [], protocol: "v4.channel.k8s.io");
+        Assert.Equal(("v4.channel.k8s.io", "hello from layer 2\n"), (r2.Protocol, r2.Output[1]));
+        Assert.Equal("""{"metadata":{},"status":"Success"}""", r2.Output[3]);
     }
 
     [SkippableFact]

@@ -73,6 +73,8 @@ public sealed class CriConfig
             if (h.Backend is not ("sentry" or "microvm")) throw new ConfigException($"handler '{h.Name}': unknown backend '{h.Backend}' (expected sentry or microvm)");
             if (h.Backend == "sentry" && h.Platform is not ("auto" or "ptrace" or "kvm"))
                 throw new ConfigException($"handler '{h.Name}': unknown platform '{h.Platform}' (expected auto, ptrace or kvm)");
+            if (h.MemoryMib is < 64 or > 1 << 20) throw new ConfigException($"handler '{h.Name}': memory_mib {h.MemoryMib} is outside 64 .. 1048576");
+            if (h.Cpus is < 1 or > 255) throw new ConfigException($"handler '{h.Name}': cpus {h.Cpus} is outside 1 .. 255");
         }
         if (!names.Contains(DefaultHandler)) throw new ConfigException($"default_handler '{DefaultHandler}' is not one of the handlers ({string.Join(", ", names)})");
         foreach (var (host, eps) in RegistryMirrors)
@@ -90,6 +92,10 @@ public sealed class HandlerConfig
     public string Backend { get; set; } = "sentry";
     /// <summary>Sentry platform: auto, ptrace or kvm.</summary>
     public string Platform { get; set; } = "auto";
+    /// <summary>microvm: guest memory of each pod's VM, in MiB.</summary>
+    public int MemoryMib { get; set; } = 256;
+    /// <summary>microvm: vCPUs of each pod's VM.</summary>
+    public int Cpus { get; set; } = 1;
 }
 
 public sealed class ConfigException(string message) : Exception(message);

@@ -39,6 +39,8 @@ public sealed class ImageStore
     private string BlobDir => Path.Combine(_dir, "blobs", "sha256");
     private string ImagesDir => Path.Combine(_dir, "images");
     private string RootfsDir => Path.Combine(_dir, "rootfs");
+    /// <summary>The directory holding every image's unpacked root filesystem (what microvm pods share with their VM).</summary>
+    public string RootfsRoot => RootfsDir;
     private string TmpDir => Path.Combine(_dir, "tmp");
     public string Root => _dir;
 

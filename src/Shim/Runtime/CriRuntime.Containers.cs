@@ -99,54 +99,101 @@ public sealed partial class CriRuntime
         return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv);
     }
 
-    public void StartContainer(string id)
+    public async Task StartContainerAsync(string id, CancellationToken ct)
     {
         RequireId(id, "container");
+        ContainerRecord c;
+        PodRecord pod;
+        PodVm? vm;
         lock (_lock)
         {
-            var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
-            if (c.State != ContainerState.ContainerCreated) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not created");
-            var pod = _pods[c.PodId];
+            c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
+            if (c.State != ContainerState.ContainerCreated || _starting.Contains(c.Id))
+                throw Errors.FailedPrecondition($"container {c.Id} is {(_starting.Contains(c.Id) ? "starting" : Describe(c.State))}, not created");
+            pod = _pods[c.PodId];
             if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
-            var spec = SpecFor(pod, c, c.Argv);
-
-            string dir = ContainerDir(c.Id);
-            Process monitor;
-            try
+            if (!_vms.TryGetValue(pod.Id, out vm))
             {
-                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                Directory.CreateDirectory(dir);
-                if (c.Config.Stdin) ContainerMonitor.CreateFifo(Path.Combine(dir, ContainerMonitor.StdinFifo));
-                string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, ContainerMonitor.OutputLog);
-                new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns, before the monitor runs
-                var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.RunArguments());
-                monitor = Process.Start(_sandbox.StartInfo(args))!;
-                // The monitor outlives this server: it keeps none of our pipes open.
-                monitor.StandardInput.Close();
-                monitor.StandardOutput.Close();
-                monitor.StandardError.Close();
-                var running = new RunningContainer(c.Id, dir, monitor.Id, ProcessIdentity.StartTime(monitor.Id), monitor, output, c.Config.Stdin);
-                c.State = ContainerState.ContainerRunning;
+                StartMonitored(c, pod);
+                return;
+            }
+            _starting.Add(c.Id);
+        }
+        // A microvm container starts through the agent (a round trip into the VM): outside the lock.
+        string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(ContainerDir(c.Id), Backends.ContainerMonitor.OutputLog);
+        VmContainer running;
+        try
+        {
+            new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns
+            running = await VmContainer.StartAsync(c.Id, vm, _images.RootfsOf(c.ImageId), pod.Config.Hostname, c.Argv, c.Env, c.Cwd,
+                output, c.Config.Stdin, c.Config.StdinOnce, c.Config.Tty, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException
+            or Sandbox.MicroVm.Vm.AgentErrorException or OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                _starting.Remove(c.Id);
+                if (!_containers.ContainsKey(c.Id)) throw Errors.NotFound($"container {c.Id} was removed while starting");
                 c.StartedAt = Clock.NowNs();
-                c.Pid = monitor.Id;
-                c.PidStartTime = ProcessIdentity.StartTime(monitor.Id);
-                SaveContainer(c);
-                _running[c.Id] = running;
-                running.Finished = Task.Run(() => WatchAsync(c.Id, running));
-                Emit(ContainerEventType.ContainerStartedEvent, c);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
-            {
-                c.State = ContainerState.ContainerExited;
-                c.StartedAt = c.FinishedAt = Clock.NowNs();
-                c.ExitCode = 128;
-                c.Reason = "StartError";
-                c.Message = e.Message;
-                SaveContainer(c);
+                MarkExited(c, 128, "StartError", e.Message);
                 Emit(ContainerEventType.ContainerStoppedEvent, c);
-                throw Errors.Internal($"starting container {c.Id}: {e.Message}");
             }
+            throw Errors.Internal($"starting container {c.Id} in the pod's VM: {e.Message}");
+        }
+        lock (_lock)
+        {
+            _starting.Remove(c.Id);
+            if (!_containers.ContainsKey(c.Id))
+            {
+                running.Kill(everything: true);
+                throw Errors.NotFound($"container {c.Id} was removed while starting");
+            }
+            c.State = ContainerState.ContainerRunning;
+            c.StartedAt = Clock.NowNs();
+            SaveContainer(c);
+            _running[c.Id] = running;
+            running.Finished = Task.Run(() => WatchAsync(c.Id, running));
+            Emit(ContainerEventType.ContainerStartedEvent, c);
+        }
+    }
+
+    /// <summary>A Sentry container: its monitor process starts `sandbox run`. Caller holds the lock.</summary>
+    private void StartMonitored(ContainerRecord c, PodRecord pod)
+    {
+        var spec = SpecFor(pod, c, c.Argv);
+        string dir = ContainerDir(c.Id);
+        Process monitor;
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            Directory.CreateDirectory(dir);
+            if (c.Config.Stdin) ContainerMonitor.CreateFifo(Path.Combine(dir, ContainerMonitor.StdinFifo));
+            string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, ContainerMonitor.OutputLog);
+            new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns, before the monitor runs
+            var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.RunArguments());
+            monitor = Process.Start(_sandbox.StartInfo(args))!;
+            // The monitor outlives this server: it keeps none of our pipes open.
+            monitor.StandardInput.Close();
+            monitor.StandardOutput.Close();
+            monitor.StandardError.Close();
+            var running = new MonitoredContainer(c.Id, dir, monitor.Id, ProcessIdentity.StartTime(monitor.Id), monitor, output, c.Config.Stdin);
+            c.State = ContainerState.ContainerRunning;
+            c.StartedAt = Clock.NowNs();
+            c.Pid = monitor.Id;
+            c.PidStartTime = ProcessIdentity.StartTime(monitor.Id);
+            SaveContainer(c);
+            _running[c.Id] = running;
+            running.Finished = Task.Run(() => WatchAsync(c.Id, running));
+            Emit(ContainerEventType.ContainerStartedEvent, c);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            c.StartedAt = Clock.NowNs();
+            MarkExited(c, 128, "StartError", e.Message);
+            Emit(ContainerEventType.ContainerStoppedEvent, c);
+            throw Errors.Internal($"starting container {c.Id}: {e.Message}");
         }
     }
 
@@ -162,15 +209,9 @@ public sealed partial class CriRuntime
         {
             _running.Remove(id);
             if (!_containers.TryGetValue(id, out var c)) return;
-            c.State = ContainerState.ContainerExited;
-            c.FinishedAt = Clock.NowNs();
-            c.ExitCode = code ?? 255;
-            c.Reason = code == 0 ? "Completed" : "Error";
-            if (code == null) c.Message = "the container's monitor process died without an exit status";
-            else if (r.ExitMessage != null) c.Message = r.ExitMessage;
-            c.Pid = 0;
-            c.PidStartTime = 0;
-            SaveContainer(c);
+            MarkExited(c, code ?? 255, code == 0 ? "Completed" : "Error",
+                code == null ? (r is VmContainer ? "the pod's VM went away before the container exited" : "the container's monitor process died without an exit status")
+                : r.ExitMessage ?? "");
             Emit(ContainerEventType.ContainerStoppedEvent, c);
         }
     }
@@ -187,9 +228,9 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>
-    /// The stop signal (SIGTERM unless the config or image names another) to `sandbox run`, which
-    /// forwards SIGTERM, SIGINT, SIGHUP and SIGQUIT to the program (any other signal ends the
-    /// Sentry itself); SIGKILL after the timeout.
+    /// The stop signal (SIGTERM unless the config or image names another) to the program (for a
+    /// Sentry container through `sandbox run`, which forwards SIGTERM, SIGINT, SIGHUP and SIGQUIT
+    /// to it; any other signal ends the Sentry itself); SIGKILL after the timeout.
     /// </summary>
     private async Task StopContainerCoreAsync(string id, long timeoutSeconds, string? why)
     {
@@ -204,16 +245,15 @@ public sealed partial class CriRuntime
         if (why != null) r.ExitMessage ??= why;
         if (timeoutSeconds > 0)
         {
-            // The monitor forwards the signals `sandbox run` forwards; others go to `sandbox run` itself.
-            if (signal is Native.SIGTERM or 1 or 2 or 3) r.SignalMonitor(signal); else r.SignalChild(signal);
+            r.Signal(signal);
             try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds)).ConfigureAwait(false); return; }
             catch (TimeoutException) { }
         }
-        r.SignalChild(Native.SIGKILL);
+        r.Kill(everything: false);
         try { await r.Finished.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (TimeoutException)
         {
-            r.SignalMonitor(Native.SIGKILL); // a monitor that does not report the exit goes too
+            r.Kill(everything: true);
             await r.Finished.ConfigureAwait(false);
         }
     }
@@ -298,10 +338,10 @@ public sealed partial class CriRuntime
         {
             var c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
             if (!_running.TryGetValue(c.Id, out var r)) throw Errors.FailedPrecondition($"container {c.Id} is not running");
-            // The new file exists when the call returns (the kubelet checks); the monitor, told by
-            // SIGUSR1, reopens the same path and writes there from then on.
+            // The new file exists when the call returns (the kubelet checks); the writer reopens
+            // the same path and writes there from then on.
             if (r.OutputLog.Length > 0) new CriLogWriter(r.OutputLog).Dispose();
-            r.SignalMonitor(10);
+            r.ReopenLog();
         }
     }
 

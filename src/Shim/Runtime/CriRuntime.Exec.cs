@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Runtime.V1;
+using Sandbox.Shim.Backends;
+using Sandbox.Shim.State;
 
 namespace Sandbox.Shim.Runtime;
 
@@ -9,26 +11,30 @@ public sealed partial class CriRuntime
     private const int MaxExecOutput = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Runs a command "in" a running container and waits for it. With one Sentry per container
-    /// (no multi-process Sentry yet) the command is its own `sandbox run` on the container's
-    /// root filesystem, environment, working directory and platform: it sees the same files,
-    /// not the container's processes.
+    /// Runs a command in a running container and waits for it. In a microvm pod the agent runs
+    /// it in the container (its namespaces and root). With one Sentry per container (no
+    /// multi-process Sentry yet) the command is its own `sandbox run` on the container's root
+    /// filesystem, environment, working directory and platform: it sees the same files, not
+    /// the container's processes.
     /// </summary>
     public async Task<ExecSyncResponse> ExecSyncAsync(ExecSyncRequest req, CancellationToken ct)
     {
         RequireId(req.ContainerId, "container");
         if (req.Cmd.Count == 0) throw Errors.InvalidArgument("cmd must not be empty");
-        using var p = StartExec(req.ContainerId, req.Cmd);
-        p.StandardInput.Close();
-        var stdout = ReadCapped(p.StandardOutput.BaseStream);
-        var stderr = ReadCapped(p.StandardError.BaseStream);
+        using var p = await StartExecAsync(req.ContainerId, req.Cmd, tty: false, ct).ConfigureAwait(false);
+        await p.CloseStdinAsync().ConfigureAwait(false);
+        var stdout = ReadCapped(p.Stdout);
+        var stderr = ReadCapped(p.Stderr);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (req.Timeout > 0) cts.CancelAfter(TimeSpan.FromSeconds(req.Timeout));
-        try { await p.WaitForExitAsync(cts.Token).ConfigureAwait(false); }
+        int code;
+        try { code = await p.WaitAsync(cts.Token).ConfigureAwait(false); }
         catch (OperationCanceledException)
         {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await p.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            p.Kill();
+            // What the command started may hold its output open after it is gone: do not wait for ever.
+            try { await p.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            catch (TimeoutException) { }
             if (ct.IsCancellationRequested) throw;
             throw Errors.DeadlineExceeded($"command timed out after {req.Timeout} s");
         }
@@ -36,24 +42,33 @@ public sealed partial class CriRuntime
         {
             Stdout = ByteString.CopyFrom(await stdout.ConfigureAwait(false)),
             Stderr = ByteString.CopyFrom(await stderr.ConfigureAwait(false)),
-            ExitCode = p.ExitCode,
+            ExitCode = code,
         };
     }
 
     /// <summary>
-    /// Starts a command in a running container (as its own `sandbox run`, see ExecSyncAsync),
-    /// with stdin, stdout and stderr as pipes for the caller.
+    /// Starts a command in a running container (see ExecSyncAsync), with stdin, stdout and
+    /// stderr for the caller. A terminal (tty) exists in microvm pods only: a Sentry exec runs
+    /// without one (its stderr then goes with stdout).
     /// </summary>
-    internal Process StartExec(string containerId, IReadOnlyList<string> cmd)
+    internal async Task<ExecProcess> StartExecAsync(string containerId, IReadOnlyList<string> cmd, bool tty, CancellationToken ct)
     {
-        Backends.SentryProcessSpec spec;
+        PodVm? vm;
+        ContainerRecord c;
         lock (_lock)
         {
-            var c = Lookup(_containers, containerId) ?? throw Errors.NotFound($"container {containerId} not found");
+            c = Lookup(_containers, containerId) ?? throw Errors.NotFound($"container {containerId} not found");
             if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
-            spec = SpecFor(_pods[c.PodId], c, cmd);
+            if (!_vms.TryGetValue(c.PodId, out vm))
+                return new SentryExec(Process.Start(_sandbox.StartInfo(SpecFor(_pods[c.PodId], c, cmd).RunArguments()))!);
         }
-        return Process.Start(_sandbox.StartInfo(spec.RunArguments()))!;
+        try { return await vm.ExecAsync(c.Id, cmd, c.Env, c.Cwd, tty, 24, 80, ct).ConfigureAwait(false); }
+        catch (Sandbox.MicroVm.Vm.AgentErrorException e)
+        {
+            // The agent's errno: ENOENT / EACCES for the program, ESRCH for a container that is gone.
+            throw e.Code is 2 or 13 ? Errors.InvalidArgument($"exec {cmd[0]}: {e.Message}") : Errors.FailedPrecondition($"exec in container {c.Id}: {e.Message}");
+        }
+        catch (IOException e) { throw Errors.FailedPrecondition($"exec in container {c.Id}: the pod's VM is gone: {e.Message}"); }
     }
 
     /// <summary>Validates an Exec/Attach target: the container exists and runs; returns its full ID.</summary>
@@ -66,6 +81,39 @@ public sealed partial class CriRuntime
             if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
             return c.Id;
         }
+    }
+
+    /// <summary>
+    /// A URL on the streaming server for port-forward streams into the pod. Only microvm pods
+    /// have ports (in their VM): a Sentry pod has no network stack yet, so it answers
+    /// FAILED_PRECONDITION saying so.
+    /// </summary>
+    public PortForwardResponse PortForward(PortForwardRequest req)
+    {
+        RequireId(req.PodSandboxId, "pod sandbox");
+        string id;
+        lock (_lock)
+        {
+            var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
+            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (!_vms.ContainsKey(pod.Id))
+                throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id} (handler '{pod.RuntimeHandler}'): the Sentry has no network stack yet, so no port in the pod can be reached");
+            foreach (var port in req.Port)
+                if (port is < 1 or > 65535) throw Errors.InvalidArgument($"port {port} is outside 1 .. 65535");
+            id = pod.Id;
+        }
+        var server = Streaming ?? throw Errors.Unavailable("the streaming server is not running");
+        return new PortForwardResponse { Url = server.RegisterPortForward(id, req) };
+    }
+
+    /// <summary>A connection to a port of a microvm pod (see PodVm.ConnectAsync).</summary>
+    internal async Task<ExecProcess> ConnectAsync(string podId, int port, CancellationToken ct)
+    {
+        PodVm? vm;
+        lock (_lock) _vms.TryGetValue(podId, out vm);
+        if (vm == null) throw new IOException($"pod {podId} is not ready (its VM is gone)");
+        try { return await vm.ConnectAsync(port, ct).ConfigureAwait(false); }
+        catch (Sandbox.MicroVm.Vm.AgentErrorException e) { throw new IOException(e.Message, e); }
     }
 
     /// <summary>The streaming server, once started (Exec and Attach URLs point at it).</summary>

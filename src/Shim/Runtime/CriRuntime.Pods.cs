@@ -14,25 +14,44 @@ public sealed partial class CriRuntime
         var h = _config.FindHandler(name)
             ?? throw Errors.InvalidArgument($"unknown runtime handler '{name}' (configured: {string.Join(", ", _config.EffectiveHandlers.Select(x => x.Name))})");
         if (h.Backend == "microvm")
-            throw Errors.Unimplemented($"runtime handler '{h.Name}': the microvm backend cannot run pods yet (src/MicroVm has no VM launcher or guest agent to start containers with)");
+        {
+            if (PodVm.UnavailableReason() is { } vmWhy)
+                throw Errors.FailedPrecondition($"runtime handler '{h.Name}': no VM can start here: {vmWhy}");
+            return h;
+        }
         if (PlatformProbe.Check(_sandbox, h.Platform) is { } why)
             throw Errors.FailedPrecondition($"runtime handler '{h.Name}': the Sentry's {h.Platform} platform is not available here: {why}");
         return h;
     }
 
-    public string RunPodSandbox(RunPodSandboxRequest req)
+    public async Task<string> RunPodSandboxAsync(RunPodSandboxRequest req, CancellationToken ct)
     {
         var cfg = req.Config ?? throw Errors.InvalidArgument("config is required");
         var md = cfg.Metadata ?? throw Errors.InvalidArgument("config.metadata is required");
         if (string.IsNullOrEmpty(md.Name)) throw Errors.InvalidArgument("config.metadata.name must not be empty");
         var handler = ResolveHandler(req.RuntimeHandler);
         if (!string.IsNullOrEmpty(cfg.LogDirectory)) Directory.CreateDirectory(cfg.LogDirectory);
+        string name = $"{md.Name}_{md.Namespace}_{md.Uid}_{md.Attempt}";
+        lock (_lock) CheckPodName(md, name, reserve: true);
+        PodVm? vm = null;
+        try
+        {
+            if (handler.Backend == "microvm")
+            {
+                try { vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, ct).ConfigureAwait(false); }
+                catch (Exception e) when (e is not (OperationCanceledException or Grpc.Core.RpcException))
+                {
+                    throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start: {e.Message}");
+                }
+            }
+        }
+        finally
+        {
+            if (vm == null) lock (_lock) _reservedPodNames.Remove(name);
+        }
         lock (_lock)
         {
-            var same = _pods.Values.FirstOrDefault(p => p.Config.Metadata.Name == md.Name && p.Config.Metadata.Namespace == md.Namespace
-                && p.Config.Metadata.Uid == md.Uid && p.Config.Metadata.Attempt == md.Attempt);
-            if (same != null)
-                throw Errors.AlreadyExists($"pod name {md.Name}_{md.Namespace}_{md.Uid}_{md.Attempt} is reserved for pod {same.Id}");
+            _reservedPodNames.Remove(name);
             var pod = new PodRecord
             {
                 Id = Ids.New(),
@@ -43,8 +62,21 @@ public sealed partial class CriRuntime
             };
             SavePod(pod);
             _pods[pod.Id] = pod;
+            if (vm != null) _vms[pod.Id] = vm;
             return pod.Id;
         }
+    }
+
+    /// <summary>Names of pods whose VM is booting (RunPodSandbox outside the lock).</summary>
+    private readonly HashSet<string> _reservedPodNames = new();
+
+    /// <summary>Caller holds the lock.</summary>
+    private void CheckPodName(PodSandboxMetadata md, string name, bool reserve)
+    {
+        var same = _pods.Values.FirstOrDefault(p => p.Config.Metadata.Name == md.Name && p.Config.Metadata.Namespace == md.Namespace
+            && p.Config.Metadata.Uid == md.Uid && p.Config.Metadata.Attempt == md.Attempt);
+        if (same != null) throw Errors.AlreadyExists($"pod name {name} is reserved for pod {same.Id}");
+        if (reserve && !_reservedPodNames.Add(name)) throw Errors.AlreadyExists($"pod name {name} is reserved for a pod being started");
     }
 
     public async Task StopPodSandboxAsync(string id)
@@ -59,6 +91,10 @@ public sealed partial class CriRuntime
         }
         // Containers are forcibly stopped (timeout 0: SIGKILL).
         foreach (var c in containers) await StopContainerCoreAsync(c, 0, "the pod was stopped").ConfigureAwait(false);
+        PodVm? vm;
+        lock (_lock) _vms.Remove(pod.Id, out vm);
+        // The VM goes with the pod's readiness: QEMU and virtiofsd exit, no process is left.
+        if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         lock (_lock)
         {
             if (!_pods.ContainsKey(pod.Id)) return;
@@ -96,7 +132,7 @@ public sealed partial class CriRuntime
             var resp = new PodSandboxStatusResponse { Status = PodStatus(pod), Timestamp = Clock.NowNs() };
             foreach (var c in _containers.Values.Where(c => c.PodId == pod.Id)) resp.ContainersStatuses.Add(ContainerStatusOf(c));
             if (verbose)
-                resp.Info["info"] = $"{{\"runtimeHandler\":\"{pod.RuntimeHandler}\",\"backend\":\"sentry\",\"model\":\"one Sentry process per container\",\"containers\":{_containers.Values.Count(c => c.PodId == pod.Id)}}}";
+                resp.Info["info"] = PodInfoJson(pod);
             return resp;
         }
     }
@@ -108,14 +144,14 @@ public sealed partial class CriRuntime
             return _pods.Values
                 .Where(p => filter == null
                     || ((filter.Id.Length == 0 || p.Id.StartsWith(filter.Id, StringComparison.Ordinal))
-                        && (filter.State == null || p.State == filter.State.State)
+                        && (filter.State == null || StateOf(p) == filter.State.State)
                         && Filters.Matches(p.Config.Labels, filter.LabelSelector)))
                 .OrderBy(p => p.CreatedAt)
                 .Select(p => new PodSandbox
                 {
                     Id = p.Id,
                     Metadata = p.Config.Metadata,
-                    State = p.State,
+                    State = StateOf(p),
                     CreatedAt = p.CreatedAt,
                     Labels = { p.Config.Labels },
                     Annotations = { p.Config.Annotations },
@@ -125,13 +161,37 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>Caller holds the lock.</summary>
-    private static PodSandboxStatus PodStatus(PodRecord p)
+    /// <summary>What verbose PodSandboxStatus adds: the backend, and for a running VM its processes and kernel. Caller holds the lock.</summary>
+    private string PodInfoJson(PodRecord pod)
+    {
+        var info = new Dictionary<string, object?>
+        {
+            ["runtimeHandler"] = pod.RuntimeHandler,
+            ["backend"] = IsVmPod(pod) ? "microvm" : "sentry",
+            ["model"] = IsVmPod(pod) ? "one VM per pod" : "one Sentry process per container",
+            ["containers"] = _containers.Values.Count(c => c.PodId == pod.Id),
+        };
+        if (_vms.TryGetValue(pod.Id, out var vm))
+        {
+            info["qemuPid"] = vm.QemuPid;
+            info["virtiofsdPid"] = vm.VirtiofsdPid;
+            info["kernel"] = vm.KernelRelease;
+            info["accel"] = vm.Timings.Accel;
+        }
+        return System.Text.Json.JsonSerializer.Serialize(info, StatusJsonContext.Default.DictionaryStringObject);
+    }
+
+    /// <summary>A microvm pod whose VM died under it is not ready, whatever its record says. Caller holds the lock.</summary>
+    private PodSandboxState StateOf(PodRecord p)
+        => p.State == PodSandboxState.SandboxReady && _vms.TryGetValue(p.Id, out var vm) && !vm.Alive ? PodSandboxState.SandboxNotready : p.State;
+
+    private PodSandboxStatus PodStatus(PodRecord p)
     {
         var s = new PodSandboxStatus
         {
             Id = p.Id,
             Metadata = p.Config.Metadata,
-            State = p.State,
+            State = StateOf(p),
             CreatedAt = p.CreatedAt,
             // No pod networking yet: no IP to report (see docs/cri.md).
             Network = new PodSandboxNetworkStatus { Ip = "" },

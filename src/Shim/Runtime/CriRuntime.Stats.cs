@@ -9,7 +9,7 @@ public sealed partial class CriRuntime
     /// <summary>
     /// Usage from the backend's accounting: for a running container, the CPU time (its own and
     /// its reaped children's) and resident memory of its Sentry process, whose memory file holds
-    /// all of the application's memory. The root filesystem is the image's, read-only: no
+    /// all of the application's memory; in a microvm pod, those of the pod's QEMU. The root filesystem is the image's, read-only: no
     /// writable layer, so zero bytes.
     /// </summary>
     public ContainerStats ContainerStats(string id)
@@ -58,8 +58,7 @@ public sealed partial class CriRuntime
     private ContainerStats StatsOf(ContainerRecord c)
     {
         long now = Clock.NowNs();
-        int child = c.State == ContainerState.ContainerRunning && _running.TryGetValue(c.Id, out var r) ? r.ChildPid() : 0;
-        var (cpu, rss) = child > 0 ? ProcessIdentity.Usage(child) : (0UL, 0UL);
+        var (cpu, rss) = c.State == ContainerState.ContainerRunning && _running.TryGetValue(c.Id, out var r) ? r.Usage() : (0UL, 0UL);
         return new ContainerStats
         {
             Attributes = new ContainerAttributes { Id = c.Id, Metadata = c.Config.Metadata, Labels = { c.Config.Labels }, Annotations = { c.Config.Annotations } },
@@ -85,10 +84,13 @@ public sealed partial class CriRuntime
     {
         long now = Clock.NowNs();
         var containers = _containers.Values.Where(c => c.PodId == p.Id).Select(StatsOf).ToList();
+        // A microvm pod is its VM: the containers' figures are all the VM's, not to be summed.
+        var (cpu, memory) = _vms.TryGetValue(p.Id, out var vm) ? ProcessIdentity.Usage(vm.QemuPid)
+            : ((ulong)containers.Sum(c => (decimal)c.Cpu.UsageCoreNanoSeconds.Value), (ulong)containers.Sum(c => (decimal)c.Memory.WorkingSetBytes.Value));
         var linux = new LinuxPodSandboxStats
         {
-            Cpu = new CpuUsage { Timestamp = now, UsageCoreNanoSeconds = new UInt64Value { Value = (ulong)containers.Sum(c => (decimal)c.Cpu.UsageCoreNanoSeconds.Value) } },
-            Memory = new MemoryUsage { Timestamp = now, WorkingSetBytes = new UInt64Value { Value = (ulong)containers.Sum(c => (decimal)c.Memory.WorkingSetBytes.Value) } },
+            Cpu = new CpuUsage { Timestamp = now, UsageCoreNanoSeconds = new UInt64Value { Value = cpu } },
+            Memory = new MemoryUsage { Timestamp = now, WorkingSetBytes = new UInt64Value { Value = memory } },
             Process = new ProcessUsage { Timestamp = now, ProcessCount = new UInt64Value { Value = (ulong)_running.Keys.Count(k => _containers.TryGetValue(k, out var c) && c.PodId == p.Id) } },
         };
         linux.Containers.AddRange(containers);

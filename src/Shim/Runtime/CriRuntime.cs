@@ -25,6 +25,10 @@ public sealed partial class CriRuntime : IAsyncDisposable
     private readonly Dictionary<string, PodRecord> _pods = new();
     private readonly Dictionary<string, ContainerRecord> _containers = new();
     private readonly Dictionary<string, RunningContainer> _running = new();
+    /// <summary>The VMs of microvm pods, by pod ID (while the pod is ready).</summary>
+    private readonly Dictionary<string, PodVm> _vms = new();
+    /// <summary>Containers whose StartContainer is under way (outside the lock, for microvm pods).</summary>
+    private readonly HashSet<string> _starting = new();
     private readonly List<Channel<ContainerEventResponse>> _subscribers = new();
     private readonly CancellationTokenSource _shutdown = new();
 
@@ -49,6 +53,8 @@ public sealed partial class CriRuntime : IAsyncDisposable
     /// monitor process, which outlives the server: if the monitor still runs, the container is
     /// running and watched again; if it wrote an exit status, that is the container's; if it
     /// vanished without one, the container is reported exited with 255 and a message saying so.
+    /// A microvm pod's VM does not outlive the server: such a pod is not ready any more, and its
+    /// running containers are reported exited (255) saying so.
     /// </summary>
     private void Recover()
     {
@@ -65,14 +71,39 @@ public sealed partial class CriRuntime : IAsyncDisposable
                 if (!_pods.ContainsKey(c.PodId)) { File.Delete(f); continue; }
                 _containers[c.Id] = c;
                 if (c.State != ContainerState.ContainerRunning) continue;
+                if (IsVmPod(_pods[c.PodId]))
+                {
+                    MarkExited(c, 255, "Error", "the pod's VM ended with the CRI server that ran it");
+                    continue;
+                }
                 string dir = ContainerDir(c.Id);
                 string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, Backends.ContainerMonitor.OutputLog);
-                var r = new RunningContainer(c.Id, dir, c.Pid, c.PidStartTime, null, output, c.Config.Stdin);
+                var r = new MonitoredContainer(c.Id, dir, c.Pid, c.PidStartTime, null, output, c.Config.Stdin);
                 _running[c.Id] = r;
                 r.Finished = Task.Run(() => WatchAsync(c.Id, r));
             }
             catch (InvalidProtocolBufferException e) { _log.LogWarning("ignoring unreadable container record {File}: {Error}", f, e.Message); }
         }
+        foreach (var p in _pods.Values.Where(p => IsVmPod(p) && p.State == PodSandboxState.SandboxReady).ToList())
+        {
+            p.State = PodSandboxState.SandboxNotready;
+            SavePod(p);
+        }
+    }
+
+    private bool IsVmPod(PodRecord p) => _config.FindHandler(p.RuntimeHandler)?.Backend == "microvm";
+
+    /// <summary>Records an exit the server decided (no process reported it). Caller holds the lock or owns the record.</summary>
+    private void MarkExited(ContainerRecord c, int code, string reason, string message)
+    {
+        c.State = ContainerState.ContainerExited;
+        c.FinishedAt = Clock.NowNs();
+        c.ExitCode = code;
+        c.Reason = reason;
+        c.Message = message;
+        c.Pid = 0;
+        c.PidStartTime = 0;
+        SaveContainer(c);
     }
 
     private void SavePod(PodRecord p) => AtomicFile.Write(Path.Combine(PodsDir, p.Id + ".pb"), p.ToByteArray());
@@ -126,15 +157,35 @@ public sealed partial class CriRuntime : IAsyncDisposable
         foreach (var s in subs) s.Writer.TryWrite(ev);
     }
 
-    /// <summary>Stops watching; running containers go on under their monitors (a new server picks them up).</summary>
+    /// <summary>Stops watching; running Sentry containers go on under their monitors (a new
+    /// server picks them up). VMs cannot outlive the server: microvm pods are stopped.</summary>
     public async ValueTask DisposeAsync()
     {
         List<RunningContainer> running;
-        lock (_lock) running = _running.Values.ToList();
+        List<(string Pod, PodVm Vm)> vms;
+        lock (_lock)
+        {
+            running = _running.Values.ToList();
+            vms = _vms.Select(kv => (kv.Key, kv.Value)).ToList();
+        }
         _shutdown.Cancel();
         foreach (var r in running)
         {
             try { await r.Finished.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+        foreach (var (pod, vm) in vms)
+        {
+            lock (_lock)
+            {
+                _vms.Remove(pod);
+                foreach (var c in _containers.Values.Where(c => c.PodId == pod && c.State == ContainerState.ContainerRunning))
+                {
+                    _running.Remove(c.Id);
+                    MarkExited(c, 255, "Error", "the CRI server stopped, and with it the pod's VM");
+                }
+                if (_pods.TryGetValue(pod, out var p)) { p.State = PodSandboxState.SandboxNotready; SavePod(p); }
+            }
+            await vm.DisposeAsync().ConfigureAwait(false);
         }
         lock (_subscribers) { foreach (var s in _subscribers) s.Writer.TryComplete(); _subscribers.Clear(); }
     }

@@ -44,8 +44,8 @@ public sealed class RuntimeServiceImpl(CriRuntime runtime) : RuntimeService.Runt
 
     // ---- pods ----
 
-    public override Task<RunPodSandboxResponse> RunPodSandbox(RunPodSandboxRequest request, ServerCallContext context)
-        => Task.FromResult(new RunPodSandboxResponse { PodSandboxId = runtime.RunPodSandbox(request) });
+    public override async Task<RunPodSandboxResponse> RunPodSandbox(RunPodSandboxRequest request, ServerCallContext context)
+        => new RunPodSandboxResponse { PodSandboxId = await runtime.RunPodSandboxAsync(request, context.CancellationToken) };
 
     public override async Task<StopPodSandboxResponse> StopPodSandbox(StopPodSandboxRequest request, ServerCallContext context)
     {
@@ -76,10 +76,10 @@ public sealed class RuntimeServiceImpl(CriRuntime runtime) : RuntimeService.Runt
     public override Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
         => Task.FromResult(new CreateContainerResponse { ContainerId = runtime.CreateContainer(request) });
 
-    public override Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context)
+    public override async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context)
     {
-        runtime.StartContainer(request.ContainerId);
-        return Task.FromResult(new StartContainerResponse());
+        await runtime.StartContainerAsync(request.ContainerId, context.CancellationToken);
+        return new StartContainerResponse();
     }
 
     public override async Task<StopContainerResponse> StopContainer(StopContainerRequest request, ServerCallContext context)
@@ -122,10 +122,7 @@ public sealed class RuntimeServiceImpl(CriRuntime runtime) : RuntimeService.Runt
         => Task.FromResult(runtime.Attach(request));
 
     public override Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
-    {
-        runtime.PodSandboxStatus(request.PodSandboxId, false); // NotFound for unknown pods
-        throw Errors.Unimplemented("PortForward: the Sentry has no network stack yet, so there is no port in the pod to forward to");
-    }
+        => Task.FromResult(runtime.PortForward(request));
 
     public override Task<CheckpointContainerResponse> CheckpointContainer(CheckpointContainerRequest request, ServerCallContext context)
         => throw Errors.Unimplemented("CheckpointContainer is not supported");

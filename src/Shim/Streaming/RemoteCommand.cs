@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +10,9 @@ namespace Sandbox.Shim.Streaming;
 /// Kubernetes' remotecommand protocol (what `kubectl exec` and crictl speak, via the kubelet):
 /// an HTTP/1.1 upgrade to SPDY/3.1 with an `X-Stream-Protocol-Version` of
 /// v4/v3/v2.channel.k8s.io, then one SPDY stream per channel, named by its `streamType`
-/// header: error, stdin, stdout, stderr, resize. The exit status goes on the error stream
-/// (v4: a metav1.Status JSON).
+/// header: error, stdin, stdout, stderr, resize; or a WebSocket (v5/v4.channel.k8s.io and
+/// older), one channel per message's first byte (see <see cref="WebSocketChannels"/>). The
+/// exit status goes on the error stream (v4 and v5: a metav1.Status JSON).
 /// </summary>
 internal static class RemoteCommand
 {
@@ -27,8 +27,8 @@ internal static class RemoteCommand
         var (conn, protocol, streams, reader) = session.Value;
         await using (conn)
         {
-            Process process;
-            try { process = runtime.StartExec(p.ContainerId, exec.Cmd); }
+            ExecProcess process;
+            try { process = await runtime.StartExecAsync(p.ContainerId, exec.Cmd, exec.Tty, CancellationToken.None); }
             catch (Grpc.Core.RpcException e)
             {
                 await FinishAsync(streams, protocol, null, e.Status.Detail);
@@ -38,19 +38,19 @@ internal static class RemoteCommand
             {
                 var stdoutStream = streams.GetValueOrDefault("stdout");
                 var errTarget = exec.Tty ? stdoutStream : streams.GetValueOrDefault("stderr");
-                var outPump = Pump(process.StandardOutput.BaseStream, stdoutStream);
-                var errPump = Pump(process.StandardError.BaseStream, errTarget);
-                var inPump = streams.TryGetValue("stdin", out var stdin) ? CopyIn(stdin.Incoming.Reader, process.StandardInput.BaseStream) : CloseIn(process);
-                if (streams.TryGetValue("resize", out var resize)) _ = Drain(resize.Incoming.Reader); // no tty in the Sentry yet
+                var outPump = Pump(process.Stdout, stdoutStream);
+                var errPump = Pump(process.Stderr, errTarget);
+                _ = streams.TryGetValue("stdin", out var stdin) ? CopyIn(stdin.Incoming.Reader, process) : process.CloseStdinAsync();
+                if (streams.TryGetValue("resize", out var resize)) _ = ResizeEvents.ApplyAsync(resize.Incoming.Reader, process.ResizeAsync);
                 // The client going away (its connection ends) ends the command.
-                var exited = process.WaitForExitAsync();
+                var exited = process.WaitAsync(CancellationToken.None);
                 if (await Task.WhenAny(exited, reader) != exited)
                 {
-                    try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                    process.Kill();
                     await exited;
                 }
                 await Task.WhenAll(outPump, errPump);
-                await FinishAsync(streams, protocol, process.ExitCode, null);
+                await FinishAsync(streams, protocol, await exited, null);
             }
         }
     }
@@ -77,7 +77,7 @@ internal static class RemoteCommand
             var errStream = a.Tty ? outStream : streams.GetValueOrDefault("stderr");
             // The monitor writes the container's output to its CRI log; Attach follows that file
             // (so it works the same after a server restart), in order, through one queue.
-            var queue = System.Threading.Channels.Channel.CreateUnbounded<(SpdyStream? To, ReadOnlyMemory<byte> Data)>();
+            var queue = System.Threading.Channels.Channel.CreateUnbounded<(IRemoteStream? To, ReadOnlyMemory<byte> Data)>();
             var tailer = new Logs.CriLogTailer(running.OutputLog, (stream, data) => queue.Writer.TryWrite((stream == "stdout" ? outStream : errStream, data)));
             var forward = Task.Run(async () =>
             {
@@ -92,18 +92,11 @@ internal static class RemoteCommand
             {
                 _ = Task.Run(async () =>
                 {
-                    // A monitor that is still starting has not opened its end yet: retry for a while.
-                    Stream? fifo = null;
-                    string path = Path.Combine(running.Dir, Backends.ContainerMonitor.StdinFifo);
-                    for (int i = 0; running.HasStdin && i < 200 && !running.Finished.IsCompleted; i++)
-                    {
-                        if ((fifo = Backends.ContainerMonitor.OpenStdinForWriting(path)) != null) break;
-                        await Task.Delay(25);
-                    }
-                    await (fifo != null ? CopyIn(stdin.Incoming.Reader, fifo) : Drain(stdin.Incoming.Reader));
+                    var to = await running.OpenStdinAsync();
+                    await (to != null ? CopyIn(stdin.Incoming.Reader, to) : Drain(stdin.Incoming.Reader));
                 });
             }
-            if (streams.TryGetValue("resize", out var resize)) _ = Drain(resize.Incoming.Reader);
+            if (streams.TryGetValue("resize", out var resize)) _ = ResizeEvents.ApplyAsync(resize.Incoming.Reader, running.ResizeAsync);
             while (!running.Finished.IsCompleted && !reader.IsCompleted)
             {
                 tailer.Poll();
@@ -116,15 +109,17 @@ internal static class RemoteCommand
         }
     }
 
-    /// <summary>Answers the upgrade, then waits for the client to open the streams the request implies.</summary>
-    internal static async Task<(SpdyConnection Conn, string Protocol, Dictionary<string, SpdyStream> Streams, Task Reader)?> UpgradeAsync(
+    /// <summary>Answers the upgrade (SPDY/3.1 or WebSocket), then waits for the client to open
+    /// the streams the request implies.</summary>
+    internal static async Task<(IAsyncDisposable Conn, string Protocol, Dictionary<string, IRemoteStream> Streams, Task Reader)?> UpgradeAsync(
         HttpContext ctx, bool stdin, bool stdout, bool stderr, bool tty)
     {
+        if (ctx.WebSockets.IsWebSocketRequest) return await WebSocketChannels.AcceptAsync(ctx, stdin, stdout, stderr, tty);
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is not { IsUpgradableRequest: true } || !ctx.Request.Headers.Upgrade.ToString().Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase))
         {
             ctx.Response.StatusCode = 400;
-            await ctx.Response.WriteAsync("this streaming server speaks SPDY/3.1 upgrades only (no WebSocket yet)\n");
+            await ctx.Response.WriteAsync("expected an upgrade to SPDY/3.1 or a WebSocket\n");
             return null;
         }
         var offered = ctx.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
@@ -143,7 +138,7 @@ internal static class RemoteCommand
         var reader = conn.RunAsync(cts.Token);
 
         int expected = 1 + (stdin ? 1 : 0) + (stdout ? 1 : 0) + (stderr && !tty ? 1 : 0) + (tty && protocol != "v2.channel.k8s.io" ? 1 : 0);
-        var streams = new Dictionary<string, SpdyStream>();
+        var streams = new Dictionary<string, IRemoteStream>();
         using var timeout = new CancellationTokenSource(StreamCreationTimeout);
         try
         {
@@ -162,13 +157,13 @@ internal static class RemoteCommand
     }
 
     /// <summary>Closes the output streams, reports the exit status on the error stream, says goodbye.</summary>
-    internal static async Task FinishAsync(Dictionary<string, SpdyStream> streams, string protocol, int? exitCode, string? error)
+    internal static async Task FinishAsync(Dictionary<string, IRemoteStream> streams, string protocol, int? exitCode, string? error)
     {
         foreach (var t in new[] { "stdout", "stderr" })
             if (streams.TryGetValue(t, out var s)) await s.CloseAsync();
         if (streams.TryGetValue("error", out var es))
         {
-            string? message = protocol == "v4.channel.k8s.io" ? StatusJson(exitCode, error)
+            string? message = protocol is "v4.channel.k8s.io" or "v5.channel.k8s.io" ? StatusJson(exitCode, error)
                 : error ?? (exitCode is > 0 ? $"command terminated with non-zero exit code: exit status {exitCode}" : null);
             if (message != null) await es.WriteAsync(Encoding.UTF8.GetBytes(message));
             await es.CloseAsync();
@@ -187,7 +182,7 @@ internal static class RemoteCommand
 
     private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s, StreamingJsonContext.Default.String);
 
-    private static async Task Pump(Stream from, SpdyStream? to)
+    private static async Task Pump(Stream from, IRemoteStream? to)
     {
         var buf = new byte[32 * 1024];
         int n;
@@ -216,13 +211,23 @@ internal static class RemoteCommand
         finally { try { to.Close(); } catch (IOException) { } }
     }
 
-    private static Task CloseIn(Process p)
+    private static async Task CopyIn(PipeReader from, ExecProcess to)
     {
-        p.StandardInput.Close();
-        return Task.CompletedTask;
+        try
+        {
+            while (true)
+            {
+                var r = await from.ReadAsync();
+                foreach (var seg in r.Buffer) await to.WriteStdinAsync(seg);
+                from.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) break;
+            }
+        }
+        catch (IOException) { }
+        await to.CloseStdinAsync();
     }
 
-    private static async Task Drain(PipeReader r)
+    internal static async Task Drain(PipeReader r)
     {
         while (true)
         {

@@ -163,7 +163,7 @@ internal sealed class SpdyConnection : IAsyncDisposable
 }
 
 /// <summary>One client-opened stream: its headers, the data the client sends, and a way to answer.</summary>
-internal sealed class SpdyStream(SpdyConnection connection, uint id, Dictionary<string, string> headers)
+internal sealed class SpdyStream(SpdyConnection connection, uint id, Dictionary<string, string> headers) : IRemoteStream
 {
     public uint Id { get; } = id;
     public IReadOnlyDictionary<string, string> Headers { get; } = headers;

@@ -12,15 +12,16 @@ internal sealed class StreamingRequests
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
 
-    public sealed record Pending(string ContainerId, ExecRequest? Exec, AttachRequest? Attach, DateTime Expires);
+    /// <summary>ContainerId is the pod's ID for a port forward.</summary>
+    public sealed record Pending(string ContainerId, ExecRequest? Exec, AttachRequest? Attach, DateTime Expires, PortForwardRequest? PortForward = null);
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new();
 
-    public string Add(string containerId, ExecRequest? exec, AttachRequest? attach)
+    public string Add(string containerId, ExecRequest? exec, AttachRequest? attach, PortForwardRequest? portForward = null)
     {
         foreach (var (k, v) in _pending) if (v.Expires < DateTime.UtcNow) _pending.TryRemove(k, out _);
         string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        _pending[token] = new Pending(containerId, exec, attach, DateTime.UtcNow + Lifetime);
+        _pending[token] = new Pending(containerId, exec, attach, DateTime.UtcNow + Lifetime, portForward);
         return token;
     }
 

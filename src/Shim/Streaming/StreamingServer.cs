@@ -11,7 +11,8 @@ namespace Sandbox.Shim.Streaming;
 
 /// <summary>
 /// The streaming server Exec and Attach URLs point at: plain HTTP/1.1 on the configured
-/// streaming_address, one path per request kind with a single-use token.
+/// streaming_address, one path per request kind with a single-use token; clients upgrade to
+/// SPDY/3.1 or to a WebSocket.
 /// </summary>
 public sealed class StreamingServer : IAsyncDisposable
 {
@@ -36,6 +37,7 @@ public sealed class StreamingServer : IAsyncDisposable
         b.Logging.SetMinimumLevel(level);
         b.WebHost.UseUrls("http://" + address);
         var app = b.Build();
+        app.UseWebSockets();
         var requests = new StreamingRequests();
         app.Map("/exec/{token}", (RequestDelegate)(async ctx =>
         {
@@ -49,6 +51,12 @@ public sealed class StreamingServer : IAsyncDisposable
             if (p?.Attach == null) { ctx.Response.StatusCode = 404; await ctx.Response.WriteAsync("unknown or expired attach token\n"); return; }
             await RemoteCommand.ServeAttachAsync(ctx, runtime, p);
         }));
+        app.Map("/portforward/{token}", (RequestDelegate)(async ctx =>
+        {
+            var p = requests.Take((string)ctx.Request.RouteValues["token"]!);
+            if (p?.PortForward == null) { ctx.Response.StatusCode = 404; await ctx.Response.WriteAsync("unknown or expired port-forward token\n"); return; }
+            await PortForwarding.ServeAsync(ctx, runtime, p.ContainerId);
+        }));
         await app.StartAsync().ConfigureAwait(false);
         var addr = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var server = new StreamingServer(app, requests, addr.TrimEnd('/'));
@@ -58,6 +66,9 @@ public sealed class StreamingServer : IAsyncDisposable
 
     internal string Register(string containerId, global::Runtime.V1.ExecRequest? exec, global::Runtime.V1.AttachRequest? attach)
         => $"{BaseUrl}/{(exec != null ? "exec" : "attach")}/{_requests.Add(containerId, exec, attach)}";
+
+    internal string RegisterPortForward(string podId, global::Runtime.V1.PortForwardRequest req)
+        => $"{BaseUrl}/portforward/{_requests.Add(podId, null, null, req)}";
 
     public async ValueTask DisposeAsync()
     {

@@ -7,15 +7,16 @@ namespace Sandbox.Shim.Tests.Support;
 
 /// <summary>
 /// The client side of the remotecommand protocol, minimal: upgrades to SPDY/3.1 with
-/// v4.channel.k8s.io, opens the named streams, sends stdin, collects what comes back per stream
-/// until the server closes the connection.
+/// v4.channel.k8s.io, opens the named streams, sends stdin (and a terminal size on the resize
+/// stream), collects what comes back per stream until the server closes the connection.
 /// </summary>
 public sealed class SpdyTestClient
 {
     public sealed record Result(int Status, Dictionary<string, string> Output, string UpgradeResponse);
 
     public static async Task<Result> RunAsync(string url, string[] streams, string? stdin = null, int timeoutMs = 60_000,
-        int stdinDelayMs = 0, Func<Dictionary<string, string>, bool>? closeWhen = null)
+        int stdinDelayMs = 0, Func<Dictionary<string, string>, bool>? closeWhen = null, string? resize = null,
+        string[]? protocols = null, Dictionary<string, string>? extraHeaders = null, string inputStream = "stdin")
     {
         var uri = new Uri(url);
         using var tcp = new TcpClient();
@@ -23,7 +24,7 @@ public sealed class SpdyTestClient
         using var ns = tcp.GetStream();
         using var cts = new CancellationTokenSource(timeoutMs);
         string req = $"POST {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n" +
-                     "X-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: v3.channel.k8s.io\r\nContent-Length: 0\r\n\r\n";
+                     string.Concat((protocols ?? ["v4.channel.k8s.io", "v3.channel.k8s.io"]).Select(p => $"X-Stream-Protocol-Version: {p}\r\n")) + "Content-Length: 0\r\n\r\n";
         await ns.WriteAsync(Encoding.ASCII.GetBytes(req), cts.Token);
         // The response head, byte by byte up to the blank line.
         var head = new StringBuilder();
@@ -43,17 +44,19 @@ public sealed class SpdyTestClient
         uint next = 1;
         foreach (var s in streams)
         {
-            var block = encoder.Encode(new Dictionary<string, string> { ["streamtype"] = s });
+            var headers = new Dictionary<string, string>(extraHeaders ?? new()) { ["streamtype"] = s };
+            var block = encoder.Encode(headers);
             var payload = new byte[10 + block.Length];
             BinaryPrimitives.WriteUInt32BigEndian(payload, next);
             block.CopyTo(payload, 10);
-            await WriteControl(ns, 1, s == "stdin" ? (byte)0 : (byte)0x02, payload);
+            await WriteControl(ns, 1, s == inputStream ? (byte)0 : (byte)0x02, payload);
             ids[next] = s;
-            if (s == "stdin" && stdin != null && stdinDelayMs == 0)
+            if (s == "resize" && resize != null) await WriteData(ns, next, Encoding.UTF8.GetBytes(resize), fin: false);
+            if (s == inputStream && stdin != null && stdinDelayMs == 0)
             {
                 await WriteData(ns, next, Encoding.UTF8.GetBytes(stdin), fin: closeWhen == null);
             }
-            else if (s == "stdin" && stdin != null)
+            else if (s == inputStream && stdin != null)
             {
                 uint sid = next;
                 _ = Task.Run(async () => { await Task.Delay(stdinDelayMs); await WriteData(ns, sid, Encoding.UTF8.GetBytes(stdin), fin: false); });

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Sandbox.Shim.Backends;
+using Sandbox.Shim.Util;
+
+namespace Sandbox.Shim.Runtime;
+
+/// <summary>
+/// A Sentry container held by its monitor process (`sandbox cri monitor`, a child of this
+/// server or, after a restart, of nobody we know), and the files the monitor keeps in the
+/// container's directory.
+/// </summary>
+internal sealed class MonitoredContainer(string id, string dir, int monitorPid, ulong monitorStart, Process? monitor, string outputLog, bool hasStdin)
+    : RunningContainer(id, outputLog, hasStdin)
+{
+    public string Dir { get; } = dir;
+
+    public bool MonitorAlive => monitor is { } m ? !HasExitedSafe(m) : ProcessIdentity.IsAlive(monitorPid, monitorStart);
+
+    private static bool HasExitedSafe(Process p)
+    {
+        try { return p.HasExited; } catch (InvalidOperationException) { return true; }
+    }
+
+    /// <summary>The `sandbox run` process, once the monitor has started it and while it lives; else 0.</summary>
+    public int ChildPid()
+    {
+        try
+        {
+            var parts = File.ReadAllText(Path.Combine(Dir, ContainerMonitor.ChildFile)).Split(' ');
+            int pid = int.Parse(parts[0]);
+            return ProcessIdentity.IsAlive(pid, ulong.Parse(parts[1])) ? pid : 0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException) { return 0; }
+    }
+
+    private void SignalMonitor(int sig)
+    {
+        if (MonitorAlive) Native.Kill(monitorPid, sig);
+    }
+
+    /// <summary>A signal for the program: to `sandbox run` itself (the monitor until it has started it).</summary>
+    private void SignalChild(int sig)
+    {
+        int pid = ChildPid();
+        if (pid > 0) Native.Kill(pid, sig);
+        else SignalMonitor(sig);
+    }
+
+    /// <summary>The monitor forwards the signals `sandbox run` forwards; others go to `sandbox run` itself.</summary>
+    public override void Signal(int signal)
+    {
+        if (signal is Native.SIGTERM or 1 or 2 or 3) SignalMonitor(signal); else SignalChild(signal);
+    }
+
+    public override void Kill(bool everything)
+    {
+        if (everything) SignalMonitor(Native.SIGKILL); // a monitor that does not report the exit goes too
+        else SignalChild(Native.SIGKILL);
+    }
+
+    /// <summary>The monitor, told by SIGUSR1, reopens the same path and writes there from then on.</summary>
+    public override void ReopenLog() => SignalMonitor(10);
+
+    public override (ulong CpuNs, ulong RssBytes) Usage()
+    {
+        int child = ChildPid();
+        return child > 0 ? ProcessIdentity.Usage(child) : (0UL, 0UL);
+    }
+
+    /// <summary>The monitor's stdin FIFO; a monitor that is still starting has not opened its end yet, so retry for a while.</summary>
+    public override async Task<Stream?> OpenStdinAsync()
+    {
+        string path = Path.Combine(Dir, ContainerMonitor.StdinFifo);
+        for (int i = 0; HasStdin && i < 200 && !Finished.IsCompleted; i++)
+        {
+            if (ContainerMonitor.OpenStdinForWriting(path) is { } fifo) return fifo;
+            await Task.Delay(25).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    /// <summary>Waits for the exit status the monitor writes; null if the monitor died without one.</summary>
+    public override async Task<int?> WaitForExitCodeAsync(CancellationToken ct)
+    {
+        string exitFile = Path.Combine(Dir, ContainerMonitor.ExitFile);
+        while (true)
+        {
+            if (File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), out int code)) return code;
+            if (!MonitorAlive)
+            {
+                if (File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), out code)) return code;
+                return null;
+            }
+            if (monitor != null)
+            {
+                try { await monitor.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false); }
+                catch (TimeoutException) { }
+            }
+            else await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+}
