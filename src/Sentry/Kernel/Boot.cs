@@ -56,15 +56,16 @@ public sealed class Boot : IDisposable
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
-        // The host's /proc and /sys describe the host (and the Sentry): never show them. /proc
-        // is the sandbox's own; its sysfs is still an empty directory.
+        // The host's /proc and /sys describe the host (and the Sentry): never show them; the
+        // sandbox has its own.
         if (vfs.MountAt("/proc", new Vfs.Proc.ProcFilesystem(Kernel), readOnly: false) < 0)
             Kernel.Debug("no /proc in the rootfs");
-        if (vfs.MountAt("/sys", new EmptyFilesystem("sysfs"), readOnly: true) < 0)
+        if (vfs.MountAt("/sys", new Vfs.SysFs.SysFilesystem(), readOnly: true) < 0)
             Kernel.Debug("no /sys in the rootfs");
-        // Programs need somewhere to write: an in-memory /tmp over the rootfs's own (whose
-        // files stay visible, read-only); the writable overlay of the whole rootfs comes with
-        // the Gofer.
+        if (r == 0 && vfs.MountAt("/dev/shm", new Vfs.Tmp.TmpFilesystem(), readOnly: false) < 0)
+            Kernel.Debug("no /dev/shm");
+        // /tmp is a tmpfs over the rootfs's own (whose files stay visible), as on hosts whose
+        // /tmp is a tmpfs.
         if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
             || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
             Kernel.Debug("no /tmp in the rootfs: no writable directory");

@@ -16,6 +16,8 @@ public sealed class DevFilesystem : Filesystem
         root.Add("full", new DeviceInode(this, 1, 7, ino++, () => new FullDevice()));
         root.Add("random", new DeviceInode(this, 1, 8, ino++, () => new RandomDevice()));
         root.Add("urandom", new DeviceInode(this, 1, 9, ino++, () => new RandomDevice()));
+        root.Add("shm", new SyntheticDirectory(this, 0x3ff /* 01777 */, ino++));
+        root.Add("pts", new SyntheticDirectory(this, 0x1ed, ino++));
         // The /proc/self/fd links (what bash's <(...) and /dev/stdin rely on).
         root.Add("fd", new Proc.ProcLink(this, ino++, () => "/proc/self/fd"));
         root.Add("stdin", new Proc.ProcLink(this, ino++, () => "/proc/self/fd/0"));
