@@ -112,7 +112,17 @@ public sealed unsafe partial class MemoryManager : IDisposable
         lock (_lock) return MapLocked(addr, length, prot, placement, shared, name, growsDown);
     }
 
-    private long MapLocked(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name, bool growsDown)
+    /// <summary>
+    /// MAP_SHARED of a file whose pages live in the memory file (tmpfs): the mapping uses those
+    /// very pages, so it stays coherent with read(2) and write(2) of the file.
+    /// </summary>
+    public long MapShared(ulong addr, ulong length, int prot, Placement placement, Backing backing, long fileOffset, string? name)
+    {
+        lock (_lock) return MapLocked(addr, length, prot, placement, true, name, false, backing, fileOffset);
+    }
+
+    private long MapLocked(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name, bool growsDown,
+        Backing? existing = null, long existingOffset = 0)
     {
         if (length == 0) return -(long)Errno.EINVAL;
         ulong len = Layout.PageRoundUp(length);
@@ -137,15 +147,28 @@ public sealed unsafe partial class MemoryManager : IDisposable
                 if (start == 0) return -(long)Errno.ENOMEM;
             }
         }
-        long off = File.Allocate(len);
-        if (off < 0) return off;
+        long off;
+        Backing backing;
+        if (existing != null)
+        {
+            if (existingOffset < existing.Offset || existingOffset + (long)len > existing.Offset + (long)existing.Length) return -(long)Errno.EINVAL;
+            off = existingOffset;
+            existing.AddRef();
+            existing.SharedAcrossSpaces = true; // the file keeps its pages: never zero them on unmap
+            backing = existing;
+        }
+        else
+        {
+            off = File.Allocate(len);
+            if (off < 0) return off;
+            backing = new Backing(off, len) { Refs = 1 };
+        }
         if (placement == Placement.Fixed) RemoveRange(start, start + len, platformUnmap: false);
-        var backing = new Backing(off, len) { Refs = 1 };
         var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Backing = backing, Name = name, GrowsDown = growsDown };
         if (Platform != null)
         {
             long r = Platform.MapFile(start, len, off, prot);
-            if (r < 0) { File.Release(off, len); return r; }
+            if (r < 0) { if (backing.DecRef()) File.Release(backing.Offset, backing.Length); return r; }
         }
         Insert(vma);
         return (long)start;

@@ -50,8 +50,15 @@ internal static unsafe class Mm
         if (f.Location is not { } loc || !FileMode.IsReg(loc.Inode.Mode)) return -(long)Errno.ENODEV;
         var inode = loc.Inode;
         string name = Vfs.VirtualFs.PathOf(loc, t.Root);
-        // Private file mappings are a snapshot of the file; shared writable ones need the page
-        // cache that comes with the Gofer (ENODEV, as for a filesystem without mmap).
+        // Shared mappings of in-memory files map the file's own pages (coherent with read and
+        // write); other private mappings are a snapshot of the file; shared writable mappings of
+        // image files have no page cache to share yet (ENODEV, as for a filesystem without mmap).
+        var tmp = inode as Vfs.Tmp.TmpInode ?? (inode as Vfs.Overlay.OverlayInode)?.UpperTmp;
+        if (shared && tmp != null)
+        {
+            var backing = tmp.ShareForMapping(t.MM.File, off + (long)Layout.PageRoundUp(len));
+            return t.MM.MapShared(addr, Layout.PageRoundUp(len), prot, placement, backing, backing.Offset + off, name);
+        }
         if (shared && (prot & Prot.WRITE) != 0) return -(long)Errno.ENODEV;
         long at = t.MM.Map(addr, len, prot, placement, shared, name);
         if (at < 0) return at;

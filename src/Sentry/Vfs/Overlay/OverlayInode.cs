@@ -27,6 +27,8 @@ public sealed class OverlayInode : Inode
     internal OverlayInode? Parent { get; private set; }
     internal string Name { get; private set; }
     internal TmpInode? Upper { get; private set; }
+    /// <summary>The in-memory file behind a copied-up or new regular file (for shared mappings).</summary>
+    public TmpInode? UpperTmp => Upper;
     internal Inode? Lower { get; private set; }
     internal bool Opaque { get; private set; }
 

@@ -248,8 +248,35 @@ public sealed class TmpInode : Inode
         return 0;
     }
 
+    /// <summary>
+    /// Pages in the memory file, once the file has been mapped MAP_SHARED: mappings and
+    /// read/write then use the same pages. The range goes back when the last user (this
+    /// inode, or a mapping) lets go.
+    /// </summary>
+    private sealed class SharedStore
+    {
+        public SharedStore(Memory.MemoryFile file, Memory.Backing backing) { File = file; Backing = backing; }
+        public Memory.MemoryFile File { get; }
+        public Memory.Backing Backing { get; }
+        public void Release() { GC.SuppressFinalize(this); Drop(); }
+        private void Drop() { if (Backing.DecRef()) File.Release(Backing.Offset, Backing.Length); }
+        ~SharedStore() => Drop();
+    }
+
+    private SharedStore? _store;
+
+    private Span<byte> Bytes(long offset, int length) =>
+        _store != null ? _store.File.Span(_store.Backing.Offset + offset, length) : _data.AsSpan((int)offset, length);
+
     private void Resize(long size)
     {
+        if (_store != null)
+        {
+            if (size > (long)_store.Backing.Length) MoveStore(size);
+            else if (size < _size) ZeroStore(size, _size - size);
+            _size = size;
+            return;
+        }
         if (size > _data.Length)
         {
             long cap = Math.Max(size, Math.Min((long)_data.Length * 2, size + (64 << 20)));
@@ -260,6 +287,42 @@ public sealed class TmpInode : Inode
         _size = size;
     }
 
+    private void ZeroStore(long offset, long length) => Bytes(offset, (int)length).Clear();
+
+    /// <summary>A bigger range for the pages; existing mappings keep the old one (they no longer see later growth).</summary>
+    private void MoveStore(long needed)
+    {
+        var old = _store!;
+        ulong cap = Memory.Layout.PageRoundUp((ulong)Math.Max(needed, (long)old.Backing.Length * 2));
+        long off = old.File.Allocate(cap);
+        if (off < 0) throw new OutOfMemoryException("memory file exhausted growing a tmpfs file");
+        old.File.CopyPopulated(old.Backing.Offset, off, (ulong)_size);
+        _store = new SharedStore(old.File, new Memory.Backing(off, cap) { Refs = 1 });
+        old.Release();
+    }
+
+    /// <summary>
+    /// The memory-file pages that hold this file, covering at least <paramref name="needed"/>
+    /// bytes, for a MAP_SHARED mapping (the caller adds its own reference).
+    /// </summary>
+    public Memory.Backing ShareForMapping(Memory.MemoryFile file, long needed)
+    {
+        lock (this)
+        {
+            if (_store == null)
+            {
+                ulong cap = Memory.Layout.PageRoundUp((ulong)Math.Max(Math.Max(needed, _size), 4096));
+                long off = file.Allocate(cap);
+                if (off < 0) throw new OutOfMemoryException("memory file exhausted mapping a tmpfs file");
+                _data.AsSpan(0, (int)_size).CopyTo(file.Span(off, (int)_size));
+                _store = new SharedStore(file, new Memory.Backing(off, cap) { Refs = 1 });
+                _data = Array.Empty<byte>();
+            }
+            else if (needed > (long)_store.Backing.Length) MoveStore(needed);
+            return _store.Backing;
+        }
+    }
+
     public long ReadAt(Span<byte> dst, long offset)
     {
         lock (this)
@@ -267,7 +330,7 @@ public sealed class TmpInode : Inode
             _atime = Now();
             if (offset >= _size) return 0;
             int n = (int)Math.Min(dst.Length, _size - offset);
-            _data.AsSpan((int)offset, n).CopyTo(dst);
+            Bytes(offset, n).CopyTo(dst);
             return n;
         }
     }
@@ -280,7 +343,7 @@ public sealed class TmpInode : Inode
             long end = offset + src.Length;
             if (end > Array.MaxLength) { newOffset = offset; return -(long)Errno.EFBIG; }
             if (end > _size) Resize(end);
-            src.CopyTo(_data.AsSpan((int)offset));
+            src.CopyTo(Bytes(offset, src.Length));
             _mtime = _ctime = Now();
             newOffset = end;
             return src.Length;
