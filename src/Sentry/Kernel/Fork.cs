@@ -100,6 +100,7 @@ public sealed partial class Kernel
             Comm = parent.Comm,
             Dumpable = parent.Dumpable,
             NoNewPrivs = parent.NoNewPrivs,
+            Affinity = parent.Affinity,
         };
         child.Regs = parent.Regs;
         child.Regs.Rax = 0;

@@ -21,6 +21,20 @@ public sealed partial class Kernel : IDisposable
         Platform = platform; Vfs = vfs; Options = options;
         MemoryFile = new MemoryFile();
         BootTime = DateTimeOffset.UtcNow;
+        CpuMask = HostCpuMask();
+    }
+
+    /// <summary>
+    /// The CPUs the sandbox may use: the Sentry process's affinity when it started, before
+    /// the platform pinned any of its threads. What sched_getaffinity shows by default.
+    /// </summary>
+    public byte[] CpuMask { get; }
+
+    private static unsafe byte[] HostCpuMask()
+    {
+        byte* buf = stackalloc byte[128];
+        long n = Linux.Native.Sys.Syscall(204 /* sched_getaffinity */, 0, 128, (long)buf);
+        return n > 0 ? new ReadOnlySpan<byte>(buf, (int)n).ToArray() : new byte[8] { 1, 0, 0, 0, 0, 0, 0, 0 };
     }
 
     /// <summary>Guards the process tree, thread groups' state and pending signals.</summary>

@@ -23,34 +23,35 @@ internal static unsafe class Sched
 
     private static long CheckPid(Task t, long pid) => pid < 0 ? Err.EINVAL : pid != 0 && pid != t.Tid ? Err.ESRCH : 0;
 
+    private static Task? Target(Task t, int pid) => pid == 0 ? t : pid < 0 ? null : t.Kernel.FindTask(pid);
+
+    // sched_getaffinity(2) returns the size of the kernel's cpumask it copied (8-byte words).
     private static long SchedGetaffinity(Task t)
     {
-        long c = CheckPid(t, (int)t.A0);
-        if (c < 0) return c == Err.EINVAL ? Err.ESRCH : c;
+        var target = Target(t, (int)t.A0);
+        if (target == null) return Err.ESRCH;
         ulong len = t.A1;
-        if ((len & 7) != 0) return Err.EINVAL;
-        len = Math.Min(len, 1024);
-        byte* buf = stackalloc byte[1024];
-        long r = Host.Syscall(Host.SYS_sched_getaffinity, 0, (long)len, (long)buf);
-        if (r < 0) return r;
-        int w = t.MM.CopyOut(t.A2, new ReadOnlySpan<byte>(buf, (int)r));
-        return w < 0 ? w : r;
+        var mask = target.Affinity ?? t.Kernel.CpuMask;
+        if ((len & 7) != 0 || len < (ulong)mask.Length) return Err.EINVAL;
+        int w = t.MM.CopyOut(t.A2, mask);
+        return w < 0 ? w : mask.Length;
     }
 
-    /// <summary>Checked against the CPUs the sandbox may use; the host placement stays the Sentry's choice.</summary>
+    /// <summary>Kept as the program's view, within the CPUs the sandbox may use; the host placement stays the Sentry's choice.</summary>
     private static long SchedSetaffinity(Task t)
     {
-        long c = CheckPid(t, (int)t.A0);
-        if (c < 0) return c == Err.EINVAL ? Err.ESRCH : c;
-        int len = (int)Math.Min(t.A1, 1024);
-        var want = new byte[len];
+        var target = Target(t, (int)t.A0);
+        if (target == null) return Err.ESRCH;
+        var allowed = t.Kernel.CpuMask;
+        var want = new byte[(int)Math.Min(t.A1, 1024)];
         int r = t.MM.CopyIn(t.A2, want);
         if (r < 0) return r;
-        byte* allowed = stackalloc byte[1024];
-        long n = Host.Syscall(Host.SYS_sched_getaffinity, 0, 1024, (long)allowed);
-        if (n < 0) return n;
-        for (int i = 0; i < Math.Min(len, (int)n); i++) if ((want[i] & allowed[i]) != 0) return 0;
-        return Err.EINVAL;
+        var mask = new byte[allowed.Length];
+        bool any = false;
+        for (int i = 0; i < mask.Length && i < want.Length; i++) { mask[i] = (byte)(want[i] & allowed[i]); any |= mask[i] != 0; }
+        if (!any) return Err.EINVAL;
+        target.Affinity = mask;
+        return 0;
     }
 
     private static long SchedYield(Task t)
