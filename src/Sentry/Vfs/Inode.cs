@@ -54,6 +54,11 @@ public abstract class Inode
     /// <summary>Lists extended attribute names (NUL-separated): the size needed or written.</summary>
     public virtual int ListXattr(Span<byte> list) => 0;
 
+    /// <summary>setxattr(2): XATTR_CREATE/XATTR_REPLACE in flags. 0 or -errno (EOPNOTSUPP where the filesystem has none).</summary>
+    public virtual int SetXattr(string name, ReadOnlySpan<byte> value, int flags) => Fs.ReadOnly ? -(int)Errno.EROFS : -(int)Errno.EOPNOTSUPP;
+
+    public virtual int RemoveXattr(string name) => Fs.ReadOnly ? -(int)Errno.EROFS : -(int)Errno.EOPNOTSUPP;
+
     // ---- changing the tree (writable filesystems override these) ---------------------------
 
     private int NotWritable => Fs.ReadOnly ? -(int)Errno.EROFS : -(int)Errno.EPERM;

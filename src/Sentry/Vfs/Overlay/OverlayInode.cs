@@ -52,6 +52,18 @@ public sealed class OverlayInode : Inode
     public override int GetXattr(string name, Span<byte> value) => Top.GetXattr(name, value);
     public override int ListXattr(Span<byte> list) => Top.ListXattr(list);
 
+    public override int SetXattr(string name, ReadOnlySpan<byte> value, int flags)
+    {
+        int r = CopyUp();
+        return r < 0 ? r : Upper!.SetXattr(name, value, flags);
+    }
+
+    public override int RemoveXattr(string name)
+    {
+        int r = CopyUp();
+        return r < 0 ? r : Upper!.RemoveXattr(name);
+    }
+
     // ---- lookup and listing ----------------------------------------------------------------
 
     public override int Lookup(string name, out Inode? child)

@@ -265,6 +265,72 @@ public sealed class TmpInode : Inode
 
     private SharedStore? _store;
 
+    // ---- extended attributes (xattr(7)): user.*, trusted.* and security.* kept in memory ----
+
+    private Dictionary<string, byte[]>? _xattrs;
+    private const int XATTR_CREATE = 1, XATTR_REPLACE = 2;
+
+    private static bool KnownNamespace(string name) =>
+        name.StartsWith("user.", StringComparison.Ordinal) || name.StartsWith("trusted.", StringComparison.Ordinal) || name.StartsWith("security.", StringComparison.Ordinal);
+
+    public override int GetXattr(string name, Span<byte> value)
+    {
+        if (!KnownNamespace(name)) return -(int)Errno.EOPNOTSUPP;
+        lock (this)
+        {
+            if (_xattrs == null || !_xattrs.TryGetValue(name, out var v)) return -(int)Errno.ENODATA;
+            if (v.Length > value.Length) return -(int)Errno.ERANGE;
+            v.CopyTo(value);
+            return v.Length;
+        }
+    }
+
+    public override int ListXattr(Span<byte> list)
+    {
+        lock (this)
+        {
+            if (_xattrs == null) return 0;
+            int n = 0;
+            foreach (var k in _xattrs.Keys.Order(StringComparer.Ordinal))
+            {
+                int len = System.Text.Encoding.UTF8.GetByteCount(k) + 1;
+                if (n + len > list.Length) return -(int)Errno.ERANGE;
+                System.Text.Encoding.UTF8.GetBytes(k, list.Slice(n));
+                list[n + len - 1] = 0;
+                n += len;
+            }
+            return n;
+        }
+    }
+
+    public override int SetXattr(string name, ReadOnlySpan<byte> value, int flags)
+    {
+        if (!KnownNamespace(name)) return -(int)Errno.EOPNOTSUPP;
+        // user.* only on regular files and directories (xattr(7)).
+        if (name.StartsWith("user.", StringComparison.Ordinal) && !FileMode.IsReg(Mode) && !FileMode.IsDir(Mode)) return -(int)Errno.EPERM;
+        lock (this)
+        {
+            _xattrs ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            bool exists = _xattrs.ContainsKey(name);
+            if ((flags & XATTR_CREATE) != 0 && exists) return -(int)Errno.EEXIST;
+            if ((flags & XATTR_REPLACE) != 0 && !exists) return -(int)Errno.ENODATA;
+            _xattrs[name] = value.ToArray();
+            _ctime = Now();
+            return 0;
+        }
+    }
+
+    public override int RemoveXattr(string name)
+    {
+        if (!KnownNamespace(name)) return -(int)Errno.EOPNOTSUPP;
+        lock (this)
+        {
+            if (_xattrs == null || !_xattrs.Remove(name)) return -(int)Errno.ENODATA;
+            _ctime = Now();
+            return 0;
+        }
+    }
+
     private Span<byte> Bytes(long offset, int length) =>
         _store != null ? _store.File.Span(_store.Backing.Offset + offset, length) : _data.AsSpan((int)offset, length);
 
