@@ -34,6 +34,7 @@ public static unsafe partial class SyscallTable
         FileTransfer.Register(t);
         MemfdCalls.Register(t);
         FlockCalls.Register(t);
+        MountCalls.Register(t);
         Time.Register(t);
         SignalCalls.Register(t);
         SystemInfo.Register(t);

@@ -52,7 +52,8 @@ public sealed class Mount
     public Mount? Parent { get; }
     /// <summary>Where in the parent mount this one is attached (null for the root mount).</summary>
     public Dentry? Point { get; }
-    public bool ReadOnly { get; }
+    /// <summary>MS_RDONLY; mount -o remount,ro|rw changes it.</summary>
+    public bool ReadOnly { get; set; }
     /// <summary>Path of the mount point as the sandbox sees it.</summary>
     public string Path { get; init; } = "/";
 }

@@ -23,7 +23,7 @@ public sealed class VirtualFs
 
     public Mount RootMount { get; }
     public Location Root => new(RootMount, RootMount.Root);
-    public IReadOnlyList<Mount> Mounts => _all;
+    public IReadOnlyList<Mount> Mounts { get { lock (_mounts) return _all.ToArray(); } }
 
     /// <summary>Mounts <paramref name="fs"/> over the directory at <paramref name="path"/>.</summary>
     public int MountAt(string path, Filesystem fs, bool readOnly)
@@ -36,6 +36,43 @@ public sealed class VirtualFs
             var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };
             _mounts[at.Dentry] = m;
             _all.Add(m);
+        }
+        return 0;
+    }
+
+    /// <summary>Mounts <paramref name="fs"/> at a directory already resolved (mount(2)).</summary>
+    public int MountAt(Location at, Filesystem fs, bool readOnly, string path)
+    {
+        if (!at.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+        lock (_mounts)
+        {
+            var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };
+            _mounts[at.Dentry] = m;
+            _all.Add(m);
+        }
+        return 0;
+    }
+
+    /// <summary>umount2(2): <paramref name="at"/> must be the root of a mount; mounts below it go with it (as MNT_DETACH).</summary>
+    public int Unmount(Location at)
+    {
+        lock (_mounts)
+        {
+            var m = at.Mount;
+            if (at.Dentry != m.Root || m.Parent == null || m.Point == null) return -(int)Errno.EINVAL;
+            var gone = new HashSet<Mount> { m };
+            bool grew = true;
+            while (grew)
+            {
+                grew = false;
+                foreach (var x in _all)
+                    if (x.Parent != null && gone.Contains(x.Parent) && gone.Add(x)) grew = true;
+            }
+            foreach (var x in gone)
+            {
+                if (x.Point != null && _mounts.TryGetValue(x.Point, out var cur) && cur == x) _mounts.Remove(x.Point);
+                _all.Remove(x);
+            }
         }
         return 0;
     }
