@@ -29,6 +29,10 @@ public class RealProgramTests
         SandboxProcess.AssertSame("/usr/bin/python3", Program("python_features.py"));
     }
 
+    /// <summary>tar, sqlite3 with a WAL journal, git, python3 -m compileall and make, all writing under /tmp.</summary>
+    [Fact]
+    public void FileWorkloads() => SandboxProcess.AssertSame("/bin/sh", Program("file_workloads.sh"));
+
     [Fact]
     public void GccBuildsAndRunsAProgram()
     {
