@@ -33,6 +33,16 @@ public class RealProgramTests
     [Fact]
     public void FileWorkloads() => SandboxProcess.AssertSame("/bin/sh", Program("file_workloads.sh"));
 
+    /// <summary>With 256 host fds the passthrough keeps at most 128 open; the other inodes reopen theirs from an ancestor.</summary>
+    [Fact]
+    public void WalksMoreFilesThanTheSentryHasFds()
+    {
+        const string script = "find /usr/share -xdev | wc -l; find /usr/share -xdev -type f -name '*.gz' | head -500 | xargs cat | wc -c";
+        var n = SandboxProcess.Native("/bin/sh", "-c", script);
+        var s = SandboxProcess.Run("prlimit", new[] { "--nofile=256:256", "dotnet", SandboxProcess.SandboxDll, "run", "--", "/bin/sh", "-c", script });
+        Assert.True(n.Stdout == s.Stdout && s.Exit == 0, $"native:\n{n.Stdout}\nsandbox (exit {s.Exit}):\n{s.Stdout}\n{s.Stderr}");
+    }
+
     [Fact]
     public void GccBuildsAndRunsAProgram()
     {

@@ -5,10 +5,11 @@ using Sandbox.Linux.Native;
 namespace Sandbox.Sentry.Vfs.Host;
 
 /// <summary>
-/// A read-only passthrough of a host directory: each inode holds an O_PATH fd, each lookup is
-/// openat(parent, name, O_PATH|O_NOFOLLOW), so the Sentry's own walk (which resolves symlinks
-/// inside the sandbox root) is the only walk. The Gofer replaces this in its own issue; it sits
-/// behind the same Inode seam.
+/// A read-only passthrough of a host directory: each lookup is openat(parent, name,
+/// O_PATH|O_NOFOLLOW), so the Sentry's own walk (which resolves symlinks inside the sandbox
+/// root) is the only walk. Inodes keep their O_PATH fd while a budget of host fds lasts (half
+/// of RLIMIT_NOFILE); beyond it they reopen one from the nearest ancestor that has one, for
+/// each use, so a tree of any size can be walked. The Gofer serves the same tree over 9P.
 /// </summary>
 public sealed class HostFilesystem : Filesystem
 {
@@ -28,16 +29,49 @@ public sealed class HostFilesystem : Filesystem
 
 public sealed unsafe class HostInode : Inode
 {
-    private readonly int _fd;
+    private readonly int _fd; // -1: none kept (over budget); see AcquireFd
     private readonly HostInode? _parent;
+    private readonly byte[] _cname;
+
+    private static int _kept;
+    private static readonly int Budget = FdBudget();
+
+    private static int FdBudget()
+    {
+        long* rl = stackalloc long[2];
+        return Sys.Syscall(97 /* getrlimit */, 7 /* RLIMIT_NOFILE */, (long)rl) == 0 ? (int)Math.Clamp(rl[0] / 2, 64, 1 << 20) : 512;
+    }
+
+    /// <summary>An O_PATH fd for this inode: its own (temporary false), or a fresh one the caller closes.</summary>
+    private int AcquireFd(out bool temporary)
+    {
+        temporary = false;
+        if (_fd >= 0) return _fd;
+        int parentFd = _parent!.AcquireFd(out bool parentTemp);
+        int fd = OpenPath(_cname, parentFd, 0);
+        if (parentTemp) Sys.Close(parentFd);
+        temporary = fd >= 0;
+        return fd;
+    }
+
+    private static void Done(int fd, bool temporary) { if (temporary) Sys.Close(fd); }
     private readonly string _name;
     private readonly uint _mode;
 
     internal HostInode(HostFilesystem fs, int opathFd, HostInode? parent, string name) : base(fs)
     {
-        _fd = opathFd; _parent = parent; _name = name;
-        Stat(out var st);
-        _mode = st.Mode;
+        _parent = parent; _name = name; _cname = Sys.CString(name);
+        Stat s;
+        fixed (byte* empty = "\0"u8)
+            Sys.Syscall(Sys.SYS_newfstatat, opathFd, (long)empty, (long)&s, AtFlags.AT_EMPTY_PATH);
+        _mode = s.Mode;
+        if (parent == null || Interlocked.Increment(ref _kept) <= Budget) _fd = opathFd;
+        else
+        {
+            Interlocked.Decrement(ref _kept);
+            Sys.Close(opathFd);
+            _fd = -1;
+        }
     }
 
     internal static int OpenPath(byte[] name, int dirFd, int extra)
@@ -52,7 +86,10 @@ public sealed unsafe class HostInode : Inode
     {
         child = null;
         if (!IsDirectory) return -(int)Errno.ENOTDIR;
-        int fd = OpenPath(Sys.CString(name), _fd, 0);
+        int dir = AcquireFd(out bool temp);
+        if (dir < 0) return dir;
+        int fd = OpenPath(Sys.CString(name), dir, 0);
+        Done(dir, temp);
         if (fd < 0) return fd;
         child = new HostInode((HostFilesystem)Fs, fd, this, name);
         return 0;
@@ -63,42 +100,51 @@ public sealed unsafe class HostInode : Inode
         target = "";
         if (!IsSymlink) return -(int)Errno.EINVAL;
         byte* buf = stackalloc byte[4096];
+        int fd = AcquireFd(out bool temp);
+        if (fd < 0) return fd;
+        long n;
         fixed (byte* empty = "\0"u8)
-        {
-            long n = Sys.Syscall(Sys.SYS_readlinkat, _fd, (long)empty, (long)buf, 4096);
-            if (n < 0) return (int)n;
-            target = System.Text.Encoding.UTF8.GetString(buf, (int)n);
-        }
+            n = Sys.Syscall(Sys.SYS_readlinkat, fd, (long)empty, (long)buf, 4096);
+        Done(fd, temp);
+        if (n < 0) return (int)n;
+        target = System.Text.Encoding.UTF8.GetString(buf, (int)n);
         return 0;
     }
 
     public override int Stat(out Stat st)
     {
-        Stat s;
+        Stat s = default;
         long r;
+        int fd = AcquireFd(out bool temp);
+        if (fd < 0) { st = default; return fd; }
         fixed (byte* empty = "\0"u8)
-            r = Sys.Syscall(Sys.SYS_newfstatat, _fd, (long)empty, (long)&s, AtFlags.AT_EMPTY_PATH);
+            r = Sys.Syscall(Sys.SYS_newfstatat, fd, (long)empty, (long)&s, AtFlags.AT_EMPTY_PATH);
+        Done(fd, temp);
         st = s;
         return (int)r;
     }
 
     public override int Statx(uint mask, out Statx stx)
     {
-        Statx s;
+        Statx s = default;
         long r;
+        int fd = AcquireFd(out bool temp);
+        if (fd < 0) { stx = default; return fd; }
         fixed (byte* empty = "\0"u8)
-            r = Sys.Syscall(Sys.SYS_statx, _fd, (long)empty, AtFlags.AT_EMPTY_PATH | AtFlags.AT_SYMLINK_NOFOLLOW, mask, (long)&s);
+            r = Sys.Syscall(Sys.SYS_statx, fd, (long)empty, AtFlags.AT_EMPTY_PATH | AtFlags.AT_SYMLINK_NOFOLLOW, mask, (long)&s);
+        Done(fd, temp);
         stx = s;
         return (int)r;
     }
 
     public override int StatFs(Span<byte> statfs)
     {
-        fixed (byte* p = statfs)
-        {
-            int r = (int)Sys.Syscall(138 /* fstatfs */, _fd, (long)p);
-            if (r < 0) return r;
-        }
+        int fd = AcquireFd(out bool temp);
+        if (fd < 0) return fd;
+        int r;
+        fixed (byte* p = statfs) r = (int)Sys.Syscall(138 /* fstatfs */, fd, (long)p);
+        Done(fd, temp);
+        if (r < 0) return r;
         // The passthrough is read-only whatever the host mount is.
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(statfs)[10] |= 1; // ST_RDONLY
         return 0;
@@ -118,10 +164,15 @@ public sealed unsafe class HostInode : Inode
         int hostFlags = (flags & (OpenFlags.O_ACCMODE | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECTORY | OpenFlags.O_NOATIME))
                         | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC | OpenFlags.O_LARGEFILE;
         int fd;
-        fixed (byte* dot = ".\0"u8)
-            fd = _parent == null
-                ? (int)Sys.SyscallRetry(Sys.SYS_openat, _fd, (long)dot, hostFlags, 0)
-                : OpenIn(_parent._fd, _name, hostFlags);
+        if (_parent == null)
+            fixed (byte* dot = ".\0"u8) fd = (int)Sys.SyscallRetry(Sys.SYS_openat, _fd, (long)dot, hostFlags, 0);
+        else
+        {
+            int dir = _parent.AcquireFd(out bool temp);
+            if (dir < 0) return dir;
+            fd = OpenIn(dir, _name, hostFlags);
+            Done(dir, temp);
+        }
         if (fd < 0) return fd;
         file = new HostFileDescription(fd, flags, ownsFd: true, positional: true);
         return 0;
