@@ -13,6 +13,7 @@ internal sealed class RunOptions
     public string? Hostname;
     public bool IgnoreStderr;
     public bool Gofer;
+    public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
     /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
     public string Runtime = "sentry";
     public List<string> Command = new();
@@ -58,6 +59,19 @@ internal sealed class RunOptions
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
                 case "--gofer": o.Gofer = true; break;
+                case "--volume" or "-v":
+                {
+                    if ((v = Value(a)) == null) return null;
+                    var parts = v.Split(':');
+                    if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !parts[1].StartsWith('/'))
+                    { Usage.Fail($"--volume expects HOST:GUEST[:ro], GUEST absolute; got '{v}'"); return null; }
+                    if (!Directory.Exists(parts[0])) { Usage.Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
+                    string mode = parts.Length == 3 ? parts[2] : "rw";
+                    if (mode is not ("ro" or "rw")) { Usage.Fail($"--volume {v}: mode must be ro or rw"); return null; }
+                    if (mode == "rw") { Usage.Fail($"--volume {v}: read-write volumes are not supported yet; add :ro"); return null; }
+                    o.Volumes.Add((parts[0], parts[1], true));
+                    break;
+                }
                 case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
                 case "--runtime" when !compare:
                     if ((v = Value(a)) == null) return null;

@@ -60,4 +60,25 @@ rmdir /var/sbx-probe-gone 2>/dev/null; echo done");
         Assert.True(Directory.Exists("/etc/default"));
         Assert.False(Directory.Exists("/etc/default2"));
     }
+
+    [Fact]
+    public void ReadOnlyVolumesShowHostDirectoriesInside()
+    {
+        var r = SandboxProcess.SandboxCli("run", "--volume", "/usr/share/doc:/mnt/sbx-docs:ro", "--volume", "/etc:/tmp/sbx-etc:ro", "--",
+            "/bin/sh", "-c", "ls /mnt/sbx-docs | wc -l; cat /tmp/sbx-etc/passwd >/dev/null && echo under-tmp; touch /mnt/sbx-docs/x 2>/dev/null || echo read-only");
+        Assert.Equal($"{Directory.GetFileSystemEntries("/usr/share/doc").Length}\nunder-tmp\nread-only\n", r.Stdout);
+        Assert.False(Directory.Exists("/mnt/sbx-docs"));
+    }
+
+    [Theory]
+    [InlineData("/no/such/dir:/x:ro", "is not a directory")]
+    [InlineData("/etc:/x", "read-write volumes are not supported yet")]
+    [InlineData("/etc:relative:ro", "GUEST absolute")]
+    [InlineData("/etc:/x:rx", "mode must be ro or rw")]
+    public void BadVolumesAreRefusedClearly(string volume, string why)
+    {
+        var r = SandboxProcess.SandboxCli("run", "--volume", volume, "--", "/bin/true");
+        Assert.Equal(125, r.Exit);
+        Assert.Contains(why, r.Stderr);
+    }
 }

@@ -23,6 +23,8 @@ public sealed class SandboxSpec
     /// the Sentry opens none of its files itself; null: the Sentry reads the image directly.
     /// </summary>
     public IReadOnlyList<string>? GoferCommand { get; set; }
+    /// <summary>Host directories shown inside (--volume), read-only passthroughs.</summary>
+    public IReadOnlyList<(string Host, string Guest, bool ReadOnly)> Volumes { get; set; } = Array.Empty<(string, string, bool)>();
 }
 
 /// <summary>The outcome of running a sandbox.</summary>
@@ -69,6 +71,32 @@ public sealed class Boot : IDisposable
         if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
             || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
             Kernel.Debug("no /tmp in the rootfs: no writable directory");
+        // Volumes last, so that they show over the sandbox's own /tmp and /dev too.
+        foreach (var (host, guest, _) in spec.Volumes)
+        {
+            int vr = MakeDirs(vfs, guest);
+            if (vr == 0) vr = vfs.MountAt(guest, new HostFilesystem(host), readOnly: true);
+            if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
+        }
+    }
+
+    /// <summary>mkdir -p in the sandbox's tree (the overlay takes the new directories).</summary>
+    private static int MakeDirs(VirtualFs vfs, string path)
+    {
+        var at = vfs.Root;
+        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int r = vfs.Resolve(vfs.Root, at, name, true, out var next);
+            if (r == -(int)Errno.ENOENT)
+            {
+                r = at.Inode.Create(name, FileMode.S_IFDIR | 0x1ed, 0, 0, null, out _);
+                if (r == 0) r = vfs.Resolve(vfs.Root, at, name, true, out next);
+            }
+            if (r < 0) return r;
+            if (!next.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+            at = next;
+        }
+        return 0;
     }
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>
