@@ -44,3 +44,22 @@ public abstract class ListedDirectoryFile : FileDescription
         return written;
     }
 }
+
+/// <summary>A directory whose listing is computed once per open (and again after a rewind), so offsets stay meaningful.</summary>
+public sealed class SnapshotDirectoryFile : ListedDirectoryFile
+{
+    private readonly Func<ulong> _selfIno;
+    private readonly Func<List<(string Name, ulong Ino, byte Type)>> _list;
+    private List<(string Name, ulong Ino, byte Type)>? _entries;
+
+    public SnapshotDirectoryFile(Func<ulong> selfIno, Func<List<(string Name, ulong Ino, byte Type)>> list) { _selfIno = selfIno; _list = list; }
+
+    protected override ulong SelfIno => _selfIno();
+    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _entries ??= _list();
+
+    public override long Seek(long offset, int whence)
+    {
+        if (whence == Linux.Abi.Seek.SET && offset == 0) _entries = null; // rewinddir sees changes
+        return base.Seek(offset, whence);
+    }
+}

@@ -29,15 +29,7 @@ public sealed class VirtualFs
     public int MountAt(string path, Filesystem fs, bool readOnly)
     {
         int r = Resolve(Root, Root, path, true, out var at);
-        if (r < 0) return r;
-        if (!at.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
-        lock (_mounts)
-        {
-            var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };
-            _mounts[at.Dentry] = m;
-            _all.Add(m);
-        }
-        return 0;
+        return r < 0 ? r : MountAt(at, fs, readOnly, path);
     }
 
     /// <summary>Mounts <paramref name="fs"/> at a directory already resolved (mount(2)).</summary>

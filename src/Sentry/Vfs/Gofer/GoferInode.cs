@@ -88,7 +88,7 @@ public sealed class GoferInode : Inode
         if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) return -(int)Errno.EROFS;
         if (IsDirectory)
         {
-            file = new GoferDirectoryFile(this) { Flags = flags };
+            file = new SnapshotDirectoryFile(() => Ino, Entries) { Flags = flags };
             return 0;
         }
         if (!FileMode.IsReg(Mode)) return -(int)Errno.ENXIO;
@@ -174,13 +174,4 @@ public sealed class GoferFile : FileDescription
     {
         try { _client.Clunk(_fid); } catch (P9ErrorException) { } catch (P9ConnectionException) { }
     }
-}
-
-public sealed class GoferDirectoryFile : ListedDirectoryFile
-{
-    private readonly GoferInode _dir;
-    private List<(string Name, ulong Ino, byte Type)>? _entries;
-    public GoferDirectoryFile(GoferInode dir) { _dir = dir; }
-    protected override ulong SelfIno => _dir.Ino;
-    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _entries ??= _dir.Entries();
 }

@@ -295,7 +295,7 @@ public sealed class OverlayInode : Inode
         if (IsDirectory)
         {
             if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY) return -(int)Errno.EISDIR;
-            file = new OverlayDirectoryFile(this) { Flags = flags };
+            file = new SnapshotDirectoryFile(() => DirIno, Entries) { Flags = flags };
             return 0;
         }
         bool write = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
@@ -308,20 +308,4 @@ public sealed class OverlayInode : Inode
     }
 
     internal ulong DirIno { get { Stat(out var st); return st.Ino; } }
-}
-
-/// <summary>An open overlay directory: the merged listing, taken when first read.</summary>
-public sealed class OverlayDirectoryFile : ListedDirectoryFile
-{
-    private readonly OverlayInode _dir;
-    private List<(string Name, ulong Ino, byte Type)>? _entries;
-    public OverlayDirectoryFile(OverlayInode dir) { _dir = dir; }
-    protected override ulong SelfIno => _dir.DirIno;
-    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _entries ??= _dir.Entries();
-
-    public override long Seek(long offset, int whence)
-    {
-        if (whence == Linux.Abi.Seek.SET && offset == 0) _entries = null; // rewinddir sees changes
-        return base.Seek(offset, whence);
-    }
 }

@@ -157,7 +157,7 @@ public sealed class ProcDir : Inode
     public override int Open(int flags, out FileDescription? file)
     {
         if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY) { file = null; return -(int)Errno.EISDIR; }
-        file = new ProcDirFile(this) { Flags = flags };
+        file = new SnapshotDirectoryFile(() => _ino, () => List().ToList()) { Flags = flags };
         return 0;
     }
 
@@ -171,16 +171,6 @@ public sealed class ProcDir : Inode
             yield return (name, st.Ino, FileMode.DirentType(c.Mode));
         }
     }
-}
-
-public sealed class ProcDirFile : ListedDirectoryFile
-{
-    private readonly ProcDir _dir;
-    private List<(string, ulong, byte)>? _entries;
-    public ProcDirFile(ProcDir dir) { _dir = dir; }
-    protected override ulong SelfIno => _dir.Ino;
-    // One listing per open directory, so offsets stay meaningful while processes come and go.
-    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _entries ??= _dir.List().ToList();
 }
 
 /// <summary>What /proc/PID/fd/N of a pipe opens: the same pipe, a new end (pipe(7) via /proc).</summary>
