@@ -2,7 +2,9 @@ namespace Sandbox.Shim.Backends;
 
 /// <summary>
 /// One program to run in a Sentry: today every container (and every ExecSync) is its own
-/// `sandbox run` process on the image's root filesystem, which the Sentry shows read-only.
+/// `sandbox run` process on the image's root filesystem, which the Sentry never writes: each
+/// one gets an in-memory upper layer of its own, so an ExecSync does not see what the
+/// container wrote.
 /// </summary>
 public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cwd, IReadOnlyList<string> Env, string? Hostname, IReadOnlyList<string> Argv)
 {
