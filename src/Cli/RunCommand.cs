@@ -26,7 +26,7 @@ internal static class RunCommand
         // The caller's directory when the rootfs is the host's /, unless the sandbox hides it
         // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
         string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
-        var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes };
+        var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes, ReadOnlyRootfs = o.ReadOnlyRootfs };
         if (o.Gofer)
         {
             var (exe, pre) = CompareCommand.Self();

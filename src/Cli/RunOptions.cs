@@ -13,6 +13,7 @@ internal sealed class RunOptions
     public string? Hostname;
     public bool IgnoreStderr;
     public bool Gofer;
+    public bool ReadOnlyRootfs;
     public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
     /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
     public string Runtime = "sentry";
@@ -59,6 +60,7 @@ internal sealed class RunOptions
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
                 case "--gofer": o.Gofer = true; break;
+                case "--read-only": o.ReadOnlyRootfs = true; break;
                 case "--volume" or "-v":
                 {
                     if ((v = Value(a)) == null) return null;

@@ -17,6 +17,7 @@ internal static class Usage
         run options:
           --rootfs DIR          root filesystem (default /); the program's changes stay in memory
           --gofer               serve the rootfs from a confined Gofer process over 9P
+          --read-only           no writable layer: writes to the rootfs answer EROFS
           -v, --volume H:G:ro   show host directory H at G, read-only (repeatable)
           --platform P          auto (default), ptrace or kvm
           --strace              print every system call with its arguments and result to stderr

@@ -81,4 +81,24 @@ rmdir /var/sbx-probe-gone 2>/dev/null; echo done");
         Assert.Equal(125, r.Exit);
         Assert.Contains(why, r.Stderr);
     }
+
+    [Fact]
+    public void ReadOnlyRootfsRefusesWritesButTmpStaysWritable()
+    {
+        var r = SandboxProcess.SandboxCli("run", "--read-only", "--", "/bin/sh", "-c", "touch /etc/sbx-x 2>/dev/null || echo refused; echo ok > /tmp/sbx-y && cat /tmp/sbx-y");
+        Assert.Equal("refused\nok\n", r.Stdout);
+    }
+
+    /// <summary>sethostname(2) changes the sandbox's UTS name only (uname, /proc/sys/kernel/hostname), never the host's.</summary>
+    [Fact]
+    public void HostnameChangesStayInside()
+    {
+        string host = Environment.MachineName;
+        var r = SandboxProcess.SandboxCli("run", "--", "/bin/sh", "-c", "hostname sbx-inside && hostname && cat /proc/sys/kernel/hostname && uname -n");
+        // The sandbox starts with the caller's capabilities: CAP_SYS_ADMIN (bit 21) decides.
+        string capEff = File.ReadLines("/proc/self/status").First(l => l.StartsWith("CapEff:"))[7..].Trim();
+        bool sysAdmin = (Convert.ToUInt64(capEff, 16) & (1UL << 21)) != 0;
+        Assert.Equal(sysAdmin ? "sbx-inside\nsbx-inside\nsbx-inside\n" : "", r.Stdout);
+        Assert.Equal(host, Environment.MachineName);
+    }
 }

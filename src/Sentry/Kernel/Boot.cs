@@ -25,6 +25,8 @@ public sealed class SandboxSpec
     public IReadOnlyList<string>? GoferCommand { get; set; }
     /// <summary>Host directories shown inside (--volume), read-only passthroughs.</summary>
     public IReadOnlyList<(string Host, string Guest, bool ReadOnly)> Volumes { get; set; } = Array.Empty<(string, string, bool)>();
+    /// <summary>The root mount is read-only (no writes to the overlay: EROFS); /tmp, /dev and /proc stay as they are.</summary>
+    public bool ReadOnlyRootfs { get; set; }
 }
 
 /// <summary>The outcome of running a sandbox.</summary>
@@ -54,7 +56,7 @@ public sealed class Boot : IDisposable
             image = new Vfs.Gofer.GoferFilesystem(_gofer.Client);
         }
         else image = new HostFilesystem(spec.Rootfs);
-        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(image), readOnly: false);
+        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");

@@ -9,4 +9,7 @@ public sealed class KernelOptions
     public TextWriter? DebugLog { get; set; }
     /// <summary>Hostname the sandbox reports (null: the host's).</summary>
     public string? Hostname { get; set; }
+
+    /// <summary>NIS domain name the sandbox reports (null: "(none)"); setdomainname(2) changes it.</summary>
+    public string? Domainname { get; set; }
 }

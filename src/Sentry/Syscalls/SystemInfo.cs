@@ -15,6 +15,26 @@ internal static unsafe class SystemInfo
         t[Sysno.Sysinfo] = &Sysinfo;
         t[Sysno.Getrandom] = &Getrandom;
         t[Sysno.Umask] = &Umask;
+        t[Sysno.Sethostname] = &Sethostname;
+        t[Sysno.Setdomainname] = &Setdomainname;
+    }
+
+    // sethostname(2)/setdomainname(2): the sandbox has its own UTS names; CAP_SYS_ADMIN changes them.
+    private static long Sethostname(Task t) => SetUtsName(t, domain: false);
+    private static long Setdomainname(Task t) => SetUtsName(t, domain: true);
+
+    private static long SetUtsName(Task t, bool domain)
+    {
+        long len = (long)t.A1;
+        if (len < 0 || len > 64) return Err.EINVAL;
+        if (!t.Creds.Has(Linux.Abi.Cap.SYS_ADMIN)) return -(long)Errno.EPERM;
+        var buf = new byte[len];
+        int r = t.MM.CopyIn(t.A0, buf);
+        if (r < 0) return r;
+        int nul = Array.IndexOf(buf, (byte)0);
+        string name = Encoding.UTF8.GetString(buf, 0, nul < 0 ? buf.Length : nul);
+        if (domain) t.Kernel.Options.Domainname = name; else t.Kernel.Options.Hostname = name;
+        return 0;
     }
 
     private static long Uname(Task t)
@@ -27,6 +47,12 @@ internal static unsafe class SystemInfo
             var field = new Span<byte>(buf + 65, 65);
             field.Clear();
             Encoding.UTF8.GetBytes(h.AsSpan(0, Math.Min(h.Length, 64)), field);
+        }
+        if (t.Kernel.Options.Domainname is { } d)
+        {
+            var field = new Span<byte>(buf + 65 * 5, 65);
+            field.Clear();
+            Encoding.UTF8.GetBytes(d.AsSpan(0, Math.Min(d.Length, 64)), field);
         }
         return t.MM.CopyOut(t.A0, new ReadOnlySpan<byte>(buf, 390));
     }

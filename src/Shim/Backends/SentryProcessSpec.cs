@@ -8,11 +8,15 @@ namespace Sandbox.Shim.Backends;
 /// </summary>
 public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cwd, IReadOnlyList<string> Env, string? Hostname, IReadOnlyList<string> Argv)
 {
+    /// <summary>The container asked for a read-only root filesystem (securityContext.readOnlyRootFilesystem).</summary>
+    public bool ReadOnlyRootfs { get; init; }
+
     public List<string> RunArguments()
     {
         var a = new List<string> { "run", "--platform", Platform, "--rootfs", Rootfs, "--cwd", Cwd, "--clear-env" };
         foreach (var e in Env) { a.Add("--env"); a.Add(e); }
         if (!string.IsNullOrEmpty(Hostname)) { a.Add("--hostname"); a.Add(Hostname); }
+        if (ReadOnlyRootfs) a.Add("--read-only");
         a.Add("--");
         a.AddRange(Argv);
         return a;

@@ -96,7 +96,10 @@ public sealed partial class CriRuntime
     private SentryProcessSpec SpecFor(PodRecord pod, ContainerRecord c, IReadOnlyList<string> argv)
     {
         var handler = _config.FindHandler(pod.RuntimeHandler) ?? throw Errors.FailedPrecondition($"pod {pod.Id}: its runtime handler '{pod.RuntimeHandler}' is no longer configured");
-        return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv);
+        return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv)
+        {
+            ReadOnlyRootfs = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true,
+        };
     }
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
