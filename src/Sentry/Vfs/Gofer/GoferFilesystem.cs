@@ -14,7 +14,7 @@ public sealed class GoferFilesystem : Filesystem
         Client = client;
         Dev = FileMode.MakeDev(0, 0x30);
         uint root = client.Attach();
-        Root = new GoferInode(this, root, client.GetAttr(root));
+        Root = new GoferInode(this, null, "", root, client.GetAttr(root));
     }
 
     public P9Client Client { get; }

@@ -12,14 +12,51 @@ namespace Sandbox.Sentry.Vfs.Gofer;
 public sealed class GoferInode : Inode
 {
     private readonly GoferFilesystem _fs;
+    private readonly GoferInode? _parent;
+    private readonly string _name;
     private readonly uint _fid;
+    private readonly bool _kept;
     private Rgetattr _attr;
     private long _attrTime;
 
-    internal GoferInode(GoferFilesystem fs, uint fid, Rgetattr attr) : base(fs)
+    /// <summary>
+    /// Fids (each an open O_PATH fd in the Gofer) kept for inodes while this many last; the
+    /// others walk a fid from the nearest kept ancestor for each use and clunk it after.
+    /// </summary>
+    public const int KeptFidBudget = 4096;
+    private static int _keptCount;
+
+    internal GoferInode(GoferFilesystem fs, GoferInode? parent, string name, uint fid, Rgetattr attr) : base(fs)
     {
-        _fs = fs; _fid = fid; _attr = attr; _attrTime = DateTime.UtcNow.Ticks;
+        _fs = fs; _parent = parent; _name = name; _attr = attr; _attrTime = DateTime.UtcNow.Ticks;
+        if (parent == null || Interlocked.Increment(ref _keptCount) <= KeptFidBudget) { _fid = fid; _kept = true; }
+        else
+        {
+            Interlocked.Decrement(ref _keptCount);
+            try { fs.Client.Clunk(fid); } catch (P9ErrorException) { } catch (P9ConnectionException) { }
+        }
     }
+
+    /// <summary>A fid naming this file: the kept one, or a fresh walk the caller clunks (temporary). Throws P9 exceptions.</summary>
+    private uint AcquireFid(out bool temporary)
+    {
+        temporary = false;
+        if (_kept) return _fid;
+        uint parentFid = _parent!.AcquireFid(out bool parentTemp);
+        try { temporary = true; return Client.Walk(parentFid, _name); }
+        finally { if (parentTemp) Client.Clunk(parentFid); }
+    }
+
+    /// <summary>Runs a call with this file's fid (as <see cref="Try"/>), releasing a temporary one.</summary>
+    private int WithFid(Action<uint> call) => Try(() =>
+    {
+        uint fid = AcquireFid(out bool temp);
+        try { call(fid); }
+        finally { if (temp) Client.Clunk(fid); }
+    });
+
+    /// <summary>A fid of its own for this file (to open), always fresh: the caller owns it.</summary>
+    private uint OwnFid() => _kept ? Client.Clone(_fid) : AcquireFid(out _);
 
     private P9Client Client => _fs.Client;
 
@@ -30,9 +67,7 @@ public sealed class GoferInode : Inode
             long now = DateTime.UtcNow.Ticks;
             if (now - Volatile.Read(ref _attrTime) > GoferFilesystem.AttrTtlTicks)
             {
-                try { _attr = Client.GetAttr(_fid); _attrTime = now; }
-                catch (P9ErrorException) { }
-                catch (P9ConnectionException) { }
+                if (WithFid(fid => _attr = Client.GetAttr(fid)) == 0) _attrTime = now;
             }
             return _attr;
         }
@@ -67,16 +102,16 @@ public sealed class GoferInode : Inode
         if (!IsDirectory) return -(int)Errno.ENOTDIR;
         uint fid = 0;
         Rgetattr? attr = null;
-        int r = Try(() => { fid = Client.Walk(_fid, name); attr = Client.GetAttr(fid); });
+        int r = WithFid(dir => { fid = Client.Walk(dir, name); attr = Client.GetAttr(fid); });
         if (r < 0) return r;
-        child = new GoferInode(_fs, fid, attr!);
+        child = new GoferInode(_fs, this, name, fid, attr!);
         return 0;
     }
 
     public override int ReadLink(out string target)
     {
         string t = "";
-        int r = IsSymlink ? Try(() => t = Client.Readlink(_fid)) : -(int)Errno.EINVAL;
+        int r = IsSymlink ? WithFid(fid => t = Client.Readlink(fid)) : -(int)Errno.EINVAL;
         target = t;
         return r;
     }
@@ -94,7 +129,7 @@ public sealed class GoferInode : Inode
         if (!FileMode.IsReg(Mode)) return -(int)Errno.ENXIO;
         uint fid = 0;
         Microsoft.Win32.SafeHandles.SafeFileHandle? host = null;
-        int r = Try(() => { fid = Client.Clone(_fid); Client.Open(fid, 0 /* O_RDONLY */, out host); });
+        int r = Try(() => { fid = OwnFid(); Client.Open(fid, 0 /* O_RDONLY */, out host); });
         if (r < 0) return r;
         if (host != null)
         {
@@ -115,14 +150,16 @@ public sealed class GoferInode : Inode
     {
         var list = new List<(string, ulong, byte)>();
         uint fid = 0;
+        bool have = false;
         Try(() =>
         {
-            fid = Client.Clone(_fid);
+            fid = OwnFid();
+            have = true;
             Client.Open(fid, 0x10000 /* O_DIRECTORY */);
             foreach (var e in Client.ReadDirAll(fid))
                 if (e.Name is not ("." or "..")) list.Add((e.Name, e.Qid.Path, e.DType));
         });
-        if (fid != 0) Try(() => Client.Clunk(fid));
+        if (have) Try(() => Client.Clunk(fid));
         return list;
     }
 
