@@ -14,6 +14,8 @@ public class GoferRootfsTests
         new object[] { new[] { "/bin/busybox", "cat", "/etc/os-release" } },
         new object[] { new[] { "/bin/sh", "-c", "ls -l /usr/bin | sort | head -20" } },
         new object[] { new[] { "/bin/sh", "-c", "find /usr/share/doc -name '*.gz' | wc -l" } },
+        // More files than the Gofer filesystem keeps fids for (4096).
+        new object[] { new[] { "/bin/sh", "-c", "find /usr/share/doc /usr/share/zoneinfo -xdev | wc -l" } },
         new object[] { new[] { "/usr/bin/python3", "-c", "import json, hashlib; print(json.dumps({'h': hashlib.sha256(open('/etc/passwd','rb').read()).hexdigest()}))" } },
         new object[] { new[] { "/bin/bash", "-c", "readlink /bin/sh; stat -c '%s %a %U' /etc/passwd; wc -c < /bin/busybox" } },
     };
