@@ -19,9 +19,7 @@ internal static class PidDirectory
 
     private static Task? TaskOf(ThreadGroup g, Task? thread)
     {
-        if (thread != null) return thread;
-        lock (g) { }
-        return g.Leader ?? (g.Tasks.Count > 0 ? g.Tasks[0] : null);
+        return thread ?? g.Leader;
     }
 
     private static Inode Build(ProcFilesystem fs, ThreadGroup g, Task? thread, string key)
