@@ -115,9 +115,10 @@ internal static unsafe class FileOpen
         var inode = loc.Inode;
         if (inode.IsSymlink && (flags & OpenFlags.O_PATH) == 0) return -(long)Errno.ELOOP;
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDirectory) return Err.ENOTDIR;
+        if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return OpenTmpfile(t, loc, flags, mode);
         if ((flags & OpenFlags.O_PATH) == 0)
         {
-            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat || (flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)) return Err.EISDIR;
+            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat)) return Err.EISDIR;
             bool writes = acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
             uint type = inode.Mode & FileMode.S_IFMT;
             if (writes && loc.ReadOnly && type is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK) return Err.EROFS;
@@ -130,6 +131,26 @@ internal static unsafe class FileOpen
         if (r < 0) return r;
         file!.Location = loc;
         file.Flags &= ~OpenFlags.O_TRUNC;
+        return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
+    }
+
+    /// <summary>
+    /// O_TMPFILE (open(2)): an unnamed regular file in the directory's filesystem, which
+    /// linkat(2) through /proc/self/fd may name later (not with O_EXCL). In-memory
+    /// filesystems only; others answer EOPNOTSUPP, as filesystems without tmpfile support do.
+    /// </summary>
+    private static long OpenTmpfile(Task t, Location dir, int flags, uint mode)
+    {
+        if (!dir.Inode.IsDirectory) return Err.ENOTDIR;
+        long r = FileNamespace.MayModify(t, dir);
+        if (r < 0) return r;
+        var tmp = dir.Inode as Vfs.Tmp.TmpInode ?? (dir.Inode as Vfs.Tmp.MergedTmp)?.Upper;
+        if (tmp == null) return -(long)Errno.EOPNOTSUPP;
+        var inode = Vfs.Tmp.TmpInode.Unnamed((Vfs.Tmp.TmpFilesystem)tmp.Fs, mode & ~t.Umask, t.Creds.Fsuid, t.Creds.Fsgid, (flags & OpenFlags.O_EXCL) == 0);
+        int keep = OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_LARGEFILE | OpenFlags.O_NOATIME;
+        int fr = inode.Open(flags & keep, out var file);
+        if (fr < 0) return fr;
+        file!.Location = new Location(dir.Mount, new Dentry($"#{inode.Ino}", dir.Dentry, inode));
         return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
     }
 }

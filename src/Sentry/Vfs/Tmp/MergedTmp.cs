@@ -19,6 +19,9 @@ public sealed class MergedTmp : Inode
         _lower = lower;
     }
 
+    /// <summary>The tmpfs side, where new files go.</summary>
+    public TmpInode Upper => _upper;
+
     public override uint Mode => _upper.Mode;
     public override int Stat(out Stat st) => _upper.Stat(out st);
 

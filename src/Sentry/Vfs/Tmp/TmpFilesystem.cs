@@ -117,6 +117,16 @@ public sealed class TmpInode : Inode
         return 0;
     }
 
+    /// <summary>An O_TMPFILE file: no name yet (nlink 0), and linkat may give it one unless O_EXCL said never.</summary>
+    public static TmpInode Unnamed(TmpFilesystem fs, uint mode, uint uid, uint gid, bool linkable)
+    {
+        var t = new TmpInode(fs, FileMode.S_IFREG | (mode & 0xfff), uid, gid) { _linkable = linkable };
+        t._nlink = 0;
+        return t;
+    }
+
+    private bool _linkable;
+
     public override int Link(string name, Inode target)
     {
         if (_entries == null) return -(int)Errno.ENOTDIR;
@@ -125,7 +135,13 @@ public sealed class TmpInode : Inode
         lock (this)
         {
             if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
-            lock (t) { if (t._nlink == 0) return -(int)Errno.ENOENT; t._nlink++; t._ctime = Now(); }
+            lock (t)
+            {
+                if (t._nlink == 0 && !t._linkable) return -(int)Errno.ENOENT;
+                t._linkable = false;
+                t._nlink++;
+                t._ctime = Now();
+            }
             _entries.Add((name, t));
             Touch();
         }
