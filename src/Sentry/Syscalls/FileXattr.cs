@@ -144,13 +144,10 @@ internal static unsafe class FileXattr
 
     private static long DoGet(Task t, Inode inode, ulong nameAddr, ulong valueAddr, ulong size)
     {
-        Span<byte> nb = stackalloc byte[XattrNameMax + 1];
-        int n = t.MM.ReadCString(nameAddr, XattrNameMax, nb);
-        if (n == -(int)Errno.ENAMETOOLONG) return Err.ERANGE;
-        if (n < 0) return n;
-        if (n == 0) return Err.ERANGE;
+        long nr = ReadName(t, nameAddr, out string name);
+        if (nr < 0) return nr;
         var value = new byte[XattrSizeMax];
-        int r = inode.GetXattr(Encoding.UTF8.GetString(nb.Slice(0, n)), value);
+        int r = inode.GetXattr(name, value);
         if (r < 0) return r;
         if (size == 0) return r;
         if ((ulong)r > size) return Err.ERANGE;

@@ -73,26 +73,8 @@ public sealed class MergedTmp : Inode
     {
         var list = _upper.Entries();
         var seen = new HashSet<string>(list.Select(e => e.Name));
-        if (_lower.Open(OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, out var f) == 0)
-        {
-            var buf = new byte[65536];
-            while (true)
-            {
-                long n = f!.GetDents64(buf);
-                if (n <= 0) break;
-                for (int off = 0; off < n;)
-                {
-                    ulong ino = BitConverter.ToUInt64(buf, off);
-                    ushort reclen = BitConverter.ToUInt16(buf, off + 16);
-                    byte type = buf[off + 18];
-                    int end = Array.IndexOf(buf, (byte)0, off + 19);
-                    string name = System.Text.Encoding.UTF8.GetString(buf, off + 19, end - off - 19);
-                    if (name is not ("." or "..") && seen.Add(name)) list.Add((name, ino, type));
-                    off += reclen;
-                }
-            }
-            f.DecRef();
-        }
+        foreach (var e in Overlay.DirectoryListing.Read(_lower))
+            if (seen.Add(e.Name)) list.Add(e);
         return list;
     }
 
