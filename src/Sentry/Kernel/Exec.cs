@@ -43,7 +43,7 @@ public static class Exec
         }
         mm.Platform = space;
         t.Kernel.Debug($"task {t.Tid}: exec: stub ready");
-        int lr = ElfLoader.Load(t, mm, space.MainContext, file, args, envp, out error, out var regs, out var creds);
+        int lr = ElfLoader.Load(t, mm, space.MainContext, file, args, envp, out error, out var regs, out var creds, out var exe);
         if (lr < 0)
         {
             mm.Dispose();
@@ -88,7 +88,7 @@ public static class Exec
         t.ClearChildTid = 0;
         t.RobustList = 0;
         // /proc/PID/exe names the file by its absolute path (ld.so's $ORIGIN relies on it).
-        t.ExecPath = t.Kernel.Vfs.Resolve(t.Root, t.Cwd, file, true, out var exe) == 0 ? Vfs.VirtualFs.PathOf(exe, t.Root) : file;
+        t.ExecPath = Vfs.VirtualFs.PathOf(exe, t.Root);
         string name = System.IO.Path.GetFileName(file);
         t.Comm = name.Length > 15 ? name[..15] : name;
         t.VforkDone?.TrySetResult();

@@ -29,13 +29,15 @@ public static unsafe class ElfLoader
     /// what was wrong with the file.
     /// </summary>
     public static int Load(Kernel.Task t, MemoryManager mm, Platform.IContext ctx, string path, IReadOnlyList<string> argv,
-        IReadOnlyList<string> envp, out ExecError error, out UserRegs initialRegs, out Credentials creds)
+        IReadOnlyList<string> envp, out ExecError error, out UserRegs initialRegs, out Credentials creds, out Location exe)
     {
         error = default;
         initialRegs = default;
         creds = t.Creds;
+        exe = default;
         int r = OpenExecutable(t, path, out var file, out error);
         if (r < 0) return r;
+        exe = file!.Location!.Value;
         try
         {
             file!.Stat(out var fst);

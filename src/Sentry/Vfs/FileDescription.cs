@@ -75,9 +75,17 @@ public abstract class FileDescription
 
     public void IncRef() => Interlocked.Increment(ref _refs);
 
+    /// <summary>Has taken a flock(2) lock at some point: only then does its last close visit the lock table.</summary>
+    internal volatile bool HoldsFlock;
+
     public void DecRef()
     {
-        if (Interlocked.Decrement(ref _refs) == 0) { Released = true; FlockTable.Unlock(this); Release(); }
+        if (Interlocked.Decrement(ref _refs) == 0)
+        {
+            Released = true;
+            if (HoldsFlock) FlockTable.Unlock(this);
+            Release();
+        }
     }
 
     /// <summary>The last reference is gone (epoll drops such files from its interest lists).</summary>

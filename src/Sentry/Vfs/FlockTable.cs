@@ -33,6 +33,7 @@ public static class FlockTable
             if (!Free(s, f, exclusive)) return -(int)Linux.Errno.EAGAIN;
             s.Holders[f] = exclusive;
             _byFile[f] = key;
+            f.HoldsFlock = true;
             return 0;
         }
     }

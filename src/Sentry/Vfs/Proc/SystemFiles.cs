@@ -10,15 +10,15 @@ internal static class SystemFiles
     {
         var k = fs.Kernel;
         var uname = Uname.Host();
-        // The host's CPU description is what the program runs on; it is read once, at mount.
-        string cpuinfo = ReadHostOnce("/proc/cpuinfo");
+        // The host's CPU description is what the program runs on; read once, when first opened.
+        var cpuinfo = new Lazy<string>(() => ReadHostOnce("/proc/cpuinfo"));
         ProcFile F(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/" + name), text);
         var d = new Dictionary<string, Func<Inode>>
         {
             ["self"] = () => new ProcLink(fs, ProcFilesystem.Ino("/self"), () => Task.Current?.Tgid.ToString()),
             ["thread-self"] = () => new ProcLink(fs, ProcFilesystem.Ino("/thread-self"), () => Task.Current is { } t ? $"{t.Tgid}/task/{t.Tid}" : null),
             ["mounts"] = () => new ProcLink(fs, ProcFilesystem.Ino("/mounts"), () => "self/mounts"),
-            ["cpuinfo"] = () => F("cpuinfo", () => cpuinfo),
+            ["cpuinfo"] = () => F("cpuinfo", () => cpuinfo.Value),
             ["meminfo"] = () => F("meminfo", () => MemInfo(k)),
             ["stat"] = () => F("stat", () => Stat(k)),
             ["uptime"] = () => F("uptime", () => { var up = (DateTimeOffset.UtcNow - k.BootTime).TotalSeconds; return $"{up:F2} {up * Environment.ProcessorCount:F2}\n"; }),
