@@ -3,13 +3,7 @@
 # sandbox --gofer (image through the Gofer over 9P) in one run, with ratios.
 #   bench/files.sh        SANDBOX=path/to/sandbox to use another CLI build; SIZE_MB (1024)
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-cd "$root"
-out=artifacts/bench
-make -s -C "$here" OUT="$root/$out/"
-sandbox="${SANDBOX:-src/Cli/bin/Release/net10.0/sandbox}"
-if [[ -z "${SANDBOX:-}" ]]; then dotnet build -c Release src/Cli -v q >/dev/null; fi
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 size=${SIZE_MB:-1024}
 data=$(mktemp -d /var/tmp/sbx-bench-XXXXXX)
 trap 'rm -rf "$data"' EXIT

@@ -2,13 +2,7 @@
 # Processes benchmark: native vs. sandbox in one run, ratios printed (see bench/README.md).
 #   bench/processes.sh            SANDBOX=path/to/sandbox to use another CLI build
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-cd "$root"
-out=artifacts/bench
-make -s -C "$here" OUT="$root/$out/"
-sandbox="${SANDBOX:-src/Cli/bin/Release/net10.0/sandbox}"
-if [[ -z "${SANDBOX:-}" ]]; then dotnet build -c Release src/Cli -v q >/dev/null; fi
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 RUNS=${RUNS:-3}
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
