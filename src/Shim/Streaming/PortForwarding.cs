@@ -79,7 +79,7 @@ internal static class PortForwarding
                 var stderr = new MemoryStream();
                 var errCopy = relay.Stderr.CopyToAsync(stderr);
                 var toClient = CopyOut(relay.Stdout, data);
-                _ = CopyIn(data.Incoming.Reader, relay);
+                _ = RemoteCommand.CopyIn(data.Incoming.Reader, relay);
                 int code = await relay.WaitAsync(CancellationToken.None);
                 await Task.WhenAll(toClient, errCopy);
                 if (code != 0)
@@ -103,21 +103,5 @@ internal static class PortForwarding
         var buf = new byte[32 * 1024];
         int n;
         while ((n = await from.ReadAsync(buf)) > 0) await to.WriteAsync(buf.AsMemory(0, n));
-    }
-
-    private static async Task CopyIn(PipeReader from, ExecProcess to)
-    {
-        try
-        {
-            while (true)
-            {
-                var r = await from.ReadAsync();
-                foreach (var seg in r.Buffer) await to.WriteStdinAsync(seg);
-                from.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted) break;
-            }
-        }
-        catch (IOException) { }
-        await to.CloseStdinAsync();
     }
 }

@@ -211,7 +211,8 @@ internal static class RemoteCommand
         finally { try { to.Close(); } catch (IOException) { } }
     }
 
-    private static async Task CopyIn(PipeReader from, ExecProcess to)
+    /// <summary>A client's stream into a process's stdin, closed at the end (exec, attach, port-forward relays).</summary>
+    internal static async Task CopyIn(PipeReader from, ExecProcess to)
     {
         try
         {
