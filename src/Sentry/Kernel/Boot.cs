@@ -58,7 +58,7 @@ public sealed class Boot : IDisposable
         else image = new HostFilesystem(spec.Rootfs);
         var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
         Kernel = new Kernel(platform, vfs, options);
-        int r = vfs.MountAt("/dev", new DevFilesystem(), readOnly: false);
+        int r = vfs.MountAt("/dev", new DevFilesystem(Kernel.DevPts), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
         // The host's /proc and /sys describe the host (and the Sentry): never show them; the
         // sandbox has its own.
@@ -68,6 +68,8 @@ public sealed class Boot : IDisposable
             Kernel.Debug("no /sys in the rootfs");
         if (r == 0 && vfs.MountAt("/dev/shm", new Vfs.Tmp.TmpFilesystem(), readOnly: false) < 0)
             Kernel.Debug("no /dev/shm");
+        if (r == 0 && vfs.MountAt("/dev/pts", Kernel.DevPts, readOnly: false) < 0)
+            Kernel.Debug("no /dev/pts");
         // /tmp is a tmpfs over the rootfs's own (whose files stay visible), as on hosts whose
         // /tmp is a tmpfs.
         if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory

@@ -82,6 +82,7 @@ public sealed partial class Kernel
                     Parent = (f & CloneFlags.PARENT) != 0 && parent.Group.Parent != null ? parent.Group.Parent : parent.Group,
                     Pgid = parent.Group.Pgid,
                     Sid = parent.Group.Sid,
+                    Tty = parent.Group.Tty,
                     Rlimits = parent.Group.Rlimits.Clone(),
                     ExitSignal = a.ExitSignal,
                     ExecPath = parent.Group.ExecPath,

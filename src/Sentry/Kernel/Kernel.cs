@@ -22,7 +22,11 @@ public sealed partial class Kernel : IDisposable
         MemoryFile = new MemoryFile();
         BootTime = DateTimeOffset.UtcNow;
         CpuMask = HostCpuMask();
+        DevPts = new Vfs.Tty.DevPtsFilesystem(this);
     }
+
+    /// <summary>The sandbox's one devpts instance (/dev/pts, /dev/ptmx), as gVisor has.</summary>
+    public Vfs.Tty.DevPtsFilesystem DevPts { get; }
 
     /// <summary>
     /// The CPUs the sandbox may use: the Sentry process's affinity when it started, before

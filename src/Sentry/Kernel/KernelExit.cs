@@ -86,6 +86,7 @@ public sealed partial class Kernel
     {
         g.Zombie = true;
         g.DisposeTimers();
+        if (g.Tty != null && g.Sid == g.Tgid) ReleaseControllingTerminal(g, onExit: true);
         g.FinalStatus = status;
         // Children whose parent-death signal is set hear of it (prctl(PR_SET_PDEATHSIG)).
         foreach (var c in g.Children)

@@ -25,6 +25,9 @@ public sealed class ThreadGroup
 
     public int Pgid { get; set; }
     public int Sid { get; set; }
+
+    /// <summary>The controlling terminal (inherited by fork, dropped by setsid). Kernel lock.</summary>
+    public Vfs.Tty.Pty? Tty { get; set; }
     public SignalHandlers Handlers { get; set; } = new();
     public PendingSignals SharedPending { get; } = new();
     public Rlimits Rlimits { get; set; } = Rlimits.FromHost();

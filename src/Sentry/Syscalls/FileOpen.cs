@@ -131,7 +131,10 @@ internal static unsafe class FileOpen
         if (r < 0) return r;
         file!.Location = loc;
         file.Flags &= ~OpenFlags.O_TRUNC;
-        return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
+        var tty = (file as Vfs.Tty.ReplicaFile)?.Pty;
+        long fd = t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
+        if (fd >= 0 && tty != null && (flags & OpenFlags.O_NOCTTY) == 0) Vfs.Tty.TtyIoctl.OpenedWithoutNoctty(t, tty);
+        return fd;
     }
 
     /// <summary>

@@ -80,6 +80,7 @@ internal static unsafe class MountCalls
             "tmpfs" => new Vfs.Tmp.TmpFilesystem(),
             "proc" => new Vfs.Proc.ProcFilesystem(t.Kernel),
             "sysfs" => new Vfs.SysFs.SysFilesystem(),
+            "devpts" => t.Kernel.DevPts,
             _ => null,
         };
         if (fs == null) return fstype == null ? Err.EINVAL : -(long)Errno.ENODEV;

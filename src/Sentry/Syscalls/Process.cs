@@ -66,6 +66,7 @@ internal static unsafe class Process
         {
             if (t.Kernel.Groups().Any(x => x.Pgid == t.Tgid && !x.Zombie)) return Err.EPERM;
             t.Group.Sid = t.Group.Pgid = t.Tgid;
+            t.Group.Tty = null;
             return t.Tgid;
         }
     }

@@ -6,7 +6,7 @@ namespace Sandbox.Sentry.Vfs.Dev;
 /// <summary>The sandbox's /dev: the character devices a program expects, nothing of the host's.</summary>
 public sealed class DevFilesystem : Filesystem
 {
-    public DevFilesystem()
+    public DevFilesystem(Tty.DevPtsFilesystem pts)
     {
         Dev = FileMode.MakeDev(0, 5);
         var root = new SyntheticDirectory(this, 0x1ed /* 0755 */, ino: 1);
@@ -18,6 +18,8 @@ public sealed class DevFilesystem : Filesystem
         root.Add("urandom", new DeviceInode(this, 1, 9, ino++, () => new RandomDevice()));
         root.Add("shm", new SyntheticDirectory(this, 0x3ff /* 01777 */, ino++));
         root.Add("pts", new SyntheticDirectory(this, 0x1ed, ino++));
+        root.Add("tty", new Tty.ControllingTtyInode(this, ino++));
+        root.Add("ptmx", new Tty.PtmxInode(pts, ino++, 0x1b6 /* 0666 */, shownIn: this));
         // The /proc/self/fd links (what bash's <(...) and /dev/stdin rely on).
         root.Add("fd", new Proc.ProcLink(this, ino++, () => "/proc/self/fd"));
         root.Add("stdin", new Proc.ProcLink(this, ino++, () => "/proc/self/fd/0"));
