@@ -7,16 +7,6 @@ namespace Sandbox.Cli;
 /// <summary>`sandbox microvm ...`: the MicroVm backend (a light VM per sandbox, see docs/microvm.md).</summary>
 internal static partial class MicroVmCommand
 {
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int tcgetattr(int fd, byte* termios);
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int tcsetattr(int fd, int action, byte* termios);
-    [LibraryImport("libc")]
-    private static unsafe partial void cfmakeraw(byte* termios);
-    [LibraryImport("libc")]
-    private static partial int isatty(int fd);
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int ioctl(int fd, ulong request, ushort* winsize);
 
     public const string Help = """
         usage: sandbox microvm run [OPTIONS] -- PROGRAM [ARGS...]
@@ -94,6 +84,7 @@ internal static partial class MicroVmCommand
     {
         var args = new List<string> { "--rootfs", o.Rootfs, "--cwd", o.Cwd ?? "/" };
         if (o.Hostname is not null) args.AddRange(["--hostname", o.Hostname]);
+        if (o.Tty) args.Add("--tty");
         foreach (var kv in o.BuildEnv()) args.AddRange(["--env", kv]);
         args.Add("--");
         args.AddRange(o.Command);
@@ -215,7 +206,7 @@ internal static partial class MicroVmCommand
             ExecSession x;
             try
             {
-                var (rows, cols) = TerminalSize();
+                var (rows, cols) = LocalTerminal.Size();
                 x = await vm.Agent.ExecAsync(cid, argv, env, cwd, (s, d) =>
                 {
                     lock (outLock) { var w = s == 1 ? stdout : stderr; w.Write(d); w.Flush(); }
@@ -230,10 +221,10 @@ internal static partial class MicroVmCommand
             using var winch = tty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, c =>
             {
                 c.Cancel = true;
-                var (r, cl) = TerminalSize();
+                var (r, cl) = LocalTerminal.Size();
                 _ = x.ResizeAsync(r, cl).ContinueWith(_ => { });
             }) : null;
-            using var raw = tty ? RawTerminal.Enter() : null;
+            using var raw = tty ? LocalTerminal.EnterRawMode() : null;
             // fd 0 as a plain stream: Console.OpenStandardInput reconfigures a terminal before every
             // read, which would undo the raw mode of --tty.
             var stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1, false);
@@ -265,47 +256,6 @@ internal static partial class MicroVmCommand
         finally
         {
             if (vm is not null) await vm.DisposeAsync();
-        }
-    }
-
-    static (int Rows, int Cols) TerminalSize()
-    {
-        // ioctl, not Console.WindowHeight: the Console's terminal handling would take the terminal
-        // back out of raw mode before each of its reads.
-        unsafe
-        {
-            ushort* ws = stackalloc ushort[4];
-            foreach (var fd in new[] { 1, 0, 2 })
-                if (isatty(fd) == 1 && ioctl(fd, 0x5413 /* TIOCGWINSZ */, ws) == 0 && ws[0] > 0) return (ws[0], ws[1]);
-        }
-        return (24, 80);
-    }
-
-    /// <summary>Puts the local terminal (stdin) in raw mode until disposed, so keys such as ^C
-    /// and ^D reach the program's terminal in the VM instead of acting here.</summary>
-    sealed unsafe class RawTerminal : IDisposable
-    {
-        readonly byte[] _saved = new byte[128];
-        RawTerminal() { }
-
-        public static RawTerminal? Enter()
-        {
-            if (isatty(0) != 1) return null;
-            var t = new RawTerminal();
-            var raw = new byte[128];
-            fixed (byte* s = t._saved, r = raw)
-            {
-                if (tcgetattr(0, s) != 0) return null;
-                Buffer.MemoryCopy(s, r, 128, 128);
-                cfmakeraw(r);
-                tcsetattr(0, 0 /* TCSANOW */, r);
-            }
-            return t;
-        }
-
-        public void Dispose()
-        {
-            fixed (byte* s = _saved) tcsetattr(0, 0, s);
         }
     }
 

@@ -26,7 +26,8 @@ internal static class RunCommand
         // The caller's directory when the rootfs is the host's /, unless the sandbox hides it
         // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
         string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
-        var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes, ReadOnlyRootfs = o.ReadOnlyRootfs };
+        var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes, ReadOnlyRootfs = o.ReadOnlyRootfs,
+            Terminal = o.Tty, TerminalSize = LocalTerminal.Size() };
         if (o.Gofer)
         {
             var (exe, pre) = CompareCommand.Self();
@@ -59,6 +60,15 @@ internal static class RunCommand
             using var s4 = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Forward);
             // SIGUSR1 to the sandbox dumps what every task is doing (debug log, else stderr).
             using var s5 = PosixSignalRegistration.Create((PosixSignal)10, c => { c.Cancel = true; boot.Kernel.DumpState(); });
+
+            using var winch = o.Tty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, c =>
+            {
+                c.Cancel = true;
+                var (rows, cols) = LocalTerminal.Size();
+                boot.SetTerminalSize(rows, cols);
+            }) : null;
+            // With -t, keys such as ^C go to the program's terminal as bytes, not to us as signals.
+            using var raw = o.Tty ? LocalTerminal.EnterRawMode() : null;
 
             SandboxResult result;
             try { result = boot.Run(); }

@@ -14,6 +14,8 @@ internal sealed class RunOptions
     public bool IgnoreStderr;
     public bool Gofer;
     public bool ReadOnlyRootfs;
+    /// <summary>-t: the program runs on a terminal of the sandbox's own, relayed to ours.</summary>
+    public bool Tty;
     public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
     /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
     public string Runtime = "sentry";
@@ -61,6 +63,7 @@ internal sealed class RunOptions
                 case "--clear-env": o.ClearEnv = true; break;
                 case "--gofer": o.Gofer = true; break;
                 case "--read-only": o.ReadOnlyRootfs = true; break;
+                case "--tty" or "-t" when !compare: o.Tty = true; break;
                 case "--volume" or "-v":
                 {
                     if ((v = Value(a)) == null) return null;

@@ -27,6 +27,8 @@ internal static class Usage
           --env K=V             set an environment variable (repeatable)
           --clear-env           start from an empty environment instead of the caller's
           --hostname NAME       hostname the program sees (default: the host's)
+          -t, --tty             run the program on a terminal of the sandbox's own (/dev/pts/0,
+                                its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel
                                 (sandbox microvm --help has its own options)
 

@@ -8,6 +8,7 @@ using Sandbox.Sentry.Vfs;
 using Sandbox.Sentry.Vfs.Dev;
 using Sandbox.Sentry.Vfs.Host;
 using Sandbox.Sentry.Vfs.Tmp;
+using Sandbox.Sentry.Vfs.Tty;
 
 namespace Sandbox.Sentry.Kernel;
 
@@ -27,6 +28,13 @@ public sealed class SandboxSpec
     public IReadOnlyList<(string Host, string Guest, bool ReadOnly)> Volumes { get; set; } = Array.Empty<(string, string, bool)>();
     /// <summary>The root mount is read-only (no writes to the overlay: EROFS); /tmp, /dev and /proc stay as they are.</summary>
     public bool ReadOnlyRootfs { get; set; }
+    /// <summary>
+    /// The program runs on a terminal of the sandbox's own (`run -t`): stdin, stdout and stderr
+    /// are /dev/pts/0, its controlling terminal; the host's stdin and stdout are relayed to it.
+    /// </summary>
+    public bool Terminal { get; set; }
+    /// <summary>The terminal's size at start (rows, columns).</summary>
+    public (int Rows, int Cols) TerminalSize { get; set; } = (24, 80);
 }
 
 /// <summary>The outcome of running a sandbox.</summary>
@@ -124,15 +132,50 @@ public sealed class Boot : IDisposable
         var group = new ThreadGroup(Kernel, tid);
         var fds = new FdTable();
         var task = new Task(Kernel, tid, group, new MemoryManager(Kernel.MemoryFile), fds, new FsContext(root, cwd), Credentials.FromHost());
-        for (int fd = 0; fd < 3; fd++) fds.InstallAt(fd, HostFileDescription.ForStdio(fd), false);
+        HostTerminalRelay? relay = null;
+        if (_spec.Terminal) relay = StartTerminal(group, fds);
+        else
+            for (int fd = 0; fd < 3; fd++) fds.InstallAt(fd, HostFileDescription.ForStdio(fd), false);
         _init = task;
         Kernel.Register(task);
         Kernel.Start(task, () => StartInit(task));
         var status = Kernel.WaitAll();
+        relay?.Dispose();
         Kernel.Debug($"memory file: {Kernel.MemoryFile.InUse} bytes in use, {Kernel.MemoryFile.Resident()} resident after the last task");
         if (_startError != null) return new SandboxResult(new ExitStatus(_startCode, 0), _startError);
         return new SandboxResult(status, null);
     }
+
+    private Pty? _terminal;
+
+    /// <summary>
+    /// A new terminal pair for the first process: the replica as its stdio and controlling
+    /// terminal (it leads its own session), the master relayed to the host's stdin and stdout.
+    /// </summary>
+    private HostTerminalRelay StartTerminal(ThreadGroup group, FdTable fds)
+    {
+        var pts = Kernel.DevPts;
+        var pty = pts.Allocate(Credentials.FromHost());
+        pty.OpenMaster();
+        pty.Locked = false;
+        pty.OpenReplica(Credentials.FromHost());
+        pty.SetWindowSize((ushort)_spec.TerminalSize.Rows, (ushort)_spec.TerminalSize.Cols);
+        var replica = new ReplicaFile(pty) { Flags = OpenFlags.O_RDWR };
+        var vfs = Kernel.Vfs;
+        if (vfs.Resolve(vfs.Root, vfs.Root, $"/dev/pts/{pty.Index}", true, out var loc) == 0 && loc.Inode == pty.Inode)
+            replica.Location = loc;
+        fds.InstallAt(0, replica, false);
+        replica.IncRef();
+        fds.InstallAt(1, replica, false);
+        replica.IncRef();
+        fds.InstallAt(2, replica, false);
+        lock (Kernel.Lock) TtyIoctl.Attach(group, pty);
+        _terminal = pty;
+        return new HostTerminalRelay(pty);
+    }
+
+    /// <summary>The local terminal was resized (SIGWINCH): the program's terminal follows.</summary>
+    public void SetTerminalSize(int rows, int cols) => _terminal?.SetWindowSize((ushort)rows, (ushort)cols);
 
     private bool StartInit(Task task)
     {

@@ -174,8 +174,12 @@ internal static class PidDirectory
     private static string StatLine(Kernel.Kernel k, ThreadGroup g, Task? thread)
     {
         var t = TaskOf(g, thread);
-        int ppid, pgid, sid, threads;
-        lock (k.Lock) { ppid = g.Parent?.Tgid ?? 0; pgid = g.Pgid; sid = g.Sid; threads = Math.Max(1, g.Tasks.Count); }
+        int ppid, pgid, sid, threads, ttyNr = 0, ttyPgrp = -1;
+        lock (k.Lock)
+        {
+            ppid = g.Parent?.Tgid ?? 0; pgid = g.Pgid; sid = g.Sid; threads = Math.Max(1, g.Tasks.Count);
+            if (g.Tty is { } tty) { ttyNr = tty.TtyNr; ttyPgrp = tty.Pgrp; }
+        }
         var (ut, st) = Cpu(g, t);
         var mm = g.Zombie ? null : t?.MM;
         long start = (long)((t?.StartTime ?? k.BootTime) - k.BootTime).TotalSeconds * 100;
@@ -191,7 +195,7 @@ internal static class PidDirectory
         string comm = t?.Comm ?? "";
         var sb = new StringBuilder();
         sb.Append(id).Append(" (").Append(comm).Append(") ").Append(State(g, t)).Append(' ')
-          .Append(ppid).Append(' ').Append(pgid).Append(' ').Append(sid).Append(" 0 -1 4194304 0 0 0 0 ")
+          .Append(ppid).Append(' ').Append(pgid).Append(' ').Append(sid).Append(' ').Append(ttyNr).Append(' ').Append(ttyPgrp).Append(" 4194304 0 0 0 0 ")
           .Append(ut).Append(' ').Append(st).Append(' ').Append(g.ChildUserTicks).Append(' ').Append(g.ChildSysTicks)
           .Append(" 20 0 ").Append(threads).Append(" 0 ").Append(start).Append(' ').Append(VmSize(mm)).Append(' ')
           .Append(Rss(mm) / Layout.PageSize).Append(" 18446744073709551615 0 0 ").Append(mm?.ArgStart ?? 0).Append(" 0 0 ")

@@ -234,7 +234,7 @@ public static class TtyIoctl
     }
 
     /// <summary>Makes <paramref name="pty"/> the controlling terminal of <paramref name="leader"/>'s session. Kernel lock held.</summary>
-    internal static void Attach(ThreadGroup leader, Pty pty)
+    public static void Attach(ThreadGroup leader, Pty pty)
     {
         pty.Session = leader.Sid;
         pty.Pgrp = leader.Pgid;
