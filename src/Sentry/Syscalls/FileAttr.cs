@@ -2,6 +2,7 @@ using Sandbox.Linux;
 using Sandbox.Linux.Abi;
 using Sandbox.Sentry.Kernel;
 using Sandbox.Sentry.Vfs;
+using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
@@ -51,6 +52,10 @@ internal static unsafe class FileAttr
         return t.Creds.Has(Cap.FOWNER) || st.Uid == t.Creds.Fsuid;
     }
 
+    /// <summary>inotify: a successful attribute change is IN_ATTRIB, a size change IN_MODIFY.</summary>
+    private static long Attrib(Location loc, long r) { if (r == 0) Fsnotify.AttributesChanged(loc); return r; }
+    private static long Modify(Location loc, long r) { if (r == 0) Fsnotify.Modified(loc); return r; }
+
     private static long ApplyMode(Task t, Location loc, uint mode)
     {
         if (loc.ReadOnly) return Err.EROFS;
@@ -58,7 +63,7 @@ internal static unsafe class FileAttr
         loc.Inode.Stat(out var st);
         // Without the group, an unprivileged owner's setgid bit is dropped (chmod(2)).
         if (!t.Creds.Has(Cap.FSETID) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
-        return loc.Inode.SetAttr(new SetAttr(Mode: mode & 0xfff));
+        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode & 0xfff)));
     }
 
     private static long Chmod(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyMode(t, l, (uint)t.A1);
@@ -90,7 +95,7 @@ internal static unsafe class FileAttr
             if (u != null && (u != st.Uid || st.Uid != t.Creds.Fsuid)) return Err.EPERM;
             if (g != null && (st.Uid != t.Creds.Fsuid || !t.Creds.InGroup(g.Value))) return Err.EPERM;
         }
-        return loc.Inode.SetAttr(new SetAttr(Uid: u, Gid: g));
+        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Uid: u, Gid: g)));
     }
 
     private static long Chown(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyOwner(t, l, (int)t.A1, (int)t.A2);
@@ -119,7 +124,7 @@ internal static unsafe class FileAttr
         if (loc.ReadOnly) return Err.EROFS;
         if (explicitTimes ? !Owner(t, loc.Inode) : !Owner(t, loc.Inode) && Permissions.Check(loc.Inode, Access.W_OK, t.Creds) < 0)
             return explicitTimes ? Err.EPERM : Err.EACCES;
-        return loc.Inode.SetAttr(new SetAttr(Atime: atime, Mtime: mtime));
+        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Atime: atime, Mtime: mtime)));
     }
 
     private static long Utimensat(Task t)
@@ -192,7 +197,7 @@ internal static unsafe class FileAttr
         if (loc.ReadOnly) return Err.EROFS;
         r = Permissions.Check(loc.Inode, Access.W_OK, t.Creds);
         if (r < 0) return r;
-        return loc.Inode.SetAttr(new SetAttr(Size: (long)t.A1));
+        return Modify(loc, loc.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
     }
 
     private static long Ftruncate(Task t)
@@ -203,7 +208,7 @@ internal static unsafe class FileAttr
         if (!f.Writable) return Err.EINVAL;
         if (f.Location is not { } l || !FileMode.IsReg(l.Inode.Mode)) return Err.EINVAL;
         if (l.ReadOnly) return Err.EROFS;
-        return l.Inode.SetAttr(new SetAttr(Size: (long)t.A1));
+        return Modify(l, l.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
     }
 
     private static long Fallocate(Task t)
@@ -221,7 +226,7 @@ internal static unsafe class FileAttr
         const int FALLOC_FL_KEEP_SIZE = 1;
         if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -(long)Errno.EOPNOTSUPP;
         l.Inode.Stat(out var st);
-        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && off + len > st.Size) return l.Inode.SetAttr(new SetAttr(Size: off + len));
+        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && off + len > st.Size) return Modify(l, l.Inode.SetAttr(new SetAttr(Size: off + len)));
         return 0;
     }
 }

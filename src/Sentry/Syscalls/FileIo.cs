@@ -1,6 +1,7 @@
 using Sandbox.Linux;
 using Sandbox.Sentry.Kernel;
 using Sandbox.Sentry.Vfs;
+using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
@@ -130,6 +131,11 @@ internal static unsafe class FileIo
             if (r < 0) return total > 0 ? total : r;
             total += r;
             if ((ulong)r < n) break;
+        }
+        if (total > 0 && Fsnotify.Active)
+        {
+            if (toApp) Fsnotify.Accessed(f);
+            else Fsnotify.Modified(f);
         }
         return total;
     }

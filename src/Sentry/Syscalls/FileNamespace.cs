@@ -2,6 +2,7 @@ using Sandbox.Linux;
 using Sandbox.Linux.Abi;
 using Sandbox.Sentry.Kernel;
 using Sandbox.Sentry.Vfs;
+using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
@@ -81,6 +82,7 @@ internal static unsafe class FileNamespace
         r = MayModify(t, tg.Parent);
         if (r < 0) return r;
         int c = tg.Parent.Inode.Create(tg.Name, mode, t.Creds.Fsuid, t.Creds.Fsgid, symlinkTarget, out _);
+        if (c == 0) Fsnotify.Created(tg.Parent, tg.Name, FileMode.IsDir(mode));
         return c;
     }
 
@@ -146,7 +148,11 @@ internal static unsafe class FileNamespace
         var cached = tg.Parent.Dentry.CachedChild(tg.Name);
         if (cached != null && t.Kernel.Vfs.IsMountPoint(cached)) return Err.EBUSY;
         r = tg.Parent.Inode.Remove(tg.Name, directory);
-        if (r == 0) tg.Parent.Dentry.DropChild(tg.Name);
+        if (r == 0)
+        {
+            tg.Parent.Dentry.DropChild(tg.Name);
+            Fsnotify.Removed(tg.Parent, tg.Name, victim);
+        }
         return r;
     }
 
@@ -178,11 +184,18 @@ internal static unsafe class FileNamespace
         var c1 = from.Parent.Dentry.CachedChild(from.Name);
         var c2 = to.Parent.Dentry.CachedChild(to.Name);
         if ((c1 != null && vfs.IsMountPoint(c1)) || (c2 != null && vfs.IsMountPoint(c2))) return Err.EBUSY;
+        var replaced = Fsnotify.Active ? Existing(to) : null;
         r = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, flags);
         if (r == 0)
         {
             from.Parent.Dentry.DropChild(from.Name);
             to.Parent.Dentry.DropChild(to.Name);
+            if ((flags & RENAME_EXCHANGE) != 0 && replaced != null)
+            {
+                Fsnotify.Renamed(from.Parent, from.Name, to.Parent, to.Name, src, null);
+                Fsnotify.Renamed(to.Parent, to.Name, from.Parent, from.Name, replaced, null);
+            }
+            else Fsnotify.Renamed(from.Parent, from.Name, to.Parent, to.Name, src, replaced);
         }
         return r;
     }
@@ -204,6 +217,8 @@ internal static unsafe class FileNamespace
         if (to.Parent.Mount != src.Mount) return -(long)Errno.EXDEV;
         r = MayModify(t, to.Parent);
         if (r < 0) return r;
-        return to.Parent.Inode.Link(to.Name, src.Inode);
+        int l = to.Parent.Inode.Link(to.Name, src.Inode);
+        if (l == 0) Fsnotify.Linked(src.Inode, to.Parent, to.Name);
+        return l;
     }
 }

@@ -2,6 +2,7 @@ using Sandbox.Linux;
 using Sandbox.Linux.Abi;
 using Sandbox.Sentry.Kernel;
 using Sandbox.Sentry.Vfs;
+using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
@@ -107,6 +108,8 @@ internal static unsafe class FileOpen
                 int fr = loc.Inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY), out var nf);
                 if (fr < 0) return fr;
                 nf!.Location = loc;
+                Fsnotify.Created(parent, name, false);
+                Fsnotify.Opened(nf);
                 return t.Fds.Install(nf, (flags & OpenFlags.O_CLOEXEC) != 0);
             }
         }
@@ -131,6 +134,7 @@ internal static unsafe class FileOpen
         if (r < 0) return r;
         file!.Location = loc;
         file.Flags &= ~OpenFlags.O_TRUNC;
+        Fsnotify.Opened(file);
         var tty = (file as Vfs.Tty.ReplicaFile)?.Pty;
         long fd = t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
         if (fd >= 0 && tty != null && (flags & OpenFlags.O_NOCTTY) == 0) Vfs.Tty.TtyIoctl.OpenedWithoutNoctty(t, tty);

@@ -3,6 +3,7 @@ using Sandbox.Linux;
 using Sandbox.Linux.Abi;
 using Sandbox.Sentry.Kernel;
 using Sandbox.Sentry.Vfs;
+using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
@@ -38,8 +39,10 @@ internal static unsafe class FileXattr
     {
         long r = PathArgs.Resolve(t, AtFlags.AT_FDCWD, t.A0, follow ? 0 : AtFlags.AT_SYMLINK_NOFOLLOW, out var loc, out _);
         if (r < 0) return r;
-        return remove ? DoRemove(t, loc, t.A1) : DoSet(t, loc, t.A1, t.A2, t.A3, (int)t.A4);
+        return Changed(loc, remove ? DoRemove(t, loc, t.A1) : DoSet(t, loc, t.A1, t.A2, t.A3, (int)t.A4));
     }
+
+    private static long Changed(Location loc, long r) { if (r == 0) Fsnotify.AttributesChanged(loc); return r; }
 
     private static long Fsetxattr(Task t) => FdChange(t, remove: false);
     private static long Fremovexattr(Task t) => FdChange(t, remove: true);
@@ -49,7 +52,7 @@ internal static unsafe class FileXattr
         var f = t.Fds.Get((int)t.A0);
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (f.Location is not { } l) return -(long)Errno.EOPNOTSUPP;
-        return remove ? DoRemove(t, l, t.A1) : DoSet(t, l, t.A1, t.A2, t.A3, (int)t.A4);
+        return Changed(l, remove ? DoRemove(t, l, t.A1) : DoSet(t, l, t.A1, t.A2, t.A3, (int)t.A4));
     }
 
     private static long ReadName(Task t, ulong addr, out string name)

@@ -33,6 +33,7 @@ public static unsafe partial class SyscallTable
         IdentityCalls.Register(t);
         FileTransfer.Register(t);
         MemfdCalls.Register(t);
+        InotifyCalls.Register(t);
         FlockCalls.Register(t);
         MountCalls.Register(t);
         Time.Register(t);

@@ -83,6 +83,7 @@ public abstract class FileDescription
         if (Interlocked.Decrement(ref _refs) == 0)
         {
             Released = true;
+            if (Inotify.Fsnotify.Active) Inotify.Fsnotify.Closed(this);
             if (HoldsFlock) FlockTable.Unlock(this);
             Release();
         }

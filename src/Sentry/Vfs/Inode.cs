@@ -15,6 +15,9 @@ public abstract class Inode
     public Filesystem Fs { get; }
 
     /// <summary>st_mode: type and permission bits.</summary>
+    /// <summary>inotify watches on this inode (null: none). Guarded by Fsnotify's lock.</summary>
+    internal List<Inotify.Watch>? Watches;
+
     public abstract uint Mode { get; }
 
     public bool IsDirectory => FileMode.IsDir(Mode);
