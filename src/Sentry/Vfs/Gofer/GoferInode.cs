@@ -108,6 +108,19 @@ public sealed class GoferInode : Inode
         return 0;
     }
 
+    public override int GetXattr(string name, Span<byte> value)
+    {
+        byte[] v = [];
+        int r = WithFid(fid => v = Client.GetXattr(fid, name));
+        if (r < 0) return r;
+        if (v.Length > value.Length) return -(int)Errno.ERANGE;
+        v.CopyTo(value);
+        return v.Length;
+    }
+
+    /// <summary>The NUL-separated names, as Txattrwalk with an empty name returns them (9P2000.L).</summary>
+    public override int ListXattr(Span<byte> list) => GetXattr("", list);
+
     public override int ReadLink(out string target)
     {
         string t = "";

@@ -143,8 +143,23 @@ public sealed class OverlayInode : Inode
         }
         if (type != FileMode.S_IFLNK)
             up.SetAttr(new SetAttr(Mode: st.Mode & 0xfff, Atime: st.Atime, Mtime: st.Mtime));
+        CopyXattrs(Lower, up);
         Upper = up;
         return 0;
+    }
+
+    /// <summary>The image file's extended attributes go up with it (overlayfs copies them on copy-up).</summary>
+    private static void CopyXattrs(Inode from, Inode to)
+    {
+        Span<byte> list = stackalloc byte[4096];
+        int n = from.ListXattr(list);
+        if (n <= 0) return;
+        var value = new byte[64 << 10];
+        foreach (var name in System.Text.Encoding.UTF8.GetString(list[..n]).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int v = from.GetXattr(name, value);
+            if (v >= 0) to.SetXattr(name, value.AsSpan(0, v), 0);
+        }
     }
 
     private int CopyData(Inode from, TmpInode to)
