@@ -34,6 +34,7 @@ internal static class CompareCommand
             var runArgs = new List<string> { "run", "--platform", p, "--cwd", cwd, "--clear-env" };
             foreach (var e in env) { runArgs.Add("--env"); runArgs.Add(e); }
             if (o.Hostname != null) { runArgs.Add("--hostname"); runArgs.Add(o.Hostname); }
+            if (!o.Gofer) runArgs.Add("--no-gofer");
             runArgs.Add("--");
             runArgs.AddRange(o.Command);
             var (exe, pre) = Self();

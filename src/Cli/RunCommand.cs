@@ -12,6 +12,8 @@ internal static class RunCommand
         var o = RunOptions.Parse(args, compare: false);
         if (o == null) return Usage.SandboxError;
         if (o.Runtime == "microvm") return MicroVmCommand.RunFromSandboxRun(o);
+        bool jail = SentryJail.Wanted(o, out string notConfined);
+        if (jail && !SentryJail.InStageTwo) return Fail(SentryJail.Reexec(args, o.BuildEnv()));
         var platform = PlatformChoice.Create(o.Platforms.FirstOrDefault() ?? "auto", out string error);
         if (platform == null) return Fail(error);
 
@@ -40,6 +42,12 @@ internal static class RunCommand
         catch (IOException e) { return Fail(e.Message); }
         catch (P9.P9ConnectionException e) { return Fail($"the Gofer did not start: {e.Message}"); }
         catch (System.Net.Sockets.SocketException e) { return Fail($"the Gofer did not start: {e.Message}"); }
+        if (jail && SentryJail.Confine(platform) is { } why)
+        {
+            boot.Dispose();
+            return Fail($"cannot confine the Sentry: {why}");
+        }
+        if (!jail) boot.Kernel.Debug($"the Sentry is not confined: {notConfined}");
 
         using (boot)
         {

@@ -12,7 +12,8 @@ internal sealed class RunOptions
     public bool ClearEnv;
     public string? Hostname;
     public bool IgnoreStderr;
-    public bool Gofer;
+    /// <summary>The image is served by a confined Gofer (default); --no-gofer: the Sentry reads it itself.</summary>
+    public bool Gofer = true;
     public bool ReadOnlyRootfs;
     /// <summary>-t: the program runs on a terminal of the sandbox's own, relayed to ours.</summary>
     public bool Tty;
@@ -62,6 +63,7 @@ internal sealed class RunOptions
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
                 case "--gofer": o.Gofer = true; break;
+                case "--no-gofer": o.Gofer = false; break;
                 case "--read-only": o.ReadOnlyRootfs = true; break;
                 case "--tty" or "-t" when !compare: o.Tty = true; break;
                 case "--volume" or "-v":
@@ -93,8 +95,8 @@ internal sealed class RunOptions
         }
         if (o.Command.Count == 0) { Usage.Fail("no program given"); return null; }
         if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
-        if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || o.Gofer))
-        { Usage.Fail("--platform, --strace, --debug-log and --gofer are Sentry options; not with --runtime microvm"); return null; }
+        if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
+        { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
         foreach (var p in o.Platforms)
             if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
         if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }

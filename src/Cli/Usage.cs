@@ -16,7 +16,8 @@ internal static class Usage
 
         run options:
           --rootfs DIR          root filesystem (default /); the program's changes stay in memory
-          --gofer               serve the rootfs from a confined Gofer process over 9P
+          --no-gofer            the Sentry reads the rootfs itself instead of through a confined
+                                Gofer process over 9P (faster; the Sentry is then not confined)
           --read-only           no writable layer: writes to the rootfs answer EROFS
           -v, --volume H:G:ro   show host directory H at G, read-only (repeatable)
           --platform P          auto (default), ptrace or kvm

@@ -73,7 +73,7 @@ public static class GoferMain
         try { if (new FileInfo("/proc/1/ns/mnt").LinkTarget == ns) return Fail("refusing to pivot_root in the initial mount namespace"); }
         catch (Exception) { /* unreadable: not ours to compare */ }
 
-        Preload.Assemblies();
+        AssemblyPreload.From(typeof(GoferMain).Assembly);
         int procSelfFd = Host.OpenAt(AtFlags.AT_FDCWD, "/proc/self/fd", Host.O_PATH_DIR);
         if (procSelfFd < 0) GoferLog.Write("no /proc/self/fd: reopening files walks from the root instead");
 

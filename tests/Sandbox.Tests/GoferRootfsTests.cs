@@ -33,6 +33,29 @@ public class GoferRootfsTests
     }
 
     [Fact]
+    public void ImageXattrsAreReadAndCopiedUp()
+    {
+        string dir = Path.Combine("/var/tmp", $"sbx-xattr-{Guid.NewGuid():n}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string file = Path.Combine(dir, "f");
+            File.WriteAllText(file, "data");
+            var set = SandboxProcess.Run("/usr/bin/python3", new[] { "-c", $"import os; os.setxattr('{file}', 'user.sbx', b'v1')" });
+            if (set.Exit != 0) return; // no user xattrs on this filesystem: nothing to compare
+            // Read through the Gofer, then written (copy-up must keep the attribute).
+            string script = $"import os; p = '{file}'; print(os.listxattr(p), os.getxattr(p, 'user.sbx'));" +
+                "open(p, 'a').write('more'); print(os.getxattr(p, 'user.sbx'));" +
+                "os.setxattr(p, 'user.two', b'2'); print(sorted(os.listxattr(p)))";
+            var s = SandboxProcess.SandboxCli("run", "--gofer", "--", "/usr/bin/python3", "-c", script);
+            Assert.True(s.Exit == 0, s.Stderr);
+            Assert.Equal("['user.sbx'] b'v1'\nb'v1'\n['user.sbx', 'user.two']\n", s.Stdout);
+            Assert.Equal("data", File.ReadAllText(file)); // the image is never written
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void WritesStayInTheOverlay()
     {
         string marker = $"/etc/sbx-gofer-{Guid.NewGuid():n}";
@@ -40,5 +63,38 @@ public class GoferRootfsTests
         Assert.Equal("kept\nhidden\n", s.Stdout);
         Assert.False(File.Exists(marker));
         Assert.True(File.Exists("/etc/passwd"));
+    }
+}
+
+/// <summary>After boot the Sentry has no view of the host's files: it pivots into an empty root.</summary>
+public class SentryConfinementTests
+{
+    [Fact]
+    public void SentryRootHoldsOnlyTheStub()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { SandboxProcess.SandboxDll, "run", "--", "/bin/busybox", "sh", "-c", "echo started; sleep 30" }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            // Its first output comes after boot, hence after confinement.
+            Assert.Equal("started", p.StandardOutput.ReadLine());
+            string root = $"/proc/{p.Id}/root";
+            var entries = Directory.GetFileSystemEntries(root).Select(Path.GetFileName).ToArray();
+            Assert.Equal(new[] { "sandbox-stub" }, entries);
+            Assert.False(File.Exists(Path.Combine(root, "etc/passwd")));
+            Assert.Equal("/", new FileInfo($"/proc/{p.Id}/cwd").LinkTarget);
+            // Read-only, and no way back up.
+            Assert.False(Directory.Exists(Path.Combine(root, "..", "etc")));
+        }
+        finally { p.Kill(entireProcessTree: true); p.WaitForExit(); }
+    }
+
+    [Fact]
+    public void WithoutAGoferTheSentryIsNotConfined()
+    {
+        var r = SandboxProcess.SandboxCli("run", "--no-gofer", "--debug-log", "-", "--", "/bin/busybox", "true");
+        Assert.Equal(0, r.Exit);
+        Assert.Contains("the Sentry is not confined: --no-gofer", r.Stderr);
     }
 }

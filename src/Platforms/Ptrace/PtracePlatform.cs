@@ -14,7 +14,13 @@ namespace Sandbox.Platforms.Ptrace;
 public sealed class PtracePlatform : IPlatform, IDisposable
 {
     public string Name => "ptrace";
-    public string StubPath { get; }
+    public string StubPath { get; private set; }
+
+    /// <summary>
+    /// Spawns stubs from <paramref name="path"/> from now on: a copy the Sentry made inside its
+    /// confined root, where the original path no longer exists.
+    /// </summary>
+    public void UseStubAt(string path) => StubPath = path;
     internal ulong StubSyscall { get; }
     internal ulong CloneEntry { get; }
 

@@ -58,7 +58,8 @@ internal sealed class StubAddressSpace : IAddressSpace
     /// <summary>Unmaps the stack, vDSO, vvar and anything else but the stub's code.</summary>
     private void RemoveOwnMappings(StubThread via)
     {
-        foreach (var line in File.ReadAllLines($"/proc/{Pid}/maps"))
+        var maps = HostProc.ReadAllText($"{Pid}/maps") ?? throw new PlatformException($"stub: cannot read /proc/{Pid}/maps");
+        foreach (var line in maps.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             int dash = line.IndexOf('-'), sp = line.IndexOf(' ');
             ulong start = Convert.ToUInt64(line[..dash], 16), end = Convert.ToUInt64(line[(dash + 1)..sp], 16);

@@ -49,6 +49,7 @@ public sealed class Boot : IDisposable
     private ExecError? _startError;
     private int _startCode;
     private P9.GoferProcess? _gofer;
+    private readonly List<P9.GoferProcess> _volumeGofers = new();
 
     public Kernel Kernel { get; }
 
@@ -87,7 +88,16 @@ public sealed class Boot : IDisposable
         foreach (var (host, guest, _) in spec.Volumes)
         {
             int vr = MakeDirs(vfs, guest);
-            if (vr == 0) vr = vfs.MountAt(guest, new HostFilesystem(host), readOnly: true);
+            // With a Gofer, each volume has one of its own, confined to that directory.
+            Filesystem fs;
+            if (spec.GoferCommand != null)
+            {
+                var g = P9.GoferProcess.Start(spec.GoferCommand, host, readOnly: true, extraArgs: new[] { "--donate-fds" });
+                _volumeGofers.Add(g);
+                fs = new Vfs.Gofer.GoferFilesystem(g.Client);
+            }
+            else fs = new HostFilesystem(host);
+            if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly: true);
             if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
         }
     }
@@ -216,5 +226,6 @@ public sealed class Boot : IDisposable
     {
         Kernel.Dispose();
         _gofer?.Dispose();
+        foreach (var g in _volumeGofers) g.Dispose();
     }
 }

@@ -150,11 +150,12 @@ public sealed partial class Kernel
     {
         try
         {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string? stat = Linux.Native.HostProc.ReadAllText($"{pid}/stat");
+            if (stat == null) return (0, 0);
             var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return (long.Parse(f[11]), long.Parse(f[12]));
         }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return (0, 0);
         }
@@ -165,11 +166,11 @@ public sealed partial class Kernel
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            foreach (var line in (Linux.Native.HostProc.ReadAllText($"{pid}/status") ?? "").Split('\n'))
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                     return long.Parse(line[6..].Trim().Split(' ')[0]);
         }
-        catch (Exception e) when (e is IOException or FormatException) { }
+        catch (FormatException) { }
         return 0;
     }
 

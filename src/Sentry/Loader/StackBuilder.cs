@@ -40,7 +40,7 @@ internal sealed class StackBuilder
         for (int i = argv.Count - 1; i >= 0; i--) argAddrs[i] = PushString(argv[i]);
         ulong platform = PushString("x86_64");
         Span<byte> random = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        Sandbox.Linux.Native.HostRandom.Fill(random);
         _sp &= ~15UL;
         ulong randomAddr = PushBytes(random);
         if (execFnAddr == 0 || platform == 0 || randomAddr == 0 || envAddrs.Contains(0UL) || argAddrs.Contains(0UL)) return 0;

@@ -77,7 +77,7 @@ internal static unsafe class SystemInfo
         {
             byte* p = t.MM.Translate(t.A0 + done, len - done, true, out ulong n);
             if (p == null) return done > 0 ? (long)done : Err.EFAULT;
-            System.Security.Cryptography.RandomNumberGenerator.Fill(new Span<byte>(p, (int)n));
+            Sandbox.Linux.Native.HostRandom.Fill(new Span<byte>(p, (int)n));
             done += n;
         }
         return (long)done;

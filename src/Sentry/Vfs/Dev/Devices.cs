@@ -74,7 +74,7 @@ public sealed class RandomDevice : CharDevice
     public override long Read(Span<byte> dst, long offset)
     {
         if (!Readable) return -(long)Errno.EBADF;
-        System.Security.Cryptography.RandomNumberGenerator.Fill(dst);
+        Sandbox.Linux.Native.HostRandom.Fill(dst);
         return dst.Length;
     }
     // Writing to /dev/random mixes entropy in; the sandbox accepts and drops it.

@@ -209,9 +209,7 @@ public sealed unsafe class HostStdioInode : Inode
         int acc = flags & OpenFlags.O_ACCMODE;
         if ((acc != OpenFlags.O_WRONLY && !_file.Readable) || (acc != OpenFlags.O_RDONLY && !_file.Writable)) return -(int)Errno.EACCES;
         int keep = OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_TRUNC;
-        var path = System.Text.Encoding.ASCII.GetBytes($"/proc/self/fd/{_file.HostFd}\0");
-        long fd;
-        fixed (byte* p = path) fd = Linux.Native.Sys.Syscall(Linux.Native.Sys.SYS_openat, -100, (long)p, (flags & keep) | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY);
+        long fd = Linux.Native.HostProc.OpenAt($"self/fd/{_file.HostFd}", (flags & keep) | OpenFlags.O_NOCTTY);
         if (fd < 0) return (int)fd;
         bool seekable = Linux.Native.Sys.Syscall(Linux.Native.Sys.SYS_lseek, fd, 0, Linux.Abi.Seek.CUR) >= 0;
         file = new Host.HostFileDescription((int)fd, flags & keep, ownsFd: true, positional: seekable);

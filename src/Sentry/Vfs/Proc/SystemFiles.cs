@@ -11,7 +11,7 @@ internal static class SystemFiles
         var k = fs.Kernel;
         var uname = Uname.Host();
         // The host's CPU description is what the program runs on; read once, when first opened.
-        var cpuinfo = new Lazy<string>(() => ReadHostOnce("/proc/cpuinfo"));
+        var cpuinfo = new Lazy<string>(() => Linux.Native.HostProc.ReadAllText("cpuinfo") ?? "");
         ProcFile F(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/" + name), text);
         var d = new Dictionary<string, Func<Inode>>
         {
@@ -28,11 +28,6 @@ internal static class SystemFiles
             ["sys"] = () => Sys(fs, k, uname),
         };
         return d;
-    }
-
-    private static string ReadHostOnce(string path)
-    {
-        try { return File.ReadAllText(path); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; }
     }
 
     private static string MemInfo(Kernel.Kernel k)

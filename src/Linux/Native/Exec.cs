@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
-using Sandbox.Linux.Native;
 
-namespace Sandbox.Gofer;
+namespace Sandbox.Linux.Native;
 
-internal static unsafe partial class Exec
+/// <summary>execve(2) for processes that replace themselves (the Gofer's and the Sentry's re-execution into a mount namespace).</summary>
+public static unsafe class Exec
 {
     private const int SYS_execve = 59;
 

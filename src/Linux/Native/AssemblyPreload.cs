@@ -1,23 +1,24 @@
-using System.Reflection;
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 
-namespace Sandbox.Gofer;
+namespace Sandbox.Linux.Native;
 
 /// <summary>
-/// Under the JIT, assemblies load lazily from the .NET install directory, which is gone after
-/// pivot_root: load everything the Gofer references (transitively) while it is still visible.
-/// NativeAOT has nothing to load.
+/// Under the JIT, assemblies load lazily from the .NET install directory, which is gone once a
+/// process pivots into its confined root (the Gofer, the Sentry): load everything
+/// <paramref name="root"/> references, transitively, while it is still visible. NativeAOT has
+/// nothing to load.
 /// </summary>
-internal static class Preload
+public static class AssemblyPreload
 {
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only under the JIT, where nothing is trimmed.")]
-    public static void Assemblies()
+    public static void From(Assembly root)
     {
         if (!RuntimeFeature.IsDynamicCodeSupported) return;
         var seen = new HashSet<string>();
         var todo = new Stack<Assembly>();
-        todo.Push(typeof(Preload).Assembly);
+        todo.Push(root);
         while (todo.Count > 0)
         {
             var a = todo.Pop();
