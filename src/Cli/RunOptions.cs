@@ -75,8 +75,7 @@ internal sealed class RunOptions
                     if (!Directory.Exists(parts[0])) { Usage.Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
                     string mode = parts.Length == 3 ? parts[2] : "rw";
                     if (mode is not ("ro" or "rw")) { Usage.Fail($"--volume {v}: mode must be ro or rw"); return null; }
-                    if (mode == "rw") { Usage.Fail($"--volume {v}: read-write volumes are not supported yet; add :ro"); return null; }
-                    o.Volumes.Add((parts[0], parts[1], true));
+                    o.Volumes.Add((parts[0], parts[1], mode == "ro"));
                     break;
                 }
                 case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
@@ -97,6 +96,7 @@ internal sealed class RunOptions
         if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
         if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
         { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
+        if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Usage.Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
         foreach (var p in o.Platforms)
             if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
         if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }

@@ -98,3 +98,50 @@ public class SentryConfinementTests
         Assert.Contains("the Sentry is not confined: --no-gofer", r.Stderr);
     }
 }
+
+/// <summary>--volume: host directories served by Gofers of their own, read-only or read-write.</summary>
+public class VolumeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine("/var/tmp", $"sbx-vol-{Guid.NewGuid():n}");
+
+    public VolumeTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "sub"));
+        File.WriteAllText(Path.Combine(_dir, "a"), "one\n");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void ReadWriteVolumeChangesReachTheHost()
+    {
+        var r = SandboxProcess.SandboxCli("run", "-v", $"{_dir}:/data", "--", "/bin/busybox", "sh", "-c",
+            "cd /data && echo two >> a && cat a && echo new > b && mkdir d && ln -s b l && ln b hard && mv b c && chmod 600 c && " +
+            "rm -r sub && stat -c '%s %a %h' c && truncate -s 2 c && rm hard && ls");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal("one\ntwo\n4 600 2\na\nc\nd\nl\n", r.Stdout);
+        Assert.Equal("one\ntwo\n", File.ReadAllText(Path.Combine(_dir, "a")));
+        Assert.Equal("ne", File.ReadAllText(Path.Combine(_dir, "c")));
+        Assert.Equal("b", new FileInfo(Path.Combine(_dir, "l")).LinkTarget);
+        Assert.True(Directory.Exists(Path.Combine(_dir, "d")));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "sub")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "c")));
+    }
+
+    [Fact]
+    public void ReadOnlyVolumeRefusesWrites()
+    {
+        var r = SandboxProcess.SandboxCli("run", "-v", $"{_dir}:/data:ro", "--", "/bin/busybox", "sh", "-c",
+            "cat /data/a; echo x > /data/b 2>/dev/null || echo refused; rm /data/a 2>/dev/null || echo kept");
+        Assert.Equal("one\nrefused\nkept\n", r.Stdout);
+        Assert.False(File.Exists(Path.Combine(_dir, "b")));
+    }
+
+    [Fact]
+    public void ReadWriteVolumeNeedsTheGofer()
+    {
+        var r = SandboxProcess.SandboxCli("run", "--no-gofer", "-v", $"{_dir}:/data", "--", "/bin/busybox", "true");
+        Assert.Equal(125, r.Exit);
+        Assert.Contains("read-write volumes are served by a Gofer", r.Stderr);
+    }
+}

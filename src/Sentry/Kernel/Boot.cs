@@ -24,7 +24,7 @@ public sealed class SandboxSpec
     /// the Sentry opens none of its files itself; null: the Sentry reads the image directly.
     /// </summary>
     public IReadOnlyList<string>? GoferCommand { get; set; }
-    /// <summary>Host directories shown inside (--volume), read-only passthroughs.</summary>
+    /// <summary>Host directories shown inside (--volume): each served by a Gofer of its own (read-write ones only so).</summary>
     public IReadOnlyList<(string Host, string Guest, bool ReadOnly)> Volumes { get; set; } = Array.Empty<(string, string, bool)>();
     /// <summary>The root mount is read-only (no writes to the overlay: EROFS); /tmp, /dev and /proc stay as they are.</summary>
     public bool ReadOnlyRootfs { get; set; }
@@ -85,19 +85,20 @@ public sealed class Boot : IDisposable
             || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
             Kernel.Debug("no /tmp in the rootfs: no writable directory");
         // Volumes last, so that they show over the sandbox's own /tmp and /dev too.
-        foreach (var (host, guest, _) in spec.Volumes)
+        foreach (var (host, guest, readOnly) in spec.Volumes)
         {
             int vr = MakeDirs(vfs, guest);
             // With a Gofer, each volume has one of its own, confined to that directory.
             Filesystem fs;
             if (spec.GoferCommand != null)
             {
-                var g = P9.GoferProcess.Start(spec.GoferCommand, host, readOnly: true, extraArgs: new[] { "--donate-fds" });
+                var g = P9.GoferProcess.Start(spec.GoferCommand, host, readOnly, extraArgs: new[] { "--donate-fds" });
                 _volumeGofers.Add(g);
-                fs = new Vfs.Gofer.GoferFilesystem(g.Client);
+                fs = new Vfs.Gofer.GoferFilesystem(g.Client, readOnly);
             }
+            else if (!readOnly) throw new IOException($"--volume {host}:{guest}: read-write volumes are served by a Gofer (not with --no-gofer)");
             else fs = new HostFilesystem(host);
-            if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly: true);
+            if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly);
             if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
         }
     }

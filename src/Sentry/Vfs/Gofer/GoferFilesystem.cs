@@ -4,14 +4,18 @@ using Sandbox.P9;
 namespace Sandbox.Sentry.Vfs.Gofer;
 
 /// <summary>
-/// A read-only filesystem served by a Gofer over 9P2000.L: the container image as the
-/// overlay's lower layer, without the Sentry opening any host path itself.
+/// A filesystem served by a Gofer over 9P2000.L, without the Sentry opening any host path
+/// itself: the container image (read-only, the overlay's lower layer) and volumes (read-only
+/// or writable).
 /// </summary>
 public sealed class GoferFilesystem : Filesystem
 {
-    public GoferFilesystem(P9Client client)
+    private readonly bool _readOnly;
+
+    public GoferFilesystem(P9Client client, bool readOnly = true)
     {
         Client = client;
+        _readOnly = readOnly;
         Dev = FileMode.MakeDev(0, 0x30);
         uint root = client.Attach();
         Root = new GoferInode(this, null, "", root, client.GetAttr(root));
@@ -20,7 +24,7 @@ public sealed class GoferFilesystem : Filesystem
     public P9Client Client { get; }
     public override string Type => "9p";
     public override Inode Root { get; }
-    public override bool ReadOnly => true;
+    public override bool ReadOnly => _readOnly;
     public override long Magic => 0x01021997; // V9FS_MAGIC
 
     /// <summary>How long cached attributes count as fresh (the image does not change under a running sandbox, but a bind mount might).</summary>

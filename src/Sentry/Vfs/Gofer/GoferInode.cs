@@ -133,7 +133,8 @@ public sealed class GoferInode : Inode
     {
         file = null;
         if ((flags & OpenFlags.O_PATH) != 0) { file = new Host.PathFileDescription(flags); return 0; }
-        if ((flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) return -(int)Errno.EROFS;
+        bool writes = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
+        if (writes && _fs.ReadOnly) return -(int)Errno.EROFS;
         if (IsDirectory)
         {
             file = new SnapshotDirectoryFile(() => Ino, Entries) { Flags = flags };
@@ -142,8 +143,16 @@ public sealed class GoferInode : Inode
         if (!FileMode.IsReg(Mode)) return -(int)Errno.ENXIO;
         uint fid = 0;
         Microsoft.Win32.SafeHandles.SafeFileHandle? host = null;
-        int r = Try(() => { fid = OwnFid(); Client.Open(fid, 0 /* O_RDONLY */, out host); });
+        uint p9flags = (uint)(flags & (OpenFlags.O_ACCMODE | OpenFlags.O_TRUNC | OpenFlags.O_APPEND));
+        int r = Try(() => { fid = OwnFid(); Client.Open(fid, p9flags, out host); });
         if (r < 0) return r;
+        if (writes) Invalidate();
+        if (host != null && writes)
+        {
+            // Writes go through Twrite so that cached attributes (size, mtime) follow them.
+            host.Dispose();
+            host = null;
+        }
         if (host != null)
         {
             // The Gofer donated its fd: reads go straight to the host, the fid is no longer needed.
@@ -155,8 +164,89 @@ public sealed class GoferInode : Inode
             return 0;
         }
         Interlocked.Increment(ref _fs.P9Opens);
-        file = new GoferFile(Client, fid) { Flags = flags };
+        file = new GoferFile(Client, fid, this) { Flags = flags };
         return 0;
+    }
+
+    // ---- changes (writable volumes) ----------------------------------------------------------
+
+    /// <summary>Cached attributes are stale after a change made through this inode.</summary>
+    internal void Invalidate() => Volatile.Write(ref _attrTime, 0);
+
+    private int Changing(Action<uint> call)
+    {
+        if (_fs.ReadOnly) return -(int)Errno.EROFS;
+        int r = WithFid(call);
+        Invalidate();
+        return r;
+    }
+
+    public override int Create(string name, uint mode, uint uid, uint gid, string? symlinkTarget, out Inode? child)
+    {
+        child = null;
+        if (!IsDirectory) return -(int)Errno.ENOTDIR;
+        uint type = mode & FileMode.S_IFMT;
+        int r = Changing(dir =>
+        {
+            switch (type)
+            {
+                case FileMode.S_IFDIR: Client.Mkdir(dir, name, mode & 0xfff, gid); break;
+                case FileMode.S_IFLNK: Client.Symlink(dir, name, symlinkTarget ?? "", gid); break;
+                case FileMode.S_IFREG or 0:
+                {
+                    uint f = Client.Clone(dir);
+                    try { Client.Create(f, name, (uint)(OpenFlags.O_WRONLY | OpenFlags.O_EXCL), mode & 0xfff, gid); }
+                    finally { Client.Clunk(f); }
+                    break;
+                }
+                default: Client.Mknod(dir, name, mode, 0, 0, gid); break;
+            }
+        });
+        if (r < 0) return r;
+        r = Lookup(name, out child);
+        // The Gofer creates as itself: the owner the caller asked for is set afterwards.
+        if (r == 0 && type != FileMode.S_IFLNK) child!.SetAttr(new SetAttr(Uid: uid, Gid: gid));
+        return r;
+    }
+
+    public override int Remove(string name, bool directory)
+        => Changing(dir => Client.UnlinkAt(dir, name, directory ? 0x200u /* AT_REMOVEDIR */ : 0));
+
+    public override int Rename(string oldName, Inode newParent, string newName, int flags)
+    {
+        if (newParent is not GoferInode to || to._fs != _fs) return -(int)Errno.EXDEV;
+        if (flags != 0)
+        {
+            // 9P2000.L's renameat has no flags: RENAME_NOREPLACE is checked here; RENAME_EXCHANGE is not possible.
+            if (flags != 1) return -(int)Errno.EINVAL;
+            if (to.Lookup(newName, out _) == 0) return -(int)Errno.EEXIST;
+        }
+        int r = Changing(dir => to.WithFid(dest => Client.RenameAt(dir, oldName, dest, newName)));
+        to.Invalidate();
+        return r;
+    }
+
+    public override int Link(string name, Inode target)
+    {
+        if (target is not GoferInode t || t._fs != _fs) return -(int)Errno.EXDEV;
+        int r = Changing(dir => t.WithFid(f => Client.Link(dir, f, name)));
+        t.Invalidate();
+        return r;
+    }
+
+    public override int SetAttr(in SetAttr attr)
+    {
+        uint valid = 0;
+        if (attr.Mode != null) valid |= P9.P9.SetattrMode;
+        if (attr.Uid != null) valid |= P9.P9.SetattrUid;
+        if (attr.Gid != null) valid |= P9.P9.SetattrGid;
+        if (attr.Size != null) valid |= P9.P9.SetattrSize;
+        if (attr.Atime != null) valid |= P9.P9.SetattrAtime | P9.P9.SetattrAtimeSet;
+        if (attr.Mtime != null) valid |= P9.P9.SetattrMtime | P9.P9.SetattrMtimeSet;
+        if (valid == 0) return 0;
+        var a = attr;
+        return Changing(fid => Client.SetAttr(new Tsetattr(fid, valid, a.Mode ?? 0, a.Uid ?? 0, a.Gid ?? 0, (ulong)(a.Size ?? 0),
+            (ulong)(a.Atime?.Sec ?? 0), (ulong)(a.Atime?.Nsec ?? 0), (ulong)(a.Mtime?.Sec ?? 0), (ulong)(a.Mtime?.Nsec ?? 0))));
     }
 
     internal List<(string Name, ulong Ino, byte Type)> Entries()
@@ -184,9 +274,10 @@ public sealed class GoferFile : FileDescription
 {
     private readonly P9Client _client;
     private readonly uint _fid;
+    private readonly GoferInode _inode;
     private long _pos;
 
-    public GoferFile(P9Client client, uint fid) { _client = client; _fid = fid; }
+    public GoferFile(P9Client client, uint fid, GoferInode inode) { _client = client; _fid = fid; _inode = inode; }
 
     public override bool Positional => true;
 
@@ -209,7 +300,27 @@ public sealed class GoferFile : FileDescription
         return done;
     }
 
-    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+    public override long Write(ReadOnlySpan<byte> src, long offset)
+    {
+        if (!Writable) return -(long)Errno.EBADF;
+        long at = offset;
+        if (at < 0) at = (Flags & OpenFlags.O_APPEND) != 0 && _inode.Stat(out var st) == 0 ? st.Size : _pos;
+        int done = 0;
+        try
+        {
+            while (done < src.Length)
+            {
+                int n = _client.Write(_fid, (ulong)(at + done), src.Slice(done, Math.Min(src.Length - done, _client.IoUnit)));
+                if (n <= 0) break;
+                done += n;
+            }
+        }
+        catch (P9ErrorException e) { if (done == 0) return -e.Errno; }
+        catch (P9ConnectionException) { if (done == 0) return -(long)Errno.EIO; }
+        _inode.Invalidate();
+        if (offset < 0) _pos = at + done;
+        return done;
+    }
 
     public override long Seek(long offset, int whence)
     {
