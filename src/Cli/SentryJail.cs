@@ -62,7 +62,11 @@ internal static class SentryJail
         string ns = MountNamespace();
         if (ns.Length == 0 || ns == Environment.GetEnvironmentVariable(StageVariable))
             return "not in a mount namespace of its own";
-        AssemblyPreload.From(Assembly.GetEntryAssembly() ?? typeof(SentryJail).Assembly);
+        // What the Sentry and this command run on; not the CRI server's or the MicroVm's
+        // dependencies, which it never touches (each loaded assembly also holds an fd).
+        AssemblyPreload.From(typeof(SentryJail).Assembly, r => r.Name is { } n && !n.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+            && !n.StartsWith("Microsoft.Extensions", StringComparison.Ordinal) && !n.StartsWith("Grpc", StringComparison.Ordinal)
+            && !n.StartsWith("Google", StringComparison.Ordinal) && n is not ("Sandbox.Shim" or "Sandbox.MicroVm" or "Sandbox.Gofer" or "Sandbox.MicroVm.Agent" or "netstandard" or "mscorlib"));
         if (!HostProc.Open()) return "no /proc";
         string at = new[] { "/mnt", "/tmp", "/proc" }.FirstOrDefault(Directory.Exists) ?? "/tmp";
         int r = Mounts.Mount("tmpfs", at, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV, "mode=0755,size=8m");

@@ -29,8 +29,10 @@ int main(void)
             ok = getpgid(0) == getpid() ? 'y' : 'n';
             write(back[1], &ok, 1);
             wait_fd(go[0]);
-            char *av[] = {"sh", "-c", "read x", NULL};
+            /* once exec'd, the shell says so on fd 3 (the back pipe) */
+            char *av[] = {"sh", "-c", "echo >&3; read x", NULL};
             dup2(go[0], 0);
+            dup2(back[1], 3);
             close(go[1]);
             execv("/bin/sh", av);
             _exit(127);
@@ -47,7 +49,7 @@ int main(void)
         read(back[0], &ok, 1);
         printf("child sees its own group: %c\n", ok);
         signal_fd(go[1]); /* the child execs */
-        msleep(100);
+        read(back[0], &ok, 1);
         CHECK("setpgid on a child that has exec'd", setpgid(c, getpgid(0)));
         write(go[1], "\n", 1);
         close(go[1]);

@@ -166,6 +166,8 @@ static int background(int sync)
     }
     waitpid(c, NULL, 0);
     /* an orphaned background group: reads give EIO */
+    int done[2];
+    pipe(done);
     c = fork();
     if (c == 0) {
         setpgid(0, 0);
@@ -176,12 +178,15 @@ static int background(int sync)
             errno = 0;
             int r = read(s, &b, 1);
             printf("  orphaned bg read: %d %s\n", r, errname(errno));
+            write(done[1], "d", 1);
             _exit(0);
         }
         _exit(0);
     }
     waitpid(c, NULL, 0);
-    usleep(300000);
+    close(done[1]);
+    char d;
+    read(done[0], &d, 1); /* the orphan has read */
     ready(sync);
     return 0;
 }

@@ -13,9 +13,9 @@ namespace Sandbox.Linux.Native;
 public static class AssemblyPreload
 {
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only under the JIT, where nothing is trimmed.")]
-    public static void From(Assembly root)
+    public static int From(Assembly root, Func<AssemblyName, bool>? follow = null)
     {
-        if (!RuntimeFeature.IsDynamicCodeSupported) return;
+        if (!RuntimeFeature.IsDynamicCodeSupported) return 0;
         var seen = new HashSet<string>();
         var todo = new Stack<Assembly>();
         todo.Push(root);
@@ -24,10 +24,11 @@ public static class AssemblyPreload
             var a = todo.Pop();
             foreach (var r in a.GetReferencedAssemblies())
             {
-                if (r.Name == null || !seen.Add(r.Name)) continue;
+                if (r.Name == null || (follow != null && !follow(r)) || !seen.Add(r.Name)) continue;
                 try { todo.Push(Assembly.Load(r)); }
                 catch (Exception) { /* optional references; a missing one fails later with a clear error */ }
             }
         }
+        return seen.Count;
     }
 }
