@@ -1,7 +1,7 @@
 namespace Sandbox.Linux.Abi;
 
 /// <summary>Address families (linux/socket.h).</summary>
-public static class AddressFamily
+public static class SocketDomain
 {
     public const int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
     /// <summary>AF_MAX: families at or above it are EAFNOSUPPORT before anything else is looked at.</summary>
@@ -9,7 +9,7 @@ public static class AddressFamily
 }
 
 /// <summary>Socket types and the flags socket(2)/socketpair(2)/accept4(2) take in the type argument.</summary>
-public static class SocketType
+public static class SockType
 {
     public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_RDM = 4, SOCK_SEQPACKET = 5,
         SOCK_DCCP = 6, SOCK_PACKET = 10, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf,

@@ -16,12 +16,12 @@ public static class SocketFamilies
     /// <summary>socketpair(2) where the family has it (EOPNOTSUPP otherwise).</summary>
     public delegate long PairFactory(Task t, int type, int protocol, int flags, out Socket? a, out Socket? b);
 
-    private static readonly Factory?[] Factories = new Factory?[AddressFamily.AF_MAX];
-    private static readonly PairFactory?[] PairFactories = new PairFactory?[AddressFamily.AF_MAX];
+    private static readonly Factory?[] Factories = new Factory?[SocketDomain.AF_MAX];
+    private static readonly PairFactory?[] PairFactories = new PairFactory?[SocketDomain.AF_MAX];
 
     static SocketFamilies()
     {
-        Register(AddressFamily.AF_UNIX, CreateUnix, PairUnix);
+        Register(SocketDomain.AF_UNIX, CreateUnix, PairUnix);
     }
 
     public static void Register(int family, Factory create, PairFactory? pair = null)
@@ -34,8 +34,8 @@ public static class SocketFamilies
     public static long Create(Task t, int family, int type, int protocol, int flags, out Socket? socket)
     {
         socket = null;
-        if ((uint)family >= AddressFamily.AF_MAX) return -(long)Errno.EAFNOSUPPORT;
-        if ((uint)type >= SocketType.SOCK_MAX) return -(long)Errno.EINVAL;
+        if ((uint)family >= SocketDomain.AF_MAX) return -(long)Errno.EAFNOSUPPORT;
+        if ((uint)type >= SockType.SOCK_MAX) return -(long)Errno.EINVAL;
         var f = Factories[family];
         return f == null ? -(long)Errno.EAFNOSUPPORT : f(t, type, protocol, flags, out socket);
     }
@@ -43,8 +43,8 @@ public static class SocketFamilies
     public static long CreatePair(Task t, int family, int type, int protocol, int flags, out Socket? a, out Socket? b)
     {
         a = b = null;
-        if ((uint)family >= AddressFamily.AF_MAX) return -(long)Errno.EAFNOSUPPORT;
-        if ((uint)type >= SocketType.SOCK_MAX) return -(long)Errno.EINVAL;
+        if ((uint)family >= SocketDomain.AF_MAX) return -(long)Errno.EAFNOSUPPORT;
+        if ((uint)type >= SockType.SOCK_MAX) return -(long)Errno.EINVAL;
         if (Factories[family] == null) return -(long)Errno.EAFNOSUPPORT;
         var p = PairFactories[family];
         if (p == null)
@@ -61,9 +61,9 @@ public static class SocketFamilies
     /// <summary>unix_create(): protocol 0 or PF_UNIX; SOCK_RAW is taken as SOCK_DGRAM.</summary>
     private static long UnixType(int type, int protocol, out int unixType)
     {
-        unixType = type == SocketType.SOCK_RAW ? SocketType.SOCK_DGRAM : type;
-        if (protocol != 0 && protocol != AddressFamily.AF_UNIX) return -(long)Errno.EPROTONOSUPPORT;
-        return unixType is SocketType.SOCK_STREAM or SocketType.SOCK_DGRAM or SocketType.SOCK_SEQPACKET ? 0 : -(long)Errno.ESOCKTNOSUPPORT;
+        unixType = type == SockType.SOCK_RAW ? SockType.SOCK_DGRAM : type;
+        if (protocol != 0 && protocol != SocketDomain.AF_UNIX) return -(long)Errno.EPROTONOSUPPORT;
+        return unixType is SockType.SOCK_STREAM or SockType.SOCK_DGRAM or SockType.SOCK_SEQPACKET ? 0 : -(long)Errno.ESOCKTNOSUPPORT;
     }
 
     private static long CreateUnix(Task t, int type, int protocol, int flags, out Socket? socket)

@@ -23,7 +23,7 @@ internal static unsafe class SocketCalls
         t[Sysno.Getpeername] = &Getpeername;
     }
 
-    private const int TypeFlags = SocketType.SOCK_NONBLOCK | SocketType.SOCK_CLOEXEC;
+    private const int TypeFlags = SockType.SOCK_NONBLOCK | SockType.SOCK_CLOEXEC;
 
     /// <summary>The socket behind an fd: EBADF for no file, ENOTSOCK for another kind.</summary>
     internal static long Lookup(Task t, ulong fd, out Socket? s)
@@ -55,19 +55,19 @@ internal static unsafe class SocketCalls
     private static long SocketCall(Task t)
     {
         int type = (int)t.A1;
-        if ((type & ~SocketType.SOCK_TYPE_MASK & ~TypeFlags) != 0) return Err.EINVAL;
-        long r = SocketFamilies.Create(t, (int)t.A0, type & SocketType.SOCK_TYPE_MASK, (int)t.A2, type & TypeFlags, out var s);
+        if ((type & ~SockType.SOCK_TYPE_MASK & ~TypeFlags) != 0) return Err.EINVAL;
+        long r = SocketFamilies.Create(t, (int)t.A0, type & SockType.SOCK_TYPE_MASK, (int)t.A2, type & TypeFlags, out var s);
         if (r < 0) return r;
-        return t.Fds.Install(s!, (type & SocketType.SOCK_CLOEXEC) != 0);
+        return t.Fds.Install(s!, (type & SockType.SOCK_CLOEXEC) != 0);
     }
 
     private static long Socketpair(Task t)
     {
         int type = (int)t.A1;
-        if ((type & ~SocketType.SOCK_TYPE_MASK & ~TypeFlags) != 0) return Err.EINVAL;
-        long r = SocketFamilies.CreatePair(t, (int)t.A0, type & SocketType.SOCK_TYPE_MASK, (int)t.A2, type & TypeFlags, out var a, out var b);
+        if ((type & ~SockType.SOCK_TYPE_MASK & ~TypeFlags) != 0) return Err.EINVAL;
+        long r = SocketFamilies.CreatePair(t, (int)t.A0, type & SockType.SOCK_TYPE_MASK, (int)t.A2, type & TypeFlags, out var a, out var b);
         if (r < 0) return r;
-        bool cloexec = (type & SocketType.SOCK_CLOEXEC) != 0;
+        bool cloexec = (type & SockType.SOCK_CLOEXEC) != 0;
         int fa = t.Fds.Install(a!, cloexec);
         if (fa < 0) { b!.DecRef(); return fa; }
         int fb = t.Fds.Install(b!, cloexec);
@@ -108,7 +108,7 @@ internal static unsafe class SocketCalls
         if (r < 0) return r;
         r = s!.Accept(t, out var ns);
         if (r < 0) return r;
-        if ((flags & SocketType.SOCK_NONBLOCK) != 0) ns!.Flags |= OpenFlags.O_NONBLOCK;
+        if ((flags & SockType.SOCK_NONBLOCK) != 0) ns!.Flags |= OpenFlags.O_NONBLOCK;
         if (t.A1 != 0)
         {
             Span<byte> addr = stackalloc byte[SocketAbi.SockaddrStorageSize];
@@ -117,7 +117,7 @@ internal static unsafe class SocketCalls
             long w = WriteAddress(t, addr.Slice(0, len), t.A1, t.A2);
             if (w < 0) { ns.DecRef(); return w; }
         }
-        return t.Fds.Install(ns!, (flags & SocketType.SOCK_CLOEXEC) != 0);
+        return t.Fds.Install(ns!, (flags & SockType.SOCK_CLOEXEC) != 0);
     }
 
     private static long Connect(Task t)

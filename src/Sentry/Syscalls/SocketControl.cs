@@ -34,7 +34,7 @@ internal static partial class SocketMsgCalls
             {
                 long r = type switch
                 {
-                    Scm.SCM_RIGHTS => s.Family == AddressFamily.AF_UNIX ? TakeRights(t, data, c) : Err.EINVAL,
+                    Scm.SCM_RIGHTS => s.Family == SocketDomain.AF_UNIX ? TakeRights(t, data, c) : Err.EINVAL,
                     Scm.SCM_CREDENTIALS => TakeCreds(t, data, c),
                     _ => Err.EINVAL,
                 };

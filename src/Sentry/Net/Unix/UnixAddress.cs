@@ -29,7 +29,7 @@ public sealed class UnixAddress
     {
         result = null;
         if (addr.Length <= SocketAbi.SunPathOffset || addr.Length > SocketAbi.SockaddrUnSize) return -(long)Errno.EINVAL;
-        if (BinaryPrimitives.ReadUInt16LittleEndian(addr) != AddressFamily.AF_UNIX) return -(long)Errno.EINVAL;
+        if (BinaryPrimitives.ReadUInt16LittleEndian(addr) != SocketDomain.AF_UNIX) return -(long)Errno.EINVAL;
         var sun = addr.Slice(SocketAbi.SunPathOffset);
         if (sun[0] == 0)
         {
@@ -51,7 +51,7 @@ public sealed class UnixAddress
     {
         int n = Interlocked.Increment(ref _autobind) & 0xfffff;
         var raw = new byte[SocketAbi.SunPathOffset + 6];
-        BinaryPrimitives.WriteUInt16LittleEndian(raw, AddressFamily.AF_UNIX);
+        BinaryPrimitives.WriteUInt16LittleEndian(raw, SocketDomain.AF_UNIX);
         Encoding.ASCII.GetBytes(n.ToString("x5")).CopyTo(raw, SocketAbi.SunPathOffset + 1);
         return new UnixAddress(raw, null);
     }
@@ -59,7 +59,7 @@ public sealed class UnixAddress
     /// <summary>An unnamed socket's address: only sun_family.</summary>
     public static int WriteUnnamed(Span<byte> dst)
     {
-        BinaryPrimitives.WriteUInt16LittleEndian(dst, AddressFamily.AF_UNIX);
+        BinaryPrimitives.WriteUInt16LittleEndian(dst, SocketDomain.AF_UNIX);
         return SocketAbi.SunPathOffset;
     }
 

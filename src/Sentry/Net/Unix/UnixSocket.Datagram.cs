@@ -11,7 +11,7 @@ public sealed partial class UnixSocket
     {
         if ((flags & MsgFlags.MSG_OOB) != 0) return -(long)Errno.EOPNOTSUPP;
         UnixAddress? to = null;
-        if (Type == SocketType.SOCK_SEQPACKET)
+        if (Type == SockType.SOCK_SEQPACKET)
         {
             lock (Gate) if (_state != State.Connected) return -(long)Errno.ENOTCONN;
         }
@@ -80,7 +80,7 @@ public sealed partial class UnixSocket
     private long RecvDatagram(Task t, in MsgBuffers data, int flags, RecvResult result)
     {
         if ((flags & MsgFlags.MSG_OOB) != 0) return -(long)Errno.EOPNOTSUPP;
-        if (Type == SocketType.SOCK_SEQPACKET) lock (Gate) if (_state != State.Connected) return -(long)Errno.ENOTCONN;
+        if (Type == SockType.SOCK_SEQPACKET) lock (Gate) if (_state != State.Connected) return -(long)Errno.ENOTCONN;
         bool peek = (flags & MsgFlags.MSG_PEEK) != 0;
         bool nonBlocking = NonBlocking || (flags & MsgFlags.MSG_DONTWAIT) != 0;
         long deadline = RecvDeadline;

@@ -8,10 +8,10 @@ namespace Sandbox.Sentry.Net.Unix;
 public sealed partial class UnixSocket
 {
     public override long SendMsg(Task t, in MsgBuffers data, ReadOnlySpan<byte> addr, ControlMessages? control, int flags)
-        => Type == SocketType.SOCK_STREAM ? SendStream(t, data, addr, control, flags) : SendDatagram(t, data, addr, control, flags);
+        => Type == SockType.SOCK_STREAM ? SendStream(t, data, addr, control, flags) : SendDatagram(t, data, addr, control, flags);
 
     public override long RecvMsg(Task t, in MsgBuffers data, int flags, RecvResult result)
-        => Type == SocketType.SOCK_STREAM ? RecvStream(t, data, flags, result) : RecvDatagram(t, data, flags, result);
+        => Type == SockType.SOCK_STREAM ? RecvStream(t, data, flags, result) : RecvDatagram(t, data, flags, result);
 
     private long SendStream(Task t, in MsgBuffers data, ReadOnlySpan<byte> addr, ControlMessages? control, int flags)
     {

@@ -38,12 +38,12 @@ public sealed partial class UnixSocket : Socket
     private readonly Queue<UnixSocket> _pending = new();
     private Ucred _peerCred = Ucred.None;
 
-    public UnixSocket(int type, int flags) : base(AddressFamily.AF_UNIX, type, 0, flags) { }
+    public UnixSocket(int type, int flags) : base(SocketDomain.AF_UNIX, type, 0, flags) { }
 
     public UnixAddress? Address { get; private set; }
     internal (ulong, ulong)? BoundKey { get; private set; }
 
-    private bool ConnectionOriented => Type != SocketType.SOCK_DGRAM;
+    private bool ConnectionOriented => Type != SockType.SOCK_DGRAM;
 
     /// <summary>socketpair(2): two connected sockets with each other's credentials.</summary>
     public static (UnixSocket, UnixSocket) Pair(Task t, int type, int flags)
@@ -62,7 +62,7 @@ public sealed partial class UnixSocket : Socket
     public override long Bind(Task t, ReadOnlySpan<byte> addr)
     {
         if (addr.Length < SocketAbi.SunPathOffset) return -(long)Errno.EINVAL;
-        if (addr.Length == SocketAbi.SunPathOffset && BitConverter.ToUInt16(addr) == AddressFamily.AF_UNIX) return AutoBind();
+        if (addr.Length == SocketAbi.SunPathOffset && BitConverter.ToUInt16(addr) == SocketDomain.AF_UNIX) return AutoBind();
         long r = UnixAddress.Parse(addr, out var a);
         if (r < 0) return r;
         if (a!.IsAbstract)
@@ -213,7 +213,7 @@ public sealed partial class UnixSocket : Socket
 
     private long ConnectDatagram(Task t, ReadOnlySpan<byte> addr)
     {
-        if (addr.Length >= 2 && BitConverter.ToUInt16(addr) == AddressFamily.AF_UNSPEC)
+        if (addr.Length >= 2 && BitConverter.ToUInt16(addr) == SocketDomain.AF_UNSPEC)
         {
             lock (Gate) { _peer = null; _peerCred = Ucred.None; }
             return 0;
@@ -303,7 +303,7 @@ public sealed partial class UnixSocket : Socket
         lock (Gate)
         {
             if (_state == State.Listening) return -(long)Errno.EINVAL;
-            if (Type == SocketType.SOCK_DGRAM) return _recv.First?.Value.Data.Length ?? 0;
+            if (Type == SockType.SOCK_DGRAM) return _recv.First?.Value.Data.Length ?? 0;
             return _recvBytes;
         }
     }
