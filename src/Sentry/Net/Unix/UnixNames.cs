@@ -5,17 +5,18 @@ using Sandbox.Sentry.Vfs;
 namespace Sandbox.Sentry.Net.Unix;
 
 /// <summary>
-/// Where bound AF_UNIX sockets are found: the abstract namespace, and the socket files bind
+/// Where bound AF_UNIX sockets are found: the abstract namespace (one per socket type, as
+/// Linux hashes the type in), and the socket files bind
 /// created in the VFS, keyed by the inode's (st_dev, st_ino) so any layer or mount that shows
 /// the same file finds the same socket.
 /// </summary>
 internal static class UnixNames
 {
-    private static readonly Dictionary<string, UnixSocket> Abstract = new();
+    private static readonly Dictionary<(int Type, string Name), UnixSocket> Abstract = new();
     private static readonly Dictionary<(ulong Dev, ulong Ino), UnixSocket> Bound = new();
 
     /// <summary>Claims an abstract name; false when it is taken. Caller holds UnixSocket.Gate.</summary>
-    public static bool TryAddAbstract(UnixAddress a, UnixSocket s) => Abstract.TryAdd(a.AbstractKey, s);
+    public static bool TryAddAbstract(UnixAddress a, int type, UnixSocket s) => Abstract.TryAdd((type, a.AbstractKey), s);
 
     public static void AddBound((ulong, ulong) key, UnixSocket s) => Bound[key] = s;
 
@@ -23,7 +24,7 @@ internal static class UnixNames
     public static void Remove(UnixSocket s)
     {
         if (s.Address is not { } a) return;
-        if (a.IsAbstract) { if (Abstract.TryGetValue(a.AbstractKey, out var o) && o == s) Abstract.Remove(a.AbstractKey); }
+        if (a.IsAbstract) { if (Abstract.TryGetValue((s.Type, a.AbstractKey), out var o) && o == s) Abstract.Remove((s.Type, a.AbstractKey)); }
         else if (s.BoundKey is { } k && Bound.TryGetValue(k, out var b) && b == s) Bound.Remove(k);
     }
 
@@ -35,14 +36,15 @@ internal static class UnixNames
 
     /// <summary>
     /// The socket an address names (unix_find_other): abstract names by lookup, paths through the
-    /// VFS with write permission on the socket file. ECONNREFUSED when nothing is bound there.
+    /// VFS with write permission on the socket file. ECONNREFUSED when nothing is bound there;
+    /// a path socket of another type is the caller's EPROTOTYPE.
     /// </summary>
-    public static long Find(Task t, UnixAddress a, out UnixSocket? s)
+    public static long Find(Task t, UnixAddress a, int type, out UnixSocket? s)
     {
         s = null;
         if (a.IsAbstract)
         {
-            lock (UnixSocket.Gate) Abstract.TryGetValue(a.AbstractKey, out s);
+            lock (UnixSocket.Gate) Abstract.TryGetValue((type, a.AbstractKey), out s);
             return s == null ? -(long)Errno.ECONNREFUSED : 0;
         }
         long r = Syscalls.PathArgs.StartAt(t, Linux.Abi.AtFlags.AT_FDCWD, a.Path!, out var start);

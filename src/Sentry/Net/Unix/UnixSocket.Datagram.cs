@@ -44,7 +44,7 @@ public sealed partial class UnixSocket
         UnixSocket? other = null;
         if (to != null)
         {
-            long fr = UnixNames.Find(t, to, out other);
+            long fr = UnixNames.Find(t, to, Type, out other);
             if (fr < 0) return fr;
             if (other!.Type != Type) return -(long)Errno.EPROTOTYPE;
         }
@@ -109,8 +109,9 @@ public sealed partial class UnixSocket
                     return (flags & MsgFlags.MSG_TRUNC) != 0 ? len : c;
                 }
                 if (_error != 0) { int e = _error; _error = 0; return -e; }
+                // Without waiting only a seqpacket socket reports EOF (unix_dgram_recvmsg).
+                if (nonBlocking) return Type == SockType.SOCK_SEQPACKET && (_shutdown & RcvShutdown) != 0 ? 0 : -(long)Errno.EAGAIN;
                 if ((_shutdown & RcvShutdown) != 0) return 0;
-                if (nonBlocking) return -(long)Errno.EAGAIN;
             }
             long r = Wait(t, () => { lock (Gate) return _recv.Count > 0 || (_shutdown & RcvShutdown) != 0 || _error != 0; }, deadline, Queue);
             if (r < 0) return r;

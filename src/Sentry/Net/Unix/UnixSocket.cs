@@ -70,7 +70,7 @@ public sealed partial class UnixSocket : Socket
             lock (Gate)
             {
                 if (Address != null) return -(long)Errno.EINVAL;
-                if (!UnixNames.TryAddAbstract(a, this)) return -(long)Errno.EADDRINUSE;
+                if (!UnixNames.TryAddAbstract(a, Type, this)) return -(long)Errno.EADDRINUSE;
                 Address = a;
             }
             return 0;
@@ -108,12 +108,9 @@ public sealed partial class UnixSocket : Socket
 
     private long AutoBind()
     {
-        lock (Gate)
-        {
-            if (Address != null) return -(long)Errno.EINVAL;
-            AutoBindLocked();
-            return 0;
-        }
+        // An already named socket stays as it is: no error (unix_autobind).
+        lock (Gate) AutoBindLocked();
+        return 0;
     }
 
     private void AutoBindLocked()
@@ -122,7 +119,7 @@ public sealed partial class UnixSocket : Socket
         while (true)
         {
             var a = UnixAddress.Auto();
-            if (UnixNames.TryAddAbstract(a, this)) { Address = a; return; }
+            if (UnixNames.TryAddAbstract(a, Type, this)) { Address = a; return; }
         }
     }
 
@@ -180,7 +177,7 @@ public sealed partial class UnixSocket : Socket
                 if (_state == State.Connected) return -(long)Errno.EISCONN;
                 if (_state != State.Unconnected) return -(long)Errno.EINVAL;
             }
-            r = UnixNames.Find(t, a!, out var other);
+            r = UnixNames.Find(t, a!, Type, out var other);
             if (r < 0) return r;
             lock (Gate)
             {
@@ -221,7 +218,7 @@ public sealed partial class UnixSocket : Socket
         long r = UnixAddress.Parse(addr, out var a);
         if (r < 0) return r;
         if (PassCred) lock (Gate) AutoBindLocked();
-        r = UnixNames.Find(t, a!, out var other);
+        r = UnixNames.Find(t, a!, Type, out var other);
         if (r < 0) return r;
         lock (Gate)
         {
