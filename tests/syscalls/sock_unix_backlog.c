@@ -44,20 +44,22 @@ int main(void)
     getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl);
     printf("acceptconn after listen=%d\n", v);
     struct pollfd pf = {.fd = l, .events = POLLIN | POLLOUT};
-    printf("poll empty listener: %d revents=%#x\n", poll(&pf, 1, 0), pf.revents);
+    int pn = poll(&pf, 1, 0);
+    printf("poll empty listener: %d revents=%#x\n", pn, pf.revents);
     printf("backlog 2: %d connected\n", fill(&a, al));
-    printf("poll listener: %d revents=%#x\n", poll(&pf, 1, 0), pf.revents);
+    pn = poll(&pf, 1, 0);
+    printf("poll listener: %d revents=%#x\n", pn, pf.revents);
     int s = accept(l, NULL, NULL);
     printf("accept: ok=%d\n", s >= 0);
     printf("after one accept: %d connected\n", fill(&a, al));
     listen(l, 5);
     printf("backlog raised to 5: %d more\n", fill(&a, al));
+    int fl = fcntl(l, F_GETFL);
+    fcntl(l, F_SETFL, fl | O_NONBLOCK);
     int n = 0;
     while (accept4(l, NULL, NULL, SOCK_NONBLOCK) >= 0)
         n++;
     printf("accepted %d more, then errno=%s\n", n, errname(errno));
-    int fl = fcntl(l, F_GETFL);
-    fcntl(l, F_SETFL, fl | O_NONBLOCK);
     CHECK("nonblocking accept on empty queue", accept(l, NULL, NULL));
     int l0 = socket(AF_UNIX, SOCK_STREAM, 0);
     bind(l0, (struct sockaddr *)&a, mk(&a, "sock_unix_backlog0"));

@@ -47,7 +47,8 @@ int main(void)
     while ((r = read(sv[0], b, sizeof b)) > 0)
         drained += r;
     printf("drained all: %d\n", drained == total);
-    printf("poll drained: %d revents=%#x\n", poll(&p, 1, 0), p.revents);
+    int pn = poll(&p, 1, 0);
+    printf("poll drained: %d revents=%#x\n", pn, p.revents);
     ioctl(sv[1], TIOCOUTQ, &out);
     printf("SIOCOUTQ: %d\n", out);
     /* A partial write when the buffer fills in the middle. */
