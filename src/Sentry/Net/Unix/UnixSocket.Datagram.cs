@@ -38,7 +38,7 @@ public sealed partial class UnixSocket
             long w = Wait(t, () => { lock (Gate) return _inflight < SndBuf || (_shutdown & SendShutdown) != 0; }, deadline, Queue);
             if (w < 0) return w;
         }
-        var buf = new byte[data.Length];
+        var buf = GC.AllocateUninitializedArray<byte>((int)data.Length);
         if (buf.Length > 0 && data.CopyIn(0, buf) != buf.Length) return -(long)Errno.EFAULT;
 
         UnixSocket? other = null;

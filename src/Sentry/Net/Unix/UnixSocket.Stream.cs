@@ -41,7 +41,7 @@ public sealed partial class UnixSocket
                 if (w < 0) return sent > 0 ? sent : w;
                 continue;
             }
-            var buf = new byte[chunk];
+            var buf = GC.AllocateUninitializedArray<byte>(chunk); // filled from the application right away
             int c = data.CopyIn(sent, buf);
             if (c < 0) return sent > 0 ? sent : c;
             if (c < chunk) Array.Resize(ref buf, c);
