@@ -137,7 +137,9 @@ internal static unsafe partial class SocketMsgCalls
         long n = 0;
         if (h.Name != 0)
         {
-            n = SocketCalls.ReadAddress(t, h.Name, (ulong)h.NameLen, addr);
+            // __copy_msghdr: a negative length is invalid, a long one is cut to a sockaddr_storage.
+            if (h.NameLen < 0) return Err.EINVAL;
+            n = SocketCalls.ReadAddress(t, h.Name, (ulong)Math.Min(h.NameLen, SocketAbi.SockaddrStorageSize), addr);
             if (n < 0) return n;
         }
         r = ReadIovecs(t, h.Iov, h.IovLen, out var data, einval: false);
