@@ -28,6 +28,20 @@ public class UnixSocketTests
         Assert.True(n.Exit == s.Exit && n.Stdout == s.Stdout, $"native (exit {n.Exit}):\n{n.Stdout}\nsandbox (exit {s.Exit}):\n{s.Stdout}\n{s.Stderr}");
     }
 
+    /// <summary>The programs whose sockets live in the filesystem, with the image from the Gofer under the overlay.</summary>
+    [Theory]
+    [InlineData("sock_unix_bind_path")]
+    [InlineData("sock_unix_rename_link")]
+    [InlineData("sock_unix_connect_errors")]
+    [InlineData("sock_unix_stream_echo")]
+    public void PathSocketsOnGoferRootfs(string program)
+    {
+        string path = Path.Combine(SandboxProcess.SyscallTestsDir, program);
+        var n = SandboxProcess.Native(path);
+        var s = SandboxProcess.SandboxCli("run", "--gofer", "--", path);
+        Assert.True(n.Exit == s.Exit && n.Stdout == s.Stdout, $"native (exit {n.Exit}):\n{n.Stdout}\nsandbox (exit {s.Exit}):\n{s.Stdout}\n{s.Stderr}");
+    }
+
     /// <summary>A shell pipeline whose stages talk over a socket file the sandbox's VFS holds.</summary>
     [Fact]
     public void SocketFileIsVisibleToOtherProcesses()
