@@ -42,7 +42,7 @@ public class UnixSocketTests
         Assert.True(n.Exit == s.Exit && n.Stdout == s.Stdout, $"native (exit {n.Exit}):\n{n.Stdout}\nsandbox (exit {s.Exit}):\n{s.Stdout}\n{s.Stderr}");
     }
 
-    /// <summary>A shell pipeline whose stages talk over a socket file the sandbox's VFS holds.</summary>
+    /// <summary>Two processes meet at a socket file the sandbox's VFS holds; stat(1) sees it as a socket.</summary>
     [Fact]
     public void SocketFileIsVisibleToOtherProcesses()
     {
