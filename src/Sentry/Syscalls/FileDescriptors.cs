@@ -96,7 +96,7 @@ internal static unsafe class FileDescriptors
             case Fcntl.F_SETFD:
                 return t.Fds.SetCloexec(fd, (t.A2 & Fcntl.FD_CLOEXEC) != 0);
             case Fcntl.F_GETFL:
-                return f.Flags | (isPath ? 0 : OpenFlags.O_LARGEFILE);
+                return f.Flags | (isPath || f is Net.Socket ? 0 : OpenFlags.O_LARGEFILE);
             case Fcntl.F_SETFL:
                 if (isPath) return Err.EBADF;
                 f.Flags = (f.Flags & ~OpenFlags.SetflMask) | ((int)t.A2 & OpenFlags.SetflMask & ~OpenFlags.O_DIRECT);

@@ -35,6 +35,7 @@ internal static unsafe class FileIo
         var f = t.Fds.Get((int)t.A0);
         if (f == null || !f.Readable) return Err.EBADF;
         if (!AccessOk(t.A1, t.A2)) return Err.EFAULT;
+        if (f is Net.Socket s) return SocketMsgCalls.ReadWrite(t, s, t.A1, t.A2, toApp: true);
         return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: true);
     }
 
@@ -43,6 +44,7 @@ internal static unsafe class FileIo
         var f = t.Fds.Get((int)t.A0);
         if (f == null || !f.Writable) return Err.EBADF;
         if (!AccessOk(t.A1, t.A2)) return Err.EFAULT;
+        if (f is Net.Socket s) return SocketMsgCalls.ReadWrite(t, s, t.A1, t.A2, toApp: false);
         return Transfer(t, f, t.A1, Math.Min(t.A2, MaxRw), -1, toApp: false);
     }
 
@@ -84,6 +86,7 @@ internal static unsafe class FileIo
         var f = t.Fds.Get(fd);
         if (f == null || (toApp ? !f.Readable : !f.Writable)) return Err.EBADF;
         if (offset >= 0 && !f.Positional) return Err.ESPIPE;
+        if (f is Net.Socket s) return SocketMsgCalls.ReadWriteVector(t, s, iovAddr, iovcnt, toApp);
         if (iovcnt < 0 || iovcnt > IovMax) return Err.EINVAL;
         if (iovcnt == 0) return 0;
         Span<ulong> iov = stackalloc ulong[(int)iovcnt * 2];

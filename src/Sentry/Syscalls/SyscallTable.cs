@@ -48,6 +48,9 @@ public static unsafe partial class SyscallTable
         PollCalls.Register(t);
         EventCalls.Register(t);
         TimerCalls.Register(t);
+        SocketCalls.Register(t);
+        SocketMsgCalls.Register(t);
+        SocketOptCalls.Register(t);
         return t;
     }
 

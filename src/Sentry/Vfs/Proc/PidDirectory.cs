@@ -115,6 +115,7 @@ internal static class PidDirectory
         return f switch
         {
             Pipe.PipeEnd => $"pipe:[{st.Ino}]",
+            Net.Socket => $"socket:[{st.Ino}]",
             Special.EventFd => "anon_inode:[eventfd]",
             Special.Epoll => "anon_inode:[eventpoll]",
             Special.SignalFd => "anon_inode:[signalfd]",

@@ -1,0 +1,21 @@
+using Sandbox.Sentry.Vfs;
+
+namespace Sandbox.Sentry.Net;
+
+/// <summary>Ancillary data of one message, decoded: descriptors passed (SCM_RIGHTS) and credentials (SCM_CREDENTIALS).</summary>
+public sealed class ControlMessages
+{
+    /// <summary>Files passed, each holding one reference owned by this object until handed on.</summary>
+    public List<FileDescription>? Rights;
+    public Ucred? Creds;
+
+    public bool IsEmpty => Rights == null && Creds == null;
+
+    /// <summary>Drops the references to files that were never delivered.</summary>
+    public void Release()
+    {
+        if (Rights == null) return;
+        foreach (var f in Rights) f.DecRef();
+        Rights = null;
+    }
+}
