@@ -103,6 +103,7 @@ public sealed partial class UnixSocket : Socket
         r = Syscalls.FileNamespace.MayModify(t, parent);
         if (r < 0) return r;
         int c = parent.Inode.Create(name, FileMode.S_IFSOCK | (0x1ff & ~t.Umask), t.Creds.Fsuid, t.Creds.Fsgid, null, out inode);
+        if (c == 0) Vfs.Inotify.Fsnotify.Created(parent, name, false);
         return c;
     }
 
