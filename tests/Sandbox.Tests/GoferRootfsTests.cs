@@ -129,6 +129,17 @@ public class VolumeTests : IDisposable
     }
 
     [Fact]
+    public void SharedWritableMappingOfAVolumeFileIsEinvalAsOn9p()
+    {
+        var r = SandboxProcess.SandboxCli("run", "-v", $"{_dir}:/data", "--", "/usr/bin/python3", "-c",
+            "import mmap, os\nfd = os.open('/data/a', os.O_RDWR)\n" +
+            "try:\n    mmap.mmap(fd, 0)\nexcept OSError as e:\n    print(e.errno == 22)\n" +
+            "print(mmap.mmap(fd, 0, flags=mmap.MAP_PRIVATE)[:3])");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal("True\nb'one'\n", r.Stdout);
+    }
+
+    [Fact]
     public void ReadOnlyVolumeRefusesWrites()
     {
         var r = SandboxProcess.SandboxCli("run", "-v", $"{_dir}:/data:ro", "--", "/bin/busybox", "sh", "-c",

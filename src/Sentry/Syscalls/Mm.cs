@@ -51,15 +51,16 @@ internal static unsafe class Mm
         var inode = loc.Inode;
         string name = Vfs.VirtualFs.PathOf(loc, t.Root);
         // Shared mappings of in-memory files map the file's own pages (coherent with read and
-        // write); other private mappings are a snapshot of the file; shared writable mappings of
-        // image files have no page cache to share yet (ENODEV, as for a filesystem without mmap).
+        // write); other mappings are a snapshot of the file.
         var tmp = inode as Vfs.Tmp.TmpInode ?? (inode as Vfs.Overlay.OverlayInode)?.UpperTmp;
         if (shared && tmp != null)
         {
             var backing = tmp.ShareForMapping(t.MM.File, off + (long)Layout.PageRoundUp(len));
             return t.MM.MapShared(addr, Layout.PageRoundUp(len), prot, placement, backing, backing.Offset + off, name);
         }
-        if (shared && (prot & Prot.WRITE) != 0) return -(long)Errno.ENODEV;
+        // Writable volumes behave as Linux's 9p with cache=none (generic_file_readonly_mmap): a
+        // shared mapping of a file opened for writing is EINVAL, a read-only one a snapshot.
+        if (shared && f.Writable) return Err.EINVAL;
         long at = t.MM.Map(addr, len, prot, placement, shared, name);
         if (at < 0) return at;
         inode.Stat(out var st);
