@@ -90,7 +90,16 @@ internal static unsafe class FileAttr
             if (u != null && (u != st.Uid || st.Uid != t.Creds.Fsuid)) return Err.EPERM;
             if (g != null && (st.Uid != t.Creds.Fsuid || !t.Creds.InGroup(g.Value))) return Err.EPERM;
         }
-        return loc.Inode.SetAttr(new SetAttr(Uid: u, Gid: g));
+        // Every chown of a non-directory, even chown(f, -1, -1) and by root, drops setuid, and
+        // setgid where group-execute marks it as such (without it, setgid marks mandatory
+        // locking and stays) (chown(2), the kernel's setattr_should_drop_sgid()).
+        uint? mode = null;
+        if (!FileMode.IsDir(st.Mode))
+        {
+            uint kill = 0x800 | ((st.Mode & 0x8) != 0 ? 0x400u : 0);
+            if ((st.Mode & kill) != 0) mode = st.Mode & 0xfff & ~kill;
+        }
+        return loc.Inode.SetAttr(new SetAttr(Mode: mode, Uid: u, Gid: g));
     }
 
     private static long Chown(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyOwner(t, l, (int)t.A1, (int)t.A2);

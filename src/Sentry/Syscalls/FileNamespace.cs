@@ -133,7 +133,7 @@ internal static unsafe class FileNamespace
         if (r < 0) return r;
         if (directory && tg.Name == ".") return Err.EINVAL;
         if (directory && tg.Name == "..") return -(long)Errno.ENOTEMPTY;
-        if (tg.Name == "/") return Err.EBUSY;
+        if (tg.Name == "/") return directory ? Err.EBUSY : Err.EISDIR;
         var victim = Existing(tg);
         if (victim == null) return Err.ENOENT;
         if (!directory && (tg.Name is "." or ".." || victim.IsDirectory)) return Err.EISDIR;

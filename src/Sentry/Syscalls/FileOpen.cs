@@ -76,7 +76,8 @@ internal static unsafe class FileOpen
         if (path.Length == 0) return Err.ENOENT;
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
         {
-            if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) return Err.EINVAL;
+            // O_TMPFILE takes a writable access mode and no O_CREAT (open(2)).
+            if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) return Err.EINVAL;
             flags &= ~OpenFlags.O_DIRECTORY | OpenFlags.O_TMPFILE;
         }
         if ((flags & OpenFlags.O_PATH) != 0) flags &= OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;

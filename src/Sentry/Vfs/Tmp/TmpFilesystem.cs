@@ -205,8 +205,8 @@ public sealed class TmpInode : Inode
             if (j >= 0)
             {
                 var dst = np._entries![j].Inode;
-                if (dst == src) return 0;
                 if ((flags & RENAME_NOREPLACE) != 0) return -(int)Errno.EEXIST;
+                if (dst == src) return 0;
                 if (src.IsDirectory && !dst.IsDirectory) return -(int)Errno.ENOTDIR;
                 if (!src.IsDirectory && dst.IsDirectory) return -(int)Errno.EISDIR;
                 if (dst.IsDirectory) lock (dst) { if (dst._entries!.Count > 0) return -(int)Errno.ENOTEMPTY; }
@@ -256,7 +256,6 @@ public sealed class TmpInode : Inode
             if (a.Mode is { } m) _mode = (_mode & FileMode.S_IFMT) | (m & 0xfff);
             if (a.Uid is { } u) _uid = u;
             if (a.Gid is { } g) _gid = g;
-            if (a.Uid != null || a.Gid != null) { if (!FileMode.IsDir(_mode)) _mode &= ~0xc00u; } // chown clears setuid/setgid
             if (a.Atime is { } at) _atime = at;
             if (a.Mtime is { } mt) _mtime = mt;
             _ctime = Now();
