@@ -92,10 +92,21 @@ internal static unsafe class FileOpen
         r = vfs.Resolve(root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds, resolve);
         if (r == -(int)Errno.ENOENT && creat)
         {
-            long pr = PathArgs.ResolveParent(t, start, path, out var parent, out string name);
+            // A dangling symlink as the last component: the file is created where it points (open(2)).
+            string createPath = path;
+            var createStart = start;
+            for (int hops = 0; follow; hops++)
+            {
+                if (vfs.Resolve(root, createStart, createPath, false, out var last, t.Creds, resolve) < 0 || !last.Inode.IsSymlink) break;
+                if (hops >= VirtualFs.MaxSymlinks || (resolve & ResolveFlags.NoSymlinks) != 0) return -(long)Errno.ELOOP;
+                if (last.Inode.ReadLink(out string target) < 0 || last.Dentry.Parent == null) break;
+                createStart = new Location(last.Mount, last.Dentry.Parent);
+                createPath = target;
+            }
+            long pr = PathArgs.ResolveParent(t, createStart, createPath, out var parent, out string name);
             if (pr < 0) return pr;
             if (!parent.Inode.IsDirectory) return Err.ENOTDIR;
-            if (path.EndsWith('/')) return Err.EISDIR;
+            if (createPath.EndsWith('/')) return Err.EISDIR;
             pr = FileNamespace.MayModify(t, parent);
             if (pr < 0) return pr;
             int cr = parent.Inode.Create(name, FileMode.S_IFREG | (mode & 0xfff & ~t.Umask), t.Creds.Fsuid, t.Creds.Fsgid, null, out var created);

@@ -28,8 +28,11 @@ public sealed class TmpInode : Inode
     private uint _uid, _gid;
     private int _nlink;
     private Timespec _atime, _mtime, _ctime;
-    // Directories: entries in creation order (readdir order, as tmpfs keeps them).
-    private readonly List<(string Name, TmpInode Inode)>? _entries;
+    // Directories: entries in creation order (readdir order, as tmpfs keeps them), each with
+    // the readdir offset it keeps while others come and go (so a listing in progress neither
+    // skips nor repeats names that stay, readdir(3)). 0 and 1 are "." and "..".
+    private readonly List<(string Name, TmpInode Inode, long Cookie)>? _entries;
+    private long _nextCookie = 2;
     // Regular files.
     private byte[] _data = Array.Empty<byte>();
     private long _size;
@@ -85,7 +88,7 @@ public sealed class TmpInode : Inode
         if (_entries == null) return -(int)Errno.ENOTDIR;
         lock (this)
         {
-            foreach (var (n, i) in _entries) if (n == name) { child = i; return 0; }
+            foreach (var (n, i, _) in _entries) if (n == name) { child = i; return 0; }
         }
         return -(int)Errno.ENOENT;
     }
@@ -105,11 +108,12 @@ public sealed class TmpInode : Inode
         if (name.Length > 255) return -(int)Errno.ENAMETOOLONG;
         lock (this)
         {
+            if (_nlink == 0) return -(int)Errno.ENOENT; // removed directory
             if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
             // setgid directories pass their group (and the bit, for directories) on.
             if ((_mode & 0x400) != 0) { gid = _gid; if (FileMode.IsDir(mode)) mode |= 0x400; }
             var c = new TmpInode(_fs, mode, uid, gid, symlinkTarget);
-            _entries.Add((name, c));
+            _entries.Add((name, c, _nextCookie++));
             if (FileMode.IsDir(mode)) _nlink++;
             Touch();
             child = c;
@@ -134,6 +138,7 @@ public sealed class TmpInode : Inode
         if (t.IsDirectory) return -(int)Errno.EPERM;
         lock (this)
         {
+            if (_nlink == 0) return -(int)Errno.ENOENT;
             if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
             lock (t)
             {
@@ -142,7 +147,7 @@ public sealed class TmpInode : Inode
                 t._nlink++;
                 t._ctime = Now();
             }
-            _entries.Add((name, t));
+            _entries.Add((name, t, _nextCookie++));
             Touch();
         }
         return 0;
@@ -185,6 +190,7 @@ public sealed class TmpInode : Inode
             int i = IndexOf(oldName);
             if (i < 0) return -(int)Errno.ENOENT;
             var src = _entries![i].Inode;
+            if (np._nlink == 0) return -(int)Errno.ENOENT;
             if (src.IsDirectory && (np == src || np.IsDescendantOf(src))) return -(int)Errno.EINVAL;
             int j = np.IndexOf(newName);
             if ((flags & RENAME_EXCHANGE) != 0)
@@ -192,8 +198,8 @@ public sealed class TmpInode : Inode
                 if (j < 0) return -(int)Errno.ENOENT;
                 var dst = np._entries![j].Inode;
                 if (dst.IsDirectory && (this == dst || IsDescendantOf(dst))) return -(int)Errno.EINVAL;
-                _entries[i] = (oldName, dst);
-                np._entries[j] = (newName, src);
+                _entries[i] = (oldName, dst, _entries[i].Cookie);
+                np._entries[j] = (newName, src, np._entries[j].Cookie);
                 if (src.IsDirectory != dst.IsDirectory && this != np)
                 {
                     int d = src.IsDirectory ? 1 : -1;
@@ -216,7 +222,7 @@ public sealed class TmpInode : Inode
                 if (np == this && j < i) i--;
             }
             _entries.RemoveAt(i);
-            np._entries!.Add((newName, src));
+            np._entries!.Add((newName, src, np._nextCookie++));
             if (src.IsDirectory && np != this) { _nlink--; np._nlink++; }
             lock (src) src._ctime = Now();
             Touch(); np.Touch();
@@ -233,7 +239,7 @@ public sealed class TmpInode : Inode
         {
             var d = stack.Pop();
             if (d._entries == null) continue;
-            foreach (var (_, c) in d._entries)
+            foreach (var (_, c, _) in d._entries)
             {
                 if (c == this) return true;
                 if (c.IsDirectory) stack.Push(c);
@@ -259,6 +265,29 @@ public sealed class TmpInode : Inode
             if (a.Atime is { } at) _atime = at;
             if (a.Mtime is { } mt) _mtime = mt;
             _ctime = Now();
+        }
+        return 0;
+    }
+
+    /// <summary>fallocate(2): tmpfs reserves (KEEP_SIZE or not) and punches holes (with KEEP_SIZE); nothing else.</summary>
+    public override int Fallocate(int mode, long offset, long length)
+    {
+        const int KEEP_SIZE = 1, PUNCH_HOLE = 2;
+        if ((mode & ~(KEEP_SIZE | PUNCH_HOLE)) != 0) return -(int)Errno.EOPNOTSUPP;
+        lock (this)
+        {
+            long end = offset + length;
+            if ((mode & PUNCH_HOLE) != 0)
+            {
+                if (offset < _size) Bytes(offset, (int)(Math.Min(end, _size) - offset)).Clear();
+            }
+            else if ((mode & KEEP_SIZE) == 0 && end > _size)
+            {
+                if (end > Array.MaxLength) return -(int)Errno.EFBIG;
+                Resize(end);
+            }
+            _ctime = Now();
+            if ((mode & PUNCH_HOLE) != 0 || (mode & KEEP_SIZE) == 0) _mtime = _ctime;
         }
         return 0;
     }
@@ -434,6 +463,42 @@ public sealed class TmpInode : Inode
     public List<(string Name, ulong Ino, byte Type)> Entries()
     {
         lock (this) return _entries!.Select(e => (e.Name, e.Inode.Ino, FileMode.DirentType(e.Inode.Mode))).ToList();
+    }
+
+    /// <summary>A directory that has been removed (rmdir): it lists as ENOENT and takes no new names.</summary>
+    public bool Removed { get { lock (this) return _entries != null && _nlink == 0; } }
+
+    /// <summary>
+    /// Fills <paramref name="dst"/> with the entries whose offset is at least
+    /// <paramref name="pos"/> ("." at 0, ".." at 1); returns the bytes written and moves pos on.
+    /// </summary>
+    public int ReadDir(Span<byte> dst, ref long pos, ulong parentIno)
+    {
+        int written = 0, n;
+        if (pos == 0)
+        {
+            if ((n = Dev.Dirent.Write(dst, Ino, 1, 4, ".")) == 0) return 0;
+            written += n; pos = 1;
+        }
+        if (pos == 1)
+        {
+            if ((n = Dev.Dirent.Write(dst.Slice(written), parentIno, 2, 4, "..")) == 0) return written;
+            written += n; pos = 2;
+        }
+        lock (this)
+        {
+            int lo = 0, hi = _entries!.Count;
+            while (lo < hi) { int mid = (lo + hi) / 2; if (_entries[mid].Cookie < pos) lo = mid + 1; else hi = mid; }
+            for (int i = lo; i < _entries.Count; i++)
+            {
+                var (name, inode, cookie) = _entries[i];
+                n = Dev.Dirent.Write(dst.Slice(written), inode.Ino, cookie + 1, FileMode.DirentType(inode.Mode), name);
+                if (n == 0) break;
+                written += n;
+                pos = cookie + 1;
+            }
+        }
+        return written;
     }
 
     public override int Open(int flags, out FileDescription? file)
