@@ -78,12 +78,16 @@ public abstract class FileDescription
     /// <summary>Has taken a flock(2) lock at some point: only then does its last close visit the lock table.</summary>
     internal volatile bool HoldsFlock;
 
+    /// <summary>Has taken an OFD record lock: its last close drops the description's locks.</summary>
+    internal volatile bool HoldsOfdLock;
+
     public void DecRef()
     {
         if (Interlocked.Decrement(ref _refs) == 0)
         {
             Released = true;
             if (HoldsFlock) FlockTable.Unlock(this);
+            if (HoldsOfdLock && RecordLockTable.KeyOf(this, out var key)) RecordLockTable.Release(key, this);
             Release();
         }
     }

@@ -29,7 +29,8 @@ public sealed class TmpFile : FileDescription
     public override long Write(ReadOnlySpan<byte> src, long offset)
     {
         bool append = (Flags & OpenFlags.O_APPEND) != 0;
-        if (offset >= 0) return _inode.WriteAt(src, offset, append && false, out _);
+        // pwrite(2) on an O_APPEND file appends all the same (a Linux bug, BUGS in pwrite(2)).
+        if (offset >= 0) return _inode.WriteAt(src, offset, append, out _);
         lock (_posLock)
         {
             long n = _inode.WriteAt(src, _pos, append, out long end);
