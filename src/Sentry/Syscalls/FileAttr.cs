@@ -45,7 +45,8 @@ internal static unsafe class FileAttr
         return 0;
     }
 
-    private static bool Owner(Task t, Inode i)
+    /// <summary>inode_owner_or_capable(): the fsuid owns it, or CAP_FOWNER.</summary>
+    internal static bool Owner(Task t, Inode i)
     {
         i.Stat(out var st);
         return t.Creds.Has(Cap.FOWNER) || st.Uid == t.Creds.Fsuid;

@@ -151,6 +151,9 @@ internal static unsafe class FileDescriptors
                 return f.Flags | (isPath ? 0 : OpenFlags.O_LARGEFILE);
             case Fcntl.F_SETFL:
                 if (isPath) return Err.EBADF;
+                // O_NOATIME only for the file's owner or CAP_FOWNER (fcntl(2)).
+                if (((int)t.A2 & OpenFlags.O_NOATIME) != 0 && (f.Flags & OpenFlags.O_NOATIME) == 0 && f.Location is { } nl && !FileAttr.Owner(t, nl.Inode))
+                    return Err.EPERM;
                 f.Flags = (f.Flags & ~OpenFlags.SetflMask) | ((int)t.A2 & OpenFlags.SetflMask & ~OpenFlags.O_DIRECT);
                 return 0;
             case Fcntl.F_GETOWN:

@@ -45,6 +45,7 @@ internal static unsafe class FileNamespace
         string dir = cut < 0 ? "." : cut == 0 ? "/" : trimmed[..cut];
         r = t.Kernel.Vfs.Resolve(t.Root, start, dir, true, out var parent, t.Creds);
         if (r < 0) return r;
+        if (name.Length > 255) return -(long)Errno.ENAMETOOLONG;
         if (!parent.Inode.IsDirectory) return Err.ENOTDIR;
         target = new Target(parent, name, slash);
         return 0;

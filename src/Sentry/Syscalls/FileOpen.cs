@@ -74,6 +74,8 @@ internal static unsafe class FileOpen
         int r = t.MM.ReadPath(pathAddr, out string path);
         if (r < 0) return r;
         if (path.Length == 0) return Err.ENOENT;
+        // O_DIRECTORY|O_CREAT once made regular files; Linux 6.4 and later refuse it (open(2)).
+        if ((flags & (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) == (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) return Err.EINVAL;
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
         {
             // O_TMPFILE takes a writable access mode and no O_CREAT (open(2)).
@@ -89,7 +91,16 @@ internal static unsafe class FileOpen
         int acc = flags & OpenFlags.O_ACCMODE;
         var vfs = t.Kernel.Vfs;
 
-        r = vfs.Resolve(root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds, resolve);
+        bool excl = creat && (flags & OpenFlags.O_EXCL) != 0;
+        if (creat && path.EndsWith('/') && !path.EndsWith("/.") && !path.EndsWith("/..") && path.TrimEnd('/').Length > 0)
+        {
+            // O_CREAT with a trailing slash: whatever the name is, EISDIR once its directory resolves.
+            long pr = PathArgs.ResolveParent(t, start, path, out var dir, out _);
+            if (pr < 0) return pr;
+            return dir.Inode.IsDirectory ? Err.EISDIR : Err.ENOTDIR;
+        }
+        // O_CREAT|O_EXCL never follows a final symlink: it exists, dangling or not.
+        r = vfs.Resolve(root, start, path, follow && !excl, out var loc, t.Creds, resolve);
         if (r == -(int)Errno.ENOENT && creat)
         {
             // A dangling symlink as the last component: the file is created where it points (open(2)).
@@ -123,21 +134,23 @@ internal static unsafe class FileOpen
             }
         }
         if (r < 0) return r;
-        if (creat && (flags & OpenFlags.O_EXCL) != 0) return Err.EEXIST;
+        if (excl) return Err.EEXIST;
         var inode = loc.Inode;
         if (inode.IsSymlink && (flags & OpenFlags.O_PATH) == 0) return -(long)Errno.ELOOP;
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDirectory) return Err.ENOTDIR;
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return OpenTmpfile(t, loc, flags, mode);
         if ((flags & OpenFlags.O_PATH) == 0)
         {
-            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat)) return Err.EISDIR;
+            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat || (flags & OpenFlags.O_TRUNC) != 0)) return Err.EISDIR;
             bool writes = acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
             uint type = inode.Mode & FileMode.S_IFMT;
             if (writes && loc.ReadOnly && type is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK) return Err.EROFS;
             int want = (acc is OpenFlags.O_RDONLY or OpenFlags.O_RDWR ? Access.R_OK : 0) | (acc is OpenFlags.O_WRONLY or OpenFlags.O_RDWR ? Access.W_OK : 0);
             if (acc == 3) want = Access.R_OK | Access.W_OK;
+            if ((flags & OpenFlags.O_TRUNC) != 0) want |= Access.W_OK;
             int pr = Permissions.Check(inode, want, t.Creds);
             if (pr < 0) return pr;
+            if ((flags & OpenFlags.O_NOATIME) != 0 && !FileAttr.Owner(t, inode)) return Err.EPERM;
         }
         r = inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY), out var file);
         if (r < 0) return r;

@@ -512,7 +512,7 @@ public sealed class TmpInode : Inode
                 file = new TmpDirectoryFile(this) { Flags = flags };
                 return 0;
             case FileMode.S_IFREG:
-                if ((flags & OpenFlags.O_TRUNC) != 0 && (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY)
+                if ((flags & OpenFlags.O_TRUNC) != 0)
                     lock (this) { Resize(0); _mtime = _ctime = Now(); }
                 file = new TmpFile(this) { Flags = flags & ~OpenFlags.O_TRUNC };
                 return 0;
