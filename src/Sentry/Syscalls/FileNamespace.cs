@@ -102,6 +102,7 @@ internal static unsafe class FileNamespace
         {
             case FileMode.S_IFREG or FileMode.S_IFIFO or FileMode.S_IFSOCK: break;
             case FileMode.S_IFCHR or FileMode.S_IFBLK: return Err.EPERM; // no device nodes in the sandbox
+            case FileMode.S_IFDIR: return Err.EPERM; // mkdir(2) makes those (mknod(2))
             default: return Err.EINVAL;
         }
         return CreateNode(t, dirfd, path, type | (mode & 0xfff & ~t.Umask));
@@ -147,7 +148,7 @@ internal static unsafe class FileNamespace
         var cached = tg.Parent.Dentry.CachedChild(tg.Name);
         if (cached != null && t.Kernel.Vfs.IsMountPoint(cached)) return Err.EBUSY;
         r = tg.Parent.Inode.Remove(tg.Name, directory);
-        if (r == 0) tg.Parent.Dentry.DropChild(tg.Name);
+        if (r == 0) tg.Parent.Dentry.Kill(tg.Name);
         return r;
     }
 
@@ -182,8 +183,8 @@ internal static unsafe class FileNamespace
         r = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, flags);
         if (r == 0)
         {
-            from.Parent.Dentry.DropChild(from.Name);
-            to.Parent.Dentry.DropChild(to.Name);
+            if ((flags & RENAME_EXCHANGE) != 0) Dentry.Exchange(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);
+            else Dentry.Move(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);
         }
         return r;
     }
