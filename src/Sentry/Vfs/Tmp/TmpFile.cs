@@ -41,6 +41,12 @@ public sealed class TmpFile : FileDescription
 
     public override long Seek(long offset, int whence)
     {
+        if (whence is Sandbox.Linux.Abi.Seek.DATA or Sandbox.Linux.Abi.Seek.HOLE)
+        {
+            long at = _inode.SeekDataOrHole(offset, whence == Sandbox.Linux.Abi.Seek.HOLE);
+            if (at >= 0) lock (_posLock) _pos = at;
+            return at;
+        }
         lock (_posLock)
         {
             long size = _inode.Size;

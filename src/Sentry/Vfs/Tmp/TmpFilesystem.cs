@@ -70,7 +70,8 @@ public sealed class TmpInode : Inode
             {
                 Dev = Fs.Dev, Ino = Ino, Nlink = (ulong)_nlink, Mode = _mode, Uid = _uid, Gid = _gid,
                 Size = FileMode.IsDir(_mode) ? 40 + 20L * _entries!.Count : _size,
-                Blksize = 4096, Blocks = (_size + 511) / 512, Atime = _atime, Mtime = _mtime, Ctime = _ctime,
+                Blksize = 4096, Blocks = FileMode.IsReg(_mode) ? PagesHeld() * 8 : (_size + 511) / 512,
+                Atime = _atime, Mtime = _mtime, Ctime = _ctime,
             };
         }
         return 0;
@@ -280,16 +281,71 @@ public sealed class TmpInode : Inode
             if ((mode & PUNCH_HOLE) != 0)
             {
                 if (offset < _size) Bytes(offset, (int)(Math.Min(end, _size) - offset)).Clear();
+                DropPages(offset, end);
             }
-            else if ((mode & KEEP_SIZE) == 0 && end > _size)
+            else
             {
-                if (end > Array.MaxLength) return -(int)Errno.EFBIG;
-                Resize(end);
+                if ((mode & KEEP_SIZE) == 0 && end > _size)
+                {
+                    if (end > Array.MaxLength) return -(int)Errno.EFBIG;
+                    Resize(end);
+                }
+                MarkPages(_allocated_, offset, end);
             }
             _ctime = Now();
             if ((mode & PUNCH_HOLE) != 0 || (mode & KEEP_SIZE) == 0) _mtime = _ctime;
         }
         return 0;
+    }
+
+    // ---- which pages hold something (tmpfs allocates by page): st_blocks, SEEK_DATA/SEEK_HOLE ----
+
+    private const int _data_ = 0, _allocated_ = 1;
+    // One bit per 4 KiB page: written (data), and fallocated but never written (a hole to
+    // SEEK_DATA, yet counted in st_blocks, as tmpfs's not-uptodate pages are).
+    private ulong[] _written = Array.Empty<ulong>(), _reserved = Array.Empty<ulong>();
+
+    private void MarkPages(int which, long start, long end)
+    {
+        if (end <= start) return;
+        ref ulong[] bits = ref which == _data_ ? ref _written : ref _reserved;
+        long first = start >> 12, last = (end - 1) >> 12;
+        if ((last >> 6) >= bits.Length) Array.Resize(ref bits, (int)Math.Max((last >> 6) + 1, bits.Length * 2L));
+        for (long p = first; p <= last; p++) bits[p >> 6] |= 1UL << (int)(p & 63);
+    }
+
+    /// <summary>Forgets the pages wholly inside [start, end) (truncation, hole punching).</summary>
+    private void DropPages(long start, long end)
+    {
+        long first = (start + 4095) >> 12, stop = end == long.MaxValue ? long.MaxValue : end >> 12;
+        foreach (var bits in new[] { _written, _reserved })
+            for (long p = first; p < stop && (p >> 6) < bits.Length; p++) bits[p >> 6] &= ~(1UL << (int)(p & 63));
+    }
+
+    private static bool Has(ulong[] bits, long page) => (page >> 6) < bits.Length && (bits[page >> 6] & (1UL << (int)(page & 63))) != 0;
+
+    private long PagesHeld()
+    {
+        // A file shared with a mapping may have had any page written through it.
+        if (_store != null) return (_size + 4095) >> 12;
+        long n = 0;
+        int len = Math.Max(_written.Length, _reserved.Length);
+        for (int i = 0; i < len; i++)
+            n += System.Numerics.BitOperations.PopCount((i < _written.Length ? _written[i] : 0) | (i < _reserved.Length ? _reserved[i] : 0));
+        return n;
+    }
+
+    /// <summary>lseek SEEK_DATA/SEEK_HOLE from <paramref name="offset"/>: the position, or -ENXIO at or past EOF.</summary>
+    public long SeekDataOrHole(long offset, bool hole)
+    {
+        lock (this)
+        {
+            if (offset < 0 || offset >= _size) return -(long)Errno.ENXIO;
+            long lastPage = (_size - 1) >> 12;
+            for (long p = offset >> 12; p <= lastPage; p++)
+                if ((_store != null || Has(_written, p)) != hole) return Math.Max(offset, p << 12);
+            return hole ? _size : -(long)Errno.ENXIO;
+        }
     }
 
     /// <summary>
@@ -380,10 +436,13 @@ public sealed class TmpInode : Inode
 
     private void Resize(long size)
     {
+        if (size < _size) DropPages(size, long.MaxValue);
         if (_store != null)
         {
             if (size > (long)_store.Backing.Length) MoveStore(size);
             else if (size < _size) ZeroStore(size, _size - size);
+            // Stores through a mapping past EOF never become file data: growth reads zeros.
+            else if (size > _size) ZeroStore(_size, size - _size);
             _size = size;
             return;
         }
@@ -454,6 +513,7 @@ public sealed class TmpInode : Inode
             if (end > Array.MaxLength) { newOffset = offset; return -(long)Errno.EFBIG; }
             if (end > _size) Resize(end);
             src.CopyTo(Bytes(offset, src.Length));
+            if (src.Length > 0) MarkPages(_data_, offset, end);
             _mtime = _ctime = Now();
             newOffset = end;
             return src.Length;
