@@ -39,7 +39,7 @@ internal static unsafe class FileAttr
     {
         loc = default;
         var f = t.Fds.Get(fd);
-        if (f == null) return Err.EBADF;
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (f.Location is not { } l) return Err.EINVAL;
         loc = l;
         return 0;
