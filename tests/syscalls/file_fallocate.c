@@ -31,6 +31,8 @@ int main(void)
     dump(fd, 0, 16);
     CHECK("PUNCH_HOLE past end", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 30, 100));
     printf("size %ld\n", file_size(P("f")));
+    CHECK("KEEP_SIZE far beyond any size limit", fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1L << 62));
+    CHECK("offset + len overflows", fallocate(fd, 0, 1L << 62, 1L << 62));
     CHECK("len 0", fallocate(fd, 0, 0, 0));
     CHECK("len negative", fallocate(fd, 0, 0, -1));
     CHECK("offset negative", fallocate(fd, 0, -1, 10));

@@ -180,8 +180,10 @@ internal static unsafe class FileNamespace
         var c1 = from.Parent.Dentry.CachedChild(from.Name);
         var c2 = to.Parent.Dentry.CachedChild(to.Name);
         if ((c1 != null && vfs.IsMountPoint(c1)) || (c2 != null && vfs.IsMountPoint(c2))) return Err.EBUSY;
+        // Two names of one inode: rename(2) does nothing, and both cached names stay.
+        var dst = Existing(to);
         r = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, flags);
-        if (r == 0)
+        if (r == 0 && !(ReferenceEquals(dst, src) && (flags & RENAME_EXCHANGE) == 0))
         {
             if ((flags & RENAME_EXCHANGE) != 0) Dentry.Exchange(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);
             else Dentry.Move(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);

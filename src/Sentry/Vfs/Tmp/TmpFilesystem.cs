@@ -275,9 +275,11 @@ public sealed class TmpInode : Inode
     {
         const int KEEP_SIZE = 1, PUNCH_HOLE = 2;
         if ((mode & ~(KEEP_SIZE | PUNCH_HOLE)) != 0) return -(int)Errno.EOPNOTSUPP;
+        long end = offset + length;
+        // More than one in-memory file can hold: tmpfs says ENOSPC when its size limit is hit.
+        if (end > Array.MaxLength && (mode & PUNCH_HOLE) == 0) return -(int)Errno.ENOSPC;
         lock (this)
         {
-            long end = offset + length;
             if ((mode & PUNCH_HOLE) != 0)
             {
                 if (offset < _size) Bytes(offset, (int)(Math.Min(end, _size) - offset)).Clear();
@@ -285,11 +287,7 @@ public sealed class TmpInode : Inode
             }
             else
             {
-                if ((mode & KEEP_SIZE) == 0 && end > _size)
-                {
-                    if (end > Array.MaxLength) return -(int)Errno.EFBIG;
-                    Resize(end);
-                }
+                if ((mode & KEEP_SIZE) == 0 && end > _size) Resize(end);
                 MarkPages(_allocated_, offset, end);
             }
             _ctime = Now();
