@@ -14,6 +14,15 @@ int main(void)
     printf("nlink %ld mode %o regular %d\n", (long)st.st_nlink, st.st_mode & 0777, S_ISREG(st.st_mode));
     write(fd, "hello", 5);
     list_dir("dir while unnamed", scratch);
+    {
+        char pp[64], l[4200];
+        snprintf(pp, sizeof pp, "/proc/self/fd/%d", fd);
+        long n = readlink(pp, l, sizeof l - 1);
+        l[n > 0 ? n : 0] = 0;
+        size_t k = strlen(l);
+        printf("fd link in the directory %d, ends \" (deleted)\" %d\n", strncmp(l, scratch, strlen(scratch)) == 0,
+               k > 10 && strcmp(l + k - 10, " (deleted)") == 0);
+    }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     CHECK("linkat via /proc/self/fd", linkat(AT_FDCWD, proc, AT_FDCWD, P("named"), AT_SYMLINK_FOLLOW));

@@ -175,7 +175,7 @@ internal static unsafe class FileOpen
         int keep = OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_LARGEFILE | OpenFlags.O_NOATIME;
         int fr = inode.Open(flags & keep, out var file);
         if (fr < 0) return fr;
-        file!.Location = new Location(dir.Mount, new Dentry($"#{inode.Ino}", dir.Dentry, inode));
+        file!.Location = new Location(dir.Mount, Dentry.Unlinked($"#{inode.Ino}", dir.Dentry, inode));
         return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
     }
 }

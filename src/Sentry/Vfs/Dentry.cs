@@ -32,6 +32,9 @@ public sealed class Dentry
         lock (this) _children?.Remove(name);
     }
 
+    /// <summary>A dentry that never had a name in its directory (O_TMPFILE's): dead from the start.</summary>
+    public static Dentry Unlinked(string name, Dentry parent, Inode inode) => new(name, parent, inode) { Dead = true };
+
     /// <summary>The name was removed: forgets it and marks its dentry dead.</summary>
     public void Kill(string name)
     {
