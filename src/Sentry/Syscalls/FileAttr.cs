@@ -40,13 +40,14 @@ internal static unsafe class FileAttr
     {
         loc = default;
         var f = t.Fds.Get(fd);
-        if (f == null) return Err.EBADF;
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (f.Location is not { } l) return Err.EINVAL;
         loc = l;
         return 0;
     }
 
-    private static bool Owner(Task t, Inode i)
+    /// <summary>inode_owner_or_capable(): the fsuid owns it, or CAP_FOWNER.</summary>
+    internal static bool Owner(Task t, Inode i)
     {
         i.Stat(out var st);
         return t.Creds.Has(Cap.FOWNER) || st.Uid == t.Creds.Fsuid;
@@ -95,7 +96,16 @@ internal static unsafe class FileAttr
             if (u != null && (u != st.Uid || st.Uid != t.Creds.Fsuid)) return Err.EPERM;
             if (g != null && (st.Uid != t.Creds.Fsuid || !t.Creds.InGroup(g.Value))) return Err.EPERM;
         }
-        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Uid: u, Gid: g)));
+        // Every chown of a non-directory, even chown(f, -1, -1) and by root, drops setuid, and
+        // setgid where group-execute marks it as such (without it, setgid marks mandatory
+        // locking and stays) (chown(2), the kernel's setattr_should_drop_sgid()).
+        uint? mode = null;
+        if (!FileMode.IsDir(st.Mode))
+        {
+            uint kill = FileMode.S_ISUID | ((st.Mode & 0x8) != 0 ? FileMode.S_ISGID : 0);
+            if ((st.Mode & kill) != 0) mode = st.Mode & 0xfff & ~kill;
+        }
+        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode, Uid: u, Gid: g)));
     }
 
     private static long Chown(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyOwner(t, l, (int)t.A1, (int)t.A2);
@@ -211,6 +221,10 @@ internal static unsafe class FileAttr
         return Modify(l, l.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
     }
 
+    private const int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8,
+        FALLOC_FL_ZERO_RANGE = 0x10, FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40, FALLOC_FL_WRITE_ZEROES = 0x80;
+
+    /// <summary>fallocate(2), its checks in the kernel's order (vfs_fallocate), then the filesystem's.</summary>
     private static long Fallocate(Task t)
     {
         int mode = (int)t.A1;
@@ -218,15 +232,23 @@ internal static unsafe class FileAttr
         var f = t.Fds.Get((int)t.A0);
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (off < 0 || len <= 0) return Err.EINVAL;
+        const int modes = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
+        if ((mode & ~(modes | FALLOC_FL_KEEP_SIZE)) != 0) return -(long)Errno.EOPNOTSUPP;
+        switch (mode & modes)
+        {
+            case 0 or FALLOC_FL_UNSHARE_RANGE or FALLOC_FL_ZERO_RANGE: break;
+            case FALLOC_FL_PUNCH_HOLE: if ((mode & FALLOC_FL_KEEP_SIZE) == 0) return -(long)Errno.EOPNOTSUPP; break;
+            case FALLOC_FL_COLLAPSE_RANGE or FALLOC_FL_INSERT_RANGE or FALLOC_FL_WRITE_ZEROES: if ((mode & FALLOC_FL_KEEP_SIZE) != 0) return -(long)Errno.EOPNOTSUPP; break;
+            default: return -(long)Errno.EOPNOTSUPP;
+        }
         if (!f.Writable) return Err.EBADF;
-        if (f.Location is not { } l) return Err.ENODEV;
-        if (l.Inode.IsDirectory) return Err.EISDIR;
-        if (!FileMode.IsReg(l.Inode.Mode)) return Err.ENODEV;
+        if (f.Stat(out var st) < 0) return Err.ENODEV;
+        if ((st.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return -(long)Errno.ESPIPE;
+        if (FileMode.IsDir(st.Mode)) return Err.EISDIR;
+        if (!FileMode.IsReg(st.Mode) || f.Location is not { } l) return Err.ENODEV;
+        if (off + len < 0) return -(long)Errno.EFBIG;
         if (l.ReadOnly) return Err.EROFS;
-        const int FALLOC_FL_KEEP_SIZE = 1;
-        if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -(long)Errno.EOPNOTSUPP;
-        l.Inode.Stat(out var st);
-        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && off + len > st.Size) return Modify(l, l.Inode.SetAttr(new SetAttr(Size: off + len)));
-        return 0;
+        return Modify(l, l.Inode.Fallocate(mode, off, len));
     }
+
 }

@@ -35,6 +35,7 @@ internal static unsafe class FileDir
 
     private static long Getcwd(Task t)
     {
+        if (t.Cwd.Dentry.Dead) return Err.ENOENT; // the working directory was removed (getcwd(2))
         string path = VirtualFs.PathOf(t.Cwd, t.Root);
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
         if ((ulong)bytes.Length > t.A1) return Err.ERANGE;

@@ -5,7 +5,7 @@ using Sandbox.Sentry.Vfs.Inotify;
 
 namespace Sandbox.Sentry.Syscalls;
 
-/// <summary>read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek.</summary>
+/// <summary>read, write, readv, writev, pread64, pwrite64, preadv, pwritev, preadv2, pwritev2, lseek.</summary>
 internal static unsafe class FileIo
 {
     /// <summary>MAX_RW_COUNT: the most one read or write moves.</summary>
@@ -22,6 +22,8 @@ internal static unsafe class FileIo
         t[Sysno.Writev] = &Writev;
         t[Sysno.Preadv] = &Preadv;
         t[Sysno.Pwritev] = &Pwritev;
+        t[Sysno.Preadv2] = &Preadv2;
+        t[Sysno.Pwritev2] = &Pwritev2;
         t[Sysno.Lseek] = &Lseek;
     }
 
@@ -81,6 +83,30 @@ internal static unsafe class FileIo
         return Vector(t, (int)t.A0, t.A1, (long)t.A2, (long)t.A3, toApp: false);
     }
 
+    private const int RWF_APPEND = 0x10, RwfKnown = 0x3f; // HIPRI, DSYNC, SYNC, NOWAIT, APPEND, NOAPPEND
+
+    private static long Preadv2(Task t) => Vector2(t, toApp: true);
+    private static long Pwritev2(Task t) => Vector2(t, toApp: false);
+
+    /// <summary>
+    /// preadv2/pwritev2 (x86-64 passes the whole offset in pos_l): offset -1 is the file offset.
+    /// With no cache of its own to bypass or flush, the sandbox needs no HIPRI, DSYNC, SYNC or
+    /// NOWAIT work; RWF_APPEND writes at the end of the file, as O_APPEND does.
+    /// </summary>
+    private static long Vector2(Task t, bool toApp)
+    {
+        long offset = (long)t.A3;
+        int flags = (int)t.A5;
+        if (offset < -1) return Err.EINVAL;
+        if ((flags & ~RwfKnown) != 0) return -(long)Errno.EOPNOTSUPP;
+        if (!toApp && (flags & RWF_APPEND) != 0 && t.Fds.Get((int)t.A0) is { Writable: true, Positional: true } f)
+        {
+            if (offset < 0) f.Seek(0, Linux.Abi.Seek.END);
+            else if (f.Stat(out var st) == 0) offset = st.Size;
+        }
+        return Vector(t, (int)t.A0, t.A1, (long)t.A2, offset, toApp);
+    }
+
     private static long Vector(Task t, int fd, ulong iovAddr, long iovcnt, long offset, bool toApp)
     {
         var f = t.Fds.Get(fd);
@@ -92,14 +118,12 @@ internal static unsafe class FileIo
         Span<ulong> iov = stackalloc ulong[(int)iovcnt * 2];
         int r = t.MM.CopyIn(iovAddr, System.Runtime.InteropServices.MemoryMarshal.AsBytes(iov));
         if (r < 0) return r;
-        // Each length must fit in ssize_t; the total is capped at MAX_RW_COUNT (lib/iov_iter.c).
-        ulong room = MaxRw;
+        // Each length must fit in ssize_t and its whole range lie in user space, before the
+        // total is capped at MAX_RW_COUNT (__import_iovec in lib/iov_iter.c).
         for (int i = 0; i < iovcnt; i++)
         {
             if ((long)iov[2 * i + 1] < 0) return Err.EINVAL;
-            ulong len = Math.Min(iov[2 * i + 1], room);
-            if (!AccessOk(iov[2 * i], len)) return Err.EFAULT;
-            room -= len;
+            if (!AccessOk(iov[2 * i], iov[2 * i + 1])) return Err.EFAULT;
         }
         long total = 0;
         ulong left = MaxRw;

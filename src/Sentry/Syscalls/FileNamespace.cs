@@ -46,6 +46,7 @@ internal static unsafe class FileNamespace
         string dir = cut < 0 ? "." : cut == 0 ? "/" : trimmed[..cut];
         r = t.Kernel.Vfs.Resolve(t.Root, start, dir, true, out var parent, t.Creds);
         if (r < 0) return r;
+        if (name.Length > 255) return -(long)Errno.ENAMETOOLONG;
         if (!parent.Inode.IsDirectory) return Err.ENOTDIR;
         target = new Target(parent, name, slash);
         return 0;
@@ -103,6 +104,7 @@ internal static unsafe class FileNamespace
         {
             case FileMode.S_IFREG or FileMode.S_IFIFO or FileMode.S_IFSOCK: break;
             case FileMode.S_IFCHR or FileMode.S_IFBLK: return Err.EPERM; // no device nodes in the sandbox
+            case FileMode.S_IFDIR: return Err.EPERM; // mkdir(2) makes those (mknod(2))
             default: return Err.EINVAL;
         }
         return CreateNode(t, dirfd, path, type | (mode & 0xfff & ~t.Umask));
@@ -135,7 +137,7 @@ internal static unsafe class FileNamespace
         if (r < 0) return r;
         if (directory && tg.Name == ".") return Err.EINVAL;
         if (directory && tg.Name == "..") return -(long)Errno.ENOTEMPTY;
-        if (tg.Name == "/") return Err.EBUSY;
+        if (tg.Name == "/") return directory ? Err.EBUSY : Err.EISDIR;
         var victim = Existing(tg);
         if (victim == null) return Err.ENOENT;
         if (!directory && (tg.Name is "." or ".." || victim.IsDirectory)) return Err.EISDIR;
@@ -150,7 +152,7 @@ internal static unsafe class FileNamespace
         r = tg.Parent.Inode.Remove(tg.Name, directory);
         if (r == 0)
         {
-            tg.Parent.Dentry.DropChild(tg.Name);
+            tg.Parent.Dentry.Kill(tg.Name);
             Fsnotify.Removed(tg.Parent, tg.Name, victim);
         }
         return r;
@@ -184,18 +186,19 @@ internal static unsafe class FileNamespace
         var c1 = from.Parent.Dentry.CachedChild(from.Name);
         var c2 = to.Parent.Dentry.CachedChild(to.Name);
         if ((c1 != null && vfs.IsMountPoint(c1)) || (c2 != null && vfs.IsMountPoint(c2))) return Err.EBUSY;
-        var replaced = Fsnotify.Active ? Existing(to) : null;
+        // Two names of one inode: rename(2) does nothing, and both cached names stay.
+        var dst = Existing(to);
         r = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, flags);
-        if (r == 0)
+        if (r == 0 && !(ReferenceEquals(dst, src) && (flags & RENAME_EXCHANGE) == 0))
         {
-            from.Parent.Dentry.DropChild(from.Name);
-            to.Parent.Dentry.DropChild(to.Name);
-            if ((flags & RENAME_EXCHANGE) != 0 && replaced != null)
+            if ((flags & RENAME_EXCHANGE) != 0) Dentry.Exchange(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);
+            else Dentry.Move(from.Parent.Dentry, from.Name, to.Parent.Dentry, to.Name);
+            if ((flags & RENAME_EXCHANGE) != 0 && dst != null)
             {
                 Fsnotify.Renamed(from.Parent, from.Name, to.Parent, to.Name, src, null);
-                Fsnotify.Renamed(to.Parent, to.Name, from.Parent, from.Name, replaced, null);
+                Fsnotify.Renamed(to.Parent, to.Name, from.Parent, from.Name, dst, null);
             }
-            else Fsnotify.Renamed(from.Parent, from.Name, to.Parent, to.Name, src, replaced);
+            else Fsnotify.Renamed(from.Parent, from.Name, to.Parent, to.Name, src, dst);
         }
         return r;
     }

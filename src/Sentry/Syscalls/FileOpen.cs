@@ -75,9 +75,12 @@ internal static unsafe class FileOpen
         int r = t.MM.ReadPath(pathAddr, out string path);
         if (r < 0) return r;
         if (path.Length == 0) return Err.ENOENT;
+        // O_DIRECTORY|O_CREAT once made regular files; Linux 6.4 and later refuse it (open(2)).
+        if ((flags & (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) == (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) return Err.EINVAL;
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE)
         {
-            if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) return Err.EINVAL;
+            // O_TMPFILE takes a writable access mode and no O_CREAT (open(2)).
+            if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) return Err.EINVAL;
             flags &= ~OpenFlags.O_DIRECTORY | OpenFlags.O_TMPFILE;
         }
         if ((flags & OpenFlags.O_PATH) != 0) flags &= OpenFlags.O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
@@ -89,13 +92,33 @@ internal static unsafe class FileOpen
         int acc = flags & OpenFlags.O_ACCMODE;
         var vfs = t.Kernel.Vfs;
 
-        r = vfs.Resolve(root, start, path, follow || (creat && (flags & OpenFlags.O_EXCL) == 0), out var loc, t.Creds, resolve);
+        bool excl = creat && (flags & OpenFlags.O_EXCL) != 0;
+        if (creat && path.EndsWith('/') && !path.EndsWith("/.") && !path.EndsWith("/..") && path.TrimEnd('/').Length > 0)
+        {
+            // O_CREAT with a trailing slash: whatever the name is, EISDIR once its directory resolves.
+            long pr = PathArgs.ResolveParent(t, start, path, out var dir, out _);
+            if (pr < 0) return pr;
+            return dir.Inode.IsDirectory ? Err.EISDIR : Err.ENOTDIR;
+        }
+        // O_CREAT|O_EXCL never follows a final symlink: it exists, dangling or not.
+        r = vfs.Resolve(root, start, path, follow && !excl, out var loc, t.Creds, resolve);
         if (r == -(int)Errno.ENOENT && creat)
         {
-            long pr = PathArgs.ResolveParent(t, start, path, out var parent, out string name);
+            // A dangling symlink as the last component: the file is created where it points (open(2)).
+            string createPath = path;
+            var createStart = start;
+            for (int hops = 0; follow; hops++)
+            {
+                if (vfs.Resolve(root, createStart, createPath, false, out var last, t.Creds, resolve) < 0 || !last.Inode.IsSymlink) break;
+                if (hops >= VirtualFs.MaxSymlinks || (resolve & ResolveFlags.NoSymlinks) != 0) return -(long)Errno.ELOOP;
+                if (last.Inode.ReadLink(out string target) < 0 || last.Dentry.Parent == null) break;
+                createStart = new Location(last.Mount, last.Dentry.Parent);
+                createPath = target;
+            }
+            long pr = PathArgs.ResolveParent(t, createStart, createPath, out var parent, out string name);
             if (pr < 0) return pr;
             if (!parent.Inode.IsDirectory) return Err.ENOTDIR;
-            if (path.EndsWith('/')) return Err.EISDIR;
+            if (createPath.EndsWith('/')) return Err.EISDIR;
             pr = FileNamespace.MayModify(t, parent);
             if (pr < 0) return pr;
             int cr = parent.Inode.Create(name, FileMode.S_IFREG | (mode & 0xfff & ~t.Umask), t.Creds.Fsuid, t.Creds.Fsgid, null, out var created);
@@ -114,21 +137,23 @@ internal static unsafe class FileOpen
             }
         }
         if (r < 0) return r;
-        if (creat && (flags & OpenFlags.O_EXCL) != 0) return Err.EEXIST;
+        if (excl) return Err.EEXIST;
         var inode = loc.Inode;
         if (inode.IsSymlink && (flags & OpenFlags.O_PATH) == 0) return -(long)Errno.ELOOP;
         if ((flags & OpenFlags.O_DIRECTORY) != 0 && !inode.IsDirectory) return Err.ENOTDIR;
         if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return OpenTmpfile(t, loc, flags, mode);
         if ((flags & OpenFlags.O_PATH) == 0)
         {
-            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat)) return Err.EISDIR;
+            if (inode.IsDirectory && (acc != OpenFlags.O_RDONLY || creat || (flags & OpenFlags.O_TRUNC) != 0)) return Err.EISDIR;
             bool writes = acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0;
             uint type = inode.Mode & FileMode.S_IFMT;
             if (writes && loc.ReadOnly && type is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK) return Err.EROFS;
             int want = (acc is OpenFlags.O_RDONLY or OpenFlags.O_RDWR ? Access.R_OK : 0) | (acc is OpenFlags.O_WRONLY or OpenFlags.O_RDWR ? Access.W_OK : 0);
             if (acc == 3) want = Access.R_OK | Access.W_OK;
+            if ((flags & OpenFlags.O_TRUNC) != 0) want |= Access.W_OK;
             int pr = Permissions.Check(inode, want, t.Creds);
             if (pr < 0) return pr;
+            if ((flags & OpenFlags.O_NOATIME) != 0 && !FileAttr.Owner(t, inode)) return Err.EPERM;
         }
         r = inode.Open(flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOCTTY), out var file);
         if (r < 0) return r;
@@ -157,7 +182,7 @@ internal static unsafe class FileOpen
         int keep = OpenFlags.O_ACCMODE | OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.O_LARGEFILE | OpenFlags.O_NOATIME;
         int fr = inode.Open(flags & keep, out var file);
         if (fr < 0) return fr;
-        file!.Location = new Location(dir.Mount, new Dentry($"#{inode.Ino}", dir.Dentry, inode));
+        file!.Location = new Location(dir.Mount, Dentry.Unlinked($"#{inode.Ino}", dir.Dentry, inode));
         return t.Fds.Install(file, (flags & OpenFlags.O_CLOEXEC) != 0);
     }
 }

@@ -73,9 +73,14 @@ internal static unsafe class FileStat
         if (r < 0) return r;
         if ((mode & Access.W_OK) != 0 && loc.ReadOnly && (loc.Inode.Mode & FileMode.S_IFMT) is FileMode.S_IFREG or FileMode.S_IFDIR or FileMode.S_IFLNK)
             return Err.EROFS;
-        // access(2) checks with the real ids unless AT_EACCESS.
+        // access(2) checks with the real ids unless AT_EACCESS; a real root keeps its permitted
+        // capabilities, anyone else has none (the kernel's access_override_creds).
         var c = t.Creds;
-        var check = (flags & AtFlags.AT_EACCESS) != 0 ? c : new Credentials { Uid = c.Uid, Euid = c.Uid, Fsuid = c.Uid, Gid = c.Gid, Egid = c.Gid, Fsgid = c.Gid, Groups = c.Groups };
+        var check = (flags & AtFlags.AT_EACCESS) != 0 ? c : new Credentials
+        {
+            Uid = c.Uid, Euid = c.Uid, Fsuid = c.Uid, Gid = c.Gid, Egid = c.Gid, Fsgid = c.Gid, Groups = c.Groups,
+            CapEffective = c.Uid == 0 ? c.CapPermitted : 0,
+        };
         return Permissions.Check(loc.Inode, mode, check);
     }
 

@@ -71,7 +71,7 @@ internal static unsafe class FileTransfer
         var input = t.Fds.Get((int)t.A1);
         if (input == null || output == null || !input.Readable || !output.Writable) return Err.EBADF;
         if ((output.Flags & OpenFlags.O_APPEND) != 0) return Err.EINVAL;
-        if (!input.Positional) return Err.EINVAL;
+        if (!input.Positional || (input.Stat(out var ist) == 0 && FileMode.IsDir(ist.Mode))) return Err.EINVAL;
         int r = ReadOffset(t, t.A2, out long off);
         if (r < 0) return r;
         long count = (long)Math.Min(t.A3, (ulong)MaxRw);
@@ -86,16 +86,20 @@ internal static unsafe class FileTransfer
     {
         var input = t.Fds.Get((int)t.A0);
         var output = t.Fds.Get((int)t.A2);
+        if (input == null || output == null || (input.Flags & OpenFlags.O_PATH) != 0 || (output.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
+        // The kernel's order: offsets copied in, flags, file types, access modes, then the offsets' values.
+        long inOff = -1, outOff = -1;
+        int r = t.A1 != 0 ? t.MM.Read(t.A1, out inOff) : 0;
+        if (r == 0 && t.A3 != 0) r = t.MM.Read(t.A3, out outOff);
+        if (r < 0) return r;
         if (t.A5 != 0) return Err.EINVAL;
-        if (input == null || output == null || !input.Readable || !output.Writable) return Err.EBADF;
-        if ((output.Flags & OpenFlags.O_APPEND) != 0) return Err.EBADF;
         if (input.Stat(out var ist) < 0 || output.Stat(out var ost) < 0) return Err.EBADF;
         if (FileMode.IsDir(ist.Mode) || FileMode.IsDir(ost.Mode)) return Err.EISDIR;
         if (!FileMode.IsReg(ist.Mode) || !FileMode.IsReg(ost.Mode)) return Err.EINVAL;
-        int r = ReadOffset(t, t.A1, out long inOff);
-        if (r == 0) r = ReadOffset(t, t.A3, out _);
-        if (r < 0) return r;
-        ReadOffset(t, t.A3, out long outOff);
+        if (!input.Readable || !output.Writable || (output.Flags & OpenFlags.O_APPEND) != 0) return Err.EBADF;
+        if ((t.A1 != 0 && inOff < 0) || (t.A3 != 0 && outOff < 0)) return -(long)Errno.EOVERFLOW;
+        if (t.A1 == 0) inOff = -1;
+        if (t.A3 == 0) outOff = -1;
         long count = (long)Math.Min(t.A4, (ulong)MaxRw);
         if (ist.Dev == ost.Dev && ist.Ino == ost.Ino)
         {

@@ -106,8 +106,18 @@ internal static unsafe class FileXattr
     {
         var f = t.Fds.Get((int)t.A0);
         if (f == null) return Err.EBADF;
-        if (f.Location is not { } l) return -(long)Errno.ENOSYS;
-        return WriteStatFs(t, l.Inode, t.A1);
+        if (f.Location is { } l) return WriteStatFs(t, l.Inode, t.A1);
+        // Pipes, sockets and anonymous files live on the kernel's internal filesystems.
+        f.Stat(out var st);
+        long magic = (st.Mode & FileMode.S_IFMT) switch
+        {
+            FileMode.S_IFIFO => 0x50495045,  // PIPEFS_MAGIC
+            FileMode.S_IFSOCK => 0x534F434B, // SOCKFS_MAGIC
+            _ => 0x09041934,                 // ANON_INODE_FS_MAGIC
+        };
+        Span<byte> buf = stackalloc byte[120];
+        Filesystem.Fill(buf, magic, false);
+        return t.MM.CopyOut(t.A1, buf);
     }
 
     private static long WriteStatFs(Task t, Inode inode, ulong addr)

@@ -43,7 +43,7 @@ internal static unsafe class Mm
             return type == MapFlags.SHARED_VALIDATE ? Err.EINVAL : t.MM.Map(addr, len, prot, placement, shared, null, growsDown);
 
         var f = t.Fds.Get(fd);
-        if (f == null) return Err.EBADF;
+        if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (!f.Readable) return Err.EACCES;
         if (shared && (prot & Prot.WRITE) != 0 && !f.Writable) return Err.EACCES;
         if (f is ZeroDevice) return t.MM.Map(addr, len, prot, placement, shared, null, growsDown);

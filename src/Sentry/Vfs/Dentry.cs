@@ -8,9 +8,16 @@ public sealed class Dentry
         Name = name; Parent = parent; Inode = inode;
     }
 
-    public string Name { get; }
-    public Dentry? Parent { get; }
+    // Name and Parent change when a rename moves the dentry (so a cwd or an open file inside
+    // keeps a true path); renames serialise on MoveLock.
+    public string Name { get; private set; }
+    public Dentry? Parent { get; private set; }
     public Inode Inode { get; }
+
+    /// <summary>The name is gone (unlink, rmdir, or replaced by a rename): paths to it read " (deleted)" and getcwd(2) fails.</summary>
+    public bool Dead { get; private set; }
+
+    private static readonly object MoveLock = new();
 
     private Dictionary<string, Dentry>? _children;
 
@@ -23,6 +30,54 @@ public sealed class Dentry
     public void DropChild(string name)
     {
         lock (this) _children?.Remove(name);
+    }
+
+    /// <summary>A dentry that never had a name in its directory (O_TMPFILE's): dead from the start.</summary>
+    public static Dentry Unlinked(string name, Dentry parent, Inode inode) => new(name, parent, inode) { Dead = true };
+
+    /// <summary>The name was removed: forgets it and marks its dentry dead.</summary>
+    public void Kill(string name)
+    {
+        lock (this) if (_children != null && _children.Remove(name, out var d)) d.Dead = true;
+    }
+
+    /// <summary>After rename(2): the cached dentry moves to its new parent and name; one it replaced dies.</summary>
+    public static void Move(Dentry fromParent, string fromName, Dentry toParent, string toName)
+    {
+        lock (MoveLock)
+        {
+            Dentry? moving = null;
+            lock (fromParent) fromParent._children?.Remove(fromName, out moving);
+            lock (toParent)
+            {
+                if (toParent._children != null && toParent._children.Remove(toName, out var replaced)) replaced.Dead = true;
+                if (moving == null) return;
+                moving.Name = toName;
+                moving.Parent = toParent;
+                (toParent._children ??= new Dictionary<string, Dentry>(StringComparer.Ordinal))[toName] = moving;
+            }
+        }
+    }
+
+    /// <summary>After RENAME_EXCHANGE: the two cached dentries trade places.</summary>
+    public static void Exchange(Dentry aParent, string aName, Dentry bParent, string bName)
+    {
+        lock (MoveLock)
+        {
+            Dentry? a = null, b = null;
+            lock (aParent) aParent._children?.Remove(aName, out a);
+            lock (bParent) bParent._children?.Remove(bName, out b);
+            if (a != null)
+            {
+                a.Name = bName; a.Parent = bParent;
+                lock (bParent) (bParent._children ??= new Dictionary<string, Dentry>(StringComparer.Ordinal))[bName] = a;
+            }
+            if (b != null)
+            {
+                b.Name = aName; b.Parent = aParent;
+                lock (aParent) (aParent._children ??= new Dictionary<string, Dentry>(StringComparer.Ordinal))[aName] = b;
+            }
+        }
     }
 
     public Dentry AddChild(string name, Inode inode)

@@ -69,7 +69,7 @@ public sealed class FdTable
             _files[fd] = file;
             _cloexec[fd] = cloexec;
         }
-        old?.DecRef();
+        if (old != null) { RecordLockTable.Closed(this, old); old.DecRef(); }
         return fd;
     }
 
@@ -83,6 +83,7 @@ public sealed class FdTable
             _files[fd] = null;
             _cloexec[fd] = false;
         }
+        RecordLockTable.Closed(this, f);
         f.DecRef();
         return 0;
     }

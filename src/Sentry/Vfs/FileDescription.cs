@@ -19,7 +19,8 @@ public abstract class FileDescription
     /// <summary>Where it was opened, if it was opened by path.</summary>
     public Location? Location { get; set; }
 
-    public bool Readable => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_WRONLY && (Flags & OpenFlags.O_PATH) == 0;
+    // Access mode 3 (open(2)) checks read and write permission but allows neither.
+    public bool Readable => (Flags & OpenFlags.O_ACCMODE) is OpenFlags.O_RDONLY or OpenFlags.O_RDWR && (Flags & OpenFlags.O_PATH) == 0;
     public bool Writable => (Flags & OpenFlags.O_ACCMODE) is OpenFlags.O_WRONLY or OpenFlags.O_RDWR && (Flags & OpenFlags.O_PATH) == 0;
 
     /// <summary>Reads at the file offset (offset &lt; 0) or at <paramref name="offset"/>. Bytes or -errno.</summary>
@@ -78,6 +79,9 @@ public abstract class FileDescription
     /// <summary>Has taken a flock(2) lock at some point: only then does its last close visit the lock table.</summary>
     internal volatile bool HoldsFlock;
 
+    /// <summary>Has taken an OFD record lock: its last close drops the description's locks.</summary>
+    internal volatile bool HoldsOfdLock;
+
     public void DecRef()
     {
         if (Interlocked.Decrement(ref _refs) == 0)
@@ -85,6 +89,7 @@ public abstract class FileDescription
             Released = true;
             if (Inotify.Fsnotify.Active) Inotify.Fsnotify.Closed(this);
             if (HoldsFlock) FlockTable.Unlock(this);
+            if (HoldsOfdLock && RecordLockTable.KeyOf(this, out var key)) RecordLockTable.Release(key, this);
             Release();
         }
     }

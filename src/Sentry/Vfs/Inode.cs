@@ -85,6 +85,19 @@ public abstract class Inode
     /// <summary>chmod/chown/truncate/utimens. Null fields are left alone.</summary>
     public virtual int SetAttr(in SetAttr attr) => NotWritable;
 
+    /// <summary>
+    /// fallocate(2) on a regular file, the generic checks done: without PUNCH_HOLE the space is
+    /// reserved (and, without KEEP_SIZE (1), the size grown to offset + length). Filesystems
+    /// that can punch holes override this; other modes are EOPNOTSUPP, as on tmpfs.
+    /// </summary>
+    public virtual int Fallocate(int mode, long offset, long length)
+    {
+        if ((mode & ~1) != 0) return -(int)Errno.EOPNOTSUPP;
+        int r = Stat(out var st);
+        if (r < 0) return r;
+        return (mode & 1) == 0 && offset + length > st.Size ? SetAttr(new SetAttr(Size: offset + length)) : 0;
+    }
+
     /// <summary>Opens the file. Permission and read-only checks were done by the caller.</summary>
     public abstract int Open(int flags, out FileDescription? file);
 }
@@ -103,14 +116,20 @@ public abstract class Filesystem
 
     public virtual int StatFs(Span<byte> statfs)
     {
+        Fill(statfs, Magic, ReadOnly);
+        return 0;
+    }
+
+    /// <summary>A struct statfs of an in-memory filesystem (also pipefs, sockfs, anon_inodefs).</summary>
+    public static void Fill(Span<byte> statfs, long magic, bool readOnly)
+    {
         statfs.Clear();
         var w = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(statfs);
-        w[0] = Magic;     // f_type
+        w[0] = magic;     // f_type
         w[1] = 4096;      // f_bsize
         w[8] = 255;       // f_namelen
         w[9] = 4096;      // f_frsize
-        w[10] = ReadOnly ? 1 : 0; // f_flags: ST_RDONLY
-        return 0;
+        w[10] = readOnly ? 1 : 0; // f_flags: ST_RDONLY
     }
 }
 

@@ -174,6 +174,8 @@ public sealed class VirtualFs
     /// <summary>The path of <paramref name="l"/> as seen from <paramref name="root"/> (getcwd, /proc).</summary>
     public static string PathOf(Location l, Location root)
     {
+        // d_path(): an unlinked file's path says so.
+        string deleted = l.Dentry.Dead ? " (deleted)" : "";
         var parts = new List<string>();
         while (!(l.Mount == root.Mount && l.Dentry == root.Dentry))
         {
@@ -181,10 +183,10 @@ public sealed class VirtualFs
             if (l.Mount.Parent == null || l.Mount.Point == null) break;
             l = new Location(l.Mount.Parent, l.Mount.Point);
         }
-        if (parts.Count == 0) return "/";
+        if (parts.Count == 0) return "/" + deleted;
         var sb = new StringBuilder();
         for (int k = parts.Count - 1; k >= 0; k--) sb.Append('/').Append(parts[k]);
-        return sb.ToString();
+        return sb.Append(deleted).ToString();
     }
 }
 

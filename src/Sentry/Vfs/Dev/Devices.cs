@@ -66,7 +66,8 @@ public sealed class FullDevice : CharDevice
         dst.Clear();
         return dst.Length;
     }
-    public override long Write(ReadOnlySpan<byte> src, long offset) => Writable ? (src.Length == 0 ? 0 : -(long)Errno.ENOSPC) : -(long)Errno.EBADF;
+    // Even a zero-length write is ENOSPC (write_full() answers before looking at the count).
+    public override long Write(ReadOnlySpan<byte> src, long offset) => Writable ? -(long)Errno.ENOSPC : -(long)Errno.EBADF;
 }
 
 public sealed class RandomDevice : CharDevice

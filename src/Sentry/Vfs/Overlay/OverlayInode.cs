@@ -289,6 +289,12 @@ public sealed class OverlayInode : Inode
         }
     }
 
+    public override int Fallocate(int mode, long offset, long length)
+    {
+        int r = CopyUp();
+        return r < 0 ? r : Upper!.Fallocate(mode, offset, length);
+    }
+
     public override int SetAttr(in SetAttr attr)
     {
         int r = CopyUp();

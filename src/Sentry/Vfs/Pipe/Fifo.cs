@@ -15,7 +15,8 @@ public static class Fifo
         var t = Task.Current;
         if (acc == OpenFlags.O_RDWR)
         {
-            file = new PipeEnd(pipe, reader: true, flags) { Flags = flags };
+            file = new PipeEnd(pipe, reader: true, flags, both: true);
+            pipe.Queue.Notify();
             return 0;
         }
         if (acc == OpenFlags.O_RDONLY)

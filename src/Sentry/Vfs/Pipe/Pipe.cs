@@ -174,19 +174,20 @@ public sealed class Pipe
 /// <summary>One end of a pipe.</summary>
 public sealed class PipeEnd : FileDescription
 {
-    private readonly bool _reader;
+    private readonly bool _reader, _writer;
 
-    public PipeEnd(Pipe pipe, bool reader, int flags)
+    /// <param name="both">A FIFO opened O_RDWR (fifo(7)): one description that reads and writes.</param>
+    public PipeEnd(Pipe pipe, bool reader, int flags, bool both = false)
     {
-        Pipe = pipe; _reader = reader;
-        Flags = (reader ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY) | (flags & OpenFlags.O_NONBLOCK);
-        lock (pipe.Lock) { if (reader) pipe.Readers++; else pipe.Writers++; }
+        Pipe = pipe; _reader = reader || both; _writer = !reader || both;
+        Flags = (both ? OpenFlags.O_RDWR : reader ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY) | (flags & OpenFlags.O_NONBLOCK);
+        lock (pipe.Lock) { if (_reader) pipe.Readers++; if (_writer) pipe.Writers++; }
     }
 
     public Pipe Pipe { get; }
 
     public override long Read(Span<byte> dst, long offset) => _reader ? Pipe.Read(dst, NonBlocking) : -(long)Errno.EBADF;
-    public override long Write(ReadOnlySpan<byte> src, long offset) => _reader ? -(long)Errno.EBADF : Pipe.Write(src, NonBlocking);
+    public override long Write(ReadOnlySpan<byte> src, long offset) => _writer ? Pipe.Write(src, NonBlocking) : -(long)Errno.EBADF;
 
     public override int Stat(out Stat st)
     {
@@ -197,7 +198,8 @@ public sealed class PipeEnd : FileDescription
     }
 
     public override long Available() => Pipe.Count;
-    public override short Readiness(short events) => Pipe.Readiness(_reader, events);
+    public override short Readiness(short events)
+        => _reader && _writer ? (short)(Pipe.Readiness(true, events) | Pipe.Readiness(false, events)) : Pipe.Readiness(_reader, events);
     public override WaitQueue? ReadinessQueue => Pipe.Queue;
 
     public override long Ioctl(Task task, uint cmd, ulong arg)
@@ -205,7 +207,7 @@ public sealed class PipeEnd : FileDescription
 
     protected override void Release()
     {
-        lock (Pipe.Lock) { if (_reader) Pipe.Readers--; else Pipe.Writers--; }
+        lock (Pipe.Lock) { if (_reader) Pipe.Readers--; if (_writer) Pipe.Writers--; }
         Pipe.Queue.Notify();
     }
 }

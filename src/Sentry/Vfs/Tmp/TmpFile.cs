@@ -29,7 +29,8 @@ public sealed class TmpFile : FileDescription
     public override long Write(ReadOnlySpan<byte> src, long offset)
     {
         bool append = (Flags & OpenFlags.O_APPEND) != 0;
-        if (offset >= 0) return _inode.WriteAt(src, offset, append && false, out _);
+        // pwrite(2) on an O_APPEND file appends all the same (a Linux bug, BUGS in pwrite(2)).
+        if (offset >= 0) return _inode.WriteAt(src, offset, append, out _);
         lock (_posLock)
         {
             long n = _inode.WriteAt(src, _pos, append, out long end);
@@ -40,6 +41,12 @@ public sealed class TmpFile : FileDescription
 
     public override long Seek(long offset, int whence)
     {
+        if (whence is Sandbox.Linux.Abi.Seek.DATA or Sandbox.Linux.Abi.Seek.HOLE)
+        {
+            long at = _inode.SeekDataOrHole(offset, whence == Sandbox.Linux.Abi.Seek.HOLE);
+            if (at >= 0) lock (_posLock) _pos = at;
+            return at;
+        }
         lock (_posLock)
         {
             long size = _inode.Size;
@@ -65,13 +72,39 @@ public sealed class TmpFile : FileDescription
     }
 }
 
-/// <summary>An open tmpfs directory: entries in creation order.</summary>
-public sealed class TmpDirectoryFile : ListedDirectoryFile
+/// <summary>An open tmpfs directory: entries in creation order, each at the offset it was given.</summary>
+public sealed class TmpDirectoryFile : FileDescription
 {
     private readonly TmpInode _dir;
+    private long _pos;
 
     public TmpDirectoryFile(TmpInode dir) { _dir = dir; }
 
-    protected override ulong SelfIno => _dir.Ino;
-    protected override IEnumerable<(string Name, ulong Ino, byte Type)> Entries() => _dir.Entries();
+    public override long Read(Span<byte> dst, long offset) => -(long)Errno.EISDIR;
+    public override bool Positional => true; // pread(2) on a directory is EISDIR, not ESPIPE
+    public override long Write(ReadOnlySpan<byte> src, long offset) => -(long)Errno.EBADF;
+
+    public override long Seek(long offset, int whence)
+    {
+        lock (this)
+        {
+            long n = whence switch { Sandbox.Linux.Abi.Seek.SET => offset, Sandbox.Linux.Abi.Seek.CUR => _pos + offset, _ => -1 };
+            if (n < 0) return -(long)Errno.EINVAL;
+            return _pos = n;
+        }
+    }
+
+    public override long GetDents64(Span<byte> dst)
+    {
+        if (_dir.Removed) return -(long)Errno.ENOENT;
+        ulong parentIno = _dir.Ino;
+        if (Location is { } l && l.Dentry.Parent?.Inode is TmpInode p) parentIno = p.Ino;
+        lock (this)
+        {
+            long before = _pos;
+            int n = _dir.ReadDir(dst, ref _pos, parentIno);
+            if (n == 0 && _pos == before && _dir.ReadDir(stackalloc byte[280], ref before, parentIno) > 0) return -(long)Errno.EINVAL;
+            return n;
+        }
+    }
 }

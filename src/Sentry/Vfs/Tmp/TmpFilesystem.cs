@@ -28,8 +28,11 @@ public sealed class TmpInode : Inode
     private uint _uid, _gid;
     private int _nlink;
     private Timespec _atime, _mtime, _ctime;
-    // Directories: entries in creation order (readdir order, as tmpfs keeps them).
-    private readonly List<(string Name, TmpInode Inode)>? _entries;
+    // Directories: entries in creation order (readdir order, as tmpfs keeps them), each with
+    // the readdir offset it keeps while others come and go (so a listing in progress neither
+    // skips nor repeats names that stay, readdir(3)). 0 and 1 are "." and "..".
+    private readonly List<(string Name, TmpInode Inode, long Cookie)>? _entries;
+    private long _nextCookie = 2;
     // Regular files.
     private byte[] _data = Array.Empty<byte>();
     private long _size;
@@ -67,7 +70,8 @@ public sealed class TmpInode : Inode
             {
                 Dev = Fs.Dev, Ino = Ino, Nlink = (ulong)_nlink, Mode = _mode, Uid = _uid, Gid = _gid,
                 Size = FileMode.IsDir(_mode) ? 40 + 20L * _entries!.Count : _size,
-                Blksize = 4096, Blocks = (_size + 511) / 512, Atime = _atime, Mtime = _mtime, Ctime = _ctime,
+                Blksize = 4096, Blocks = FileMode.IsReg(_mode) ? PagesHeld() * 8 : (_size + 511) / 512,
+                Atime = _atime, Mtime = _mtime, Ctime = _ctime,
             };
         }
         return 0;
@@ -85,7 +89,7 @@ public sealed class TmpInode : Inode
         if (_entries == null) return -(int)Errno.ENOTDIR;
         lock (this)
         {
-            foreach (var (n, i) in _entries) if (n == name) { child = i; return 0; }
+            foreach (var (n, i, _) in _entries) if (n == name) { child = i; return 0; }
         }
         return -(int)Errno.ENOENT;
     }
@@ -105,11 +109,12 @@ public sealed class TmpInode : Inode
         if (name.Length > 255) return -(int)Errno.ENAMETOOLONG;
         lock (this)
         {
+            if (_nlink == 0) return -(int)Errno.ENOENT; // removed directory
             if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
             // setgid directories pass their group (and the bit, for directories) on.
             if ((_mode & 0x400) != 0) { gid = _gid; if (FileMode.IsDir(mode)) mode |= 0x400; }
             var c = new TmpInode(_fs, mode, uid, gid, symlinkTarget);
-            _entries.Add((name, c));
+            _entries.Add((name, c, _nextCookie++));
             if (FileMode.IsDir(mode)) _nlink++;
             Touch();
             child = c;
@@ -134,6 +139,7 @@ public sealed class TmpInode : Inode
         if (t.IsDirectory) return -(int)Errno.EPERM;
         lock (this)
         {
+            if (_nlink == 0) return -(int)Errno.ENOENT;
             if (IndexOf(name) >= 0) return -(int)Errno.EEXIST;
             lock (t)
             {
@@ -142,7 +148,7 @@ public sealed class TmpInode : Inode
                 t._nlink++;
                 t._ctime = Now();
             }
-            _entries.Add((name, t));
+            _entries.Add((name, t, _nextCookie++));
             Touch();
         }
         return 0;
@@ -185,6 +191,7 @@ public sealed class TmpInode : Inode
             int i = IndexOf(oldName);
             if (i < 0) return -(int)Errno.ENOENT;
             var src = _entries![i].Inode;
+            if (np._nlink == 0) return -(int)Errno.ENOENT;
             if (src.IsDirectory && (np == src || np.IsDescendantOf(src))) return -(int)Errno.EINVAL;
             int j = np.IndexOf(newName);
             if ((flags & RENAME_EXCHANGE) != 0)
@@ -192,8 +199,8 @@ public sealed class TmpInode : Inode
                 if (j < 0) return -(int)Errno.ENOENT;
                 var dst = np._entries![j].Inode;
                 if (dst.IsDirectory && (this == dst || IsDescendantOf(dst))) return -(int)Errno.EINVAL;
-                _entries[i] = (oldName, dst);
-                np._entries[j] = (newName, src);
+                _entries[i] = (oldName, dst, _entries[i].Cookie);
+                np._entries[j] = (newName, src, np._entries[j].Cookie);
                 if (src.IsDirectory != dst.IsDirectory && this != np)
                 {
                     int d = src.IsDirectory ? 1 : -1;
@@ -205,8 +212,8 @@ public sealed class TmpInode : Inode
             if (j >= 0)
             {
                 var dst = np._entries![j].Inode;
-                if (dst == src) return 0;
                 if ((flags & RENAME_NOREPLACE) != 0) return -(int)Errno.EEXIST;
+                if (dst == src) return 0;
                 if (src.IsDirectory && !dst.IsDirectory) return -(int)Errno.ENOTDIR;
                 if (!src.IsDirectory && dst.IsDirectory) return -(int)Errno.EISDIR;
                 if (dst.IsDirectory) lock (dst) { if (dst._entries!.Count > 0) return -(int)Errno.ENOTEMPTY; }
@@ -216,7 +223,7 @@ public sealed class TmpInode : Inode
                 if (np == this && j < i) i--;
             }
             _entries.RemoveAt(i);
-            np._entries!.Add((newName, src));
+            np._entries!.Add((newName, src, np._nextCookie++));
             if (src.IsDirectory && np != this) { _nlink--; np._nlink++; }
             lock (src) src._ctime = Now();
             Touch(); np.Touch();
@@ -233,7 +240,7 @@ public sealed class TmpInode : Inode
         {
             var d = stack.Pop();
             if (d._entries == null) continue;
-            foreach (var (_, c) in d._entries)
+            foreach (var (_, c, _) in d._entries)
             {
                 if (c == this) return true;
                 if (c.IsDirectory) stack.Push(c);
@@ -256,12 +263,87 @@ public sealed class TmpInode : Inode
             if (a.Mode is { } m) _mode = (_mode & FileMode.S_IFMT) | (m & 0xfff);
             if (a.Uid is { } u) _uid = u;
             if (a.Gid is { } g) _gid = g;
-            if (a.Uid != null || a.Gid != null) { if (!FileMode.IsDir(_mode)) _mode &= ~0xc00u; } // chown clears setuid/setgid
             if (a.Atime is { } at) _atime = at;
             if (a.Mtime is { } mt) _mtime = mt;
             _ctime = Now();
         }
         return 0;
+    }
+
+    /// <summary>fallocate(2): tmpfs reserves (KEEP_SIZE or not) and punches holes (with KEEP_SIZE); nothing else.</summary>
+    public override int Fallocate(int mode, long offset, long length)
+    {
+        const int KEEP_SIZE = 1, PUNCH_HOLE = 2;
+        if ((mode & ~(KEEP_SIZE | PUNCH_HOLE)) != 0) return -(int)Errno.EOPNOTSUPP;
+        long end = offset + length;
+        // More than one in-memory file can hold: tmpfs says ENOSPC when its size limit is hit.
+        if (end > Array.MaxLength && (mode & PUNCH_HOLE) == 0) return -(int)Errno.ENOSPC;
+        lock (this)
+        {
+            if ((mode & PUNCH_HOLE) != 0)
+            {
+                if (offset < _size) Bytes(offset, (int)(Math.Min(end, _size) - offset)).Clear();
+                DropPages(offset, end);
+            }
+            else
+            {
+                if ((mode & KEEP_SIZE) == 0 && end > _size) Resize(end);
+                MarkPages(_allocated_, offset, end);
+            }
+            _ctime = Now();
+            if ((mode & PUNCH_HOLE) != 0 || (mode & KEEP_SIZE) == 0) _mtime = _ctime;
+        }
+        return 0;
+    }
+
+    // ---- which pages hold something (tmpfs allocates by page): st_blocks, SEEK_DATA/SEEK_HOLE ----
+
+    private const int _data_ = 0, _allocated_ = 1;
+    // One bit per 4 KiB page: written (data), and fallocated but never written (a hole to
+    // SEEK_DATA, yet counted in st_blocks, as tmpfs's not-uptodate pages are).
+    private ulong[] _written = Array.Empty<ulong>(), _reserved = Array.Empty<ulong>();
+
+    private void MarkPages(int which, long start, long end)
+    {
+        if (end <= start) return;
+        ref ulong[] bits = ref which == _data_ ? ref _written : ref _reserved;
+        long first = start >> 12, last = (end - 1) >> 12;
+        if ((last >> 6) >= bits.Length) Array.Resize(ref bits, (int)Math.Max((last >> 6) + 1, bits.Length * 2L));
+        for (long p = first; p <= last; p++) bits[p >> 6] |= 1UL << (int)(p & 63);
+    }
+
+    /// <summary>Forgets the pages wholly inside [start, end) (truncation, hole punching).</summary>
+    private void DropPages(long start, long end)
+    {
+        long first = (start + 4095) >> 12, stop = end == long.MaxValue ? long.MaxValue : end >> 12;
+        foreach (var bits in new[] { _written, _reserved })
+            for (long p = first; p < stop && (p >> 6) < bits.Length; p++) bits[p >> 6] &= ~(1UL << (int)(p & 63));
+    }
+
+    private static bool Has(ulong[] bits, long page) => (page >> 6) < bits.Length && (bits[page >> 6] & (1UL << (int)(page & 63))) != 0;
+
+    private long PagesHeld()
+    {
+        // A file shared with a mapping may have had any page written through it.
+        if (_store != null) return (_size + 4095) >> 12;
+        long n = 0;
+        int len = Math.Max(_written.Length, _reserved.Length);
+        for (int i = 0; i < len; i++)
+            n += System.Numerics.BitOperations.PopCount((i < _written.Length ? _written[i] : 0) | (i < _reserved.Length ? _reserved[i] : 0));
+        return n;
+    }
+
+    /// <summary>lseek SEEK_DATA/SEEK_HOLE from <paramref name="offset"/>: the position, or -ENXIO at or past EOF.</summary>
+    public long SeekDataOrHole(long offset, bool hole)
+    {
+        lock (this)
+        {
+            if (offset < 0 || offset >= _size) return -(long)Errno.ENXIO;
+            long lastPage = (_size - 1) >> 12;
+            for (long p = offset >> 12; p <= lastPage; p++)
+                if ((_store != null || Has(_written, p)) != hole) return Math.Max(offset, p << 12);
+            return hole ? _size : -(long)Errno.ENXIO;
+        }
     }
 
     /// <summary>
@@ -352,10 +434,13 @@ public sealed class TmpInode : Inode
 
     private void Resize(long size)
     {
+        if (size < _size) DropPages(size, long.MaxValue);
         if (_store != null)
         {
             if (size > (long)_store.Backing.Length) MoveStore(size);
             else if (size < _size) ZeroStore(size, _size - size);
+            // Stores through a mapping past EOF never become file data: growth reads zeros.
+            else if (size > _size) ZeroStore(_size, size - _size);
             _size = size;
             return;
         }
@@ -426,6 +511,7 @@ public sealed class TmpInode : Inode
             if (end > Array.MaxLength) { newOffset = offset; return -(long)Errno.EFBIG; }
             if (end > _size) Resize(end);
             src.CopyTo(Bytes(offset, src.Length));
+            if (src.Length > 0) MarkPages(_data_, offset, end);
             _mtime = _ctime = Now();
             newOffset = end;
             return src.Length;
@@ -435,6 +521,42 @@ public sealed class TmpInode : Inode
     public List<(string Name, ulong Ino, byte Type)> Entries()
     {
         lock (this) return _entries!.Select(e => (e.Name, e.Inode.Ino, FileMode.DirentType(e.Inode.Mode))).ToList();
+    }
+
+    /// <summary>A directory that has been removed (rmdir): it lists as ENOENT and takes no new names.</summary>
+    public bool Removed { get { lock (this) return _entries != null && _nlink == 0; } }
+
+    /// <summary>
+    /// Fills <paramref name="dst"/> with the entries whose offset is at least
+    /// <paramref name="pos"/> ("." at 0, ".." at 1); returns the bytes written and moves pos on.
+    /// </summary>
+    public int ReadDir(Span<byte> dst, ref long pos, ulong parentIno)
+    {
+        int written = 0, n;
+        if (pos == 0)
+        {
+            if ((n = Dev.Dirent.Write(dst, Ino, 1, 4, ".")) == 0) return 0;
+            written += n; pos = 1;
+        }
+        if (pos == 1)
+        {
+            if ((n = Dev.Dirent.Write(dst.Slice(written), parentIno, 2, 4, "..")) == 0) return written;
+            written += n; pos = 2;
+        }
+        lock (this)
+        {
+            int lo = 0, hi = _entries!.Count;
+            while (lo < hi) { int mid = (lo + hi) / 2; if (_entries[mid].Cookie < pos) lo = mid + 1; else hi = mid; }
+            for (int i = lo; i < _entries.Count; i++)
+            {
+                var (name, inode, cookie) = _entries[i];
+                n = Dev.Dirent.Write(dst.Slice(written), inode.Ino, cookie + 1, FileMode.DirentType(inode.Mode), name);
+                if (n == 0) break;
+                written += n;
+                pos = cookie + 1;
+            }
+        }
+        return written;
     }
 
     public override int Open(int flags, out FileDescription? file)
@@ -448,7 +570,7 @@ public sealed class TmpInode : Inode
                 file = new TmpDirectoryFile(this) { Flags = flags };
                 return 0;
             case FileMode.S_IFREG:
-                if ((flags & OpenFlags.O_TRUNC) != 0 && (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY)
+                if ((flags & OpenFlags.O_TRUNC) != 0)
                     lock (this) { Resize(0); _mtime = _ctime = Now(); }
                 file = new TmpFile(this) { Flags = flags & ~OpenFlags.O_TRUNC };
                 return 0;
