@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# File benchmarks (the Gofer/VFS issue): native, sandbox (direct image passthrough) and
-# sandbox --gofer (image through the Gofer over 9P) in one run, with ratios.
+# File benchmarks (the Gofer/VFS issue): native, sandbox --no-gofer ("direct": the Sentry
+# reads the image itself) and the default sandbox ("gofer": the image through the Gofer over
+# 9P, the Sentry confined) in one run, with ratios.
 #   bench/files.sh        SANDBOX=path/to/sandbox to use another CLI build; SIZE_MB (1024)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -18,8 +19,8 @@ row() { # label unit higher-is-better native direct gofer
     rd = (h == "yes") ? d / n : n / d; rg = (h == "yes") ? g / n : n / g;
     printf "  %-34s %10s %10s %10s %-5s  direct %.2fx  gofer %.2fx of native\n", l, n, d, g, u, rd, rg }'
 }
-sb=("$sandbox" run --)
-sg=("$sandbox" run --gofer --)
+sb=("$sandbox" run --no-gofer --)
+sg=("$sandbox" run --)
 echo "files benchmark (one run each; ratio = sandbox speed / native speed, 1 = as fast as native)"
 printf "  %-34s %10s %10s %10s\n" "" native direct gofer
 row "sequential read of ${size} MiB" MB/s yes "$(fig "$files" seqread "$data/big")" "$(fig "${sb[@]}" "$files" seqread "$data/big")" "$(fig "${sg[@]}" "$files" seqread "$data/big")"
