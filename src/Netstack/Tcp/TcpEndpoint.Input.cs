@@ -89,6 +89,7 @@ public sealed partial class TcpEndpoint
         }
         _lastRecvUs = Stack.Now;
         _keepProbes = 0;
+        _segmentsIn++;
 
         // PAWS (RFC 7323 5.3): an old timestamp marks a stale duplicate.
         if (_tsOk && s.Options.HasTimestamp && !s.Has(TcpFlags.Rst) && Seq.Lt(s.Options.TsVal, _tsRecent))
