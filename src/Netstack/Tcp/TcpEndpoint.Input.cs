@@ -76,7 +76,7 @@ public sealed partial class TcpEndpoint
         int mtu = _route.Nic?.Mtu ?? 1500;
         int m = mtu - (RemoteAddr.IsV6 ? Ipv6Header.Length : Ipv4Header.Length) - TcpHeader.MinLength;
         if (MaxSegmentOption > 0) m = Math.Min(m, MaxSegmentOption);
-        return Math.Clamp(m, 88, 65535 - 60);
+        return Math.Clamp(m, 88, 65535 - Ipv4Header.Length - TcpHeader.MinLength);
     }
 
     /// <summary>A segment for this connection (RFC 9293 3.10.7.3 and 3.10.7.4).</summary>
