@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+
+namespace Sandbox.Netstack;
+
+/// <summary>
+/// A link over a host file descriptor carrying whole Ethernet frames: an AF_PACKET socket bound
+/// to an interface (a veth end in the sandbox's network namespace, packet(7)) or a TAP device
+/// (/dev/net/tun with IFF_TAP|IFF_NO_PI). Host offloads must be off on the interface (checksums
+/// are verified, frames are at most MTU-sized).
+/// </summary>
+public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
+{
+    private readonly bool _socket;
+    public int Fd { get; private set; }
+    public int Mtu { get; }
+    public MacAddress Mac { get; }
+    public bool NeedsResolution => true;
+    public long SendErrors;
+
+    private FdLinkEndpoint(int fd, bool socket, int mtu, MacAddress mac) { Fd = fd; _socket = socket; Mtu = mtu; Mac = mac; }
+
+    /// <summary>
+    /// Opens a packet socket on <paramref name="ifname"/>, in the network namespace at
+    /// <paramref name="netnsPath"/> when given (entered on a short-lived thread of its own, so the
+    /// caller's namespace never changes).
+    /// </summary>
+    public static FdLinkEndpoint OpenPacket(string ifname, string? netnsPath = null)
+    {
+        FdLinkEndpoint? ep = null;
+        Exception? error = null;
+        var t = new Thread(() =>
+        {
+            try
+            {
+                if (netnsPath != null)
+                {
+                    int ns = HostNative.Open(netnsPath, HostNative.O_RDONLY | HostNative.O_CLOEXEC);
+                    if (ns < 0) throw new IOException($"open {netnsPath}: errno {-ns}");
+                    int r = HostNative.SetNs(ns, HostNative.CLONE_NEWNET);
+                    HostNative.Close(ns);
+                    if (r < 0) throw new IOException($"setns {netnsPath}: errno {-r}");
+                }
+                ep = OpenPacketHere(ifname);
+            }
+            catch (Exception e) { error = e; }
+        });
+        t.Start();
+        t.Join();
+        if (error != null) throw error;
+        return ep!;
+    }
+
+    private static FdLinkEndpoint OpenPacketHere(string ifname)
+    {
+        ushort proto = BinaryPrimitives.ReverseEndianness((ushort)HostNative.ETH_P_ALL);
+        int fd = HostNative.Socket(HostNative.AF_PACKET, HostNative.SOCK_RAW | HostNative.SOCK_CLOEXEC, proto);
+        if (fd < 0) throw new IOException($"socket(AF_PACKET): errno {-fd}");
+        try
+        {
+            var req = HostNative.IfReq(ifname);
+            int r = HostNative.Ioctl(fd, HostNative.SIOCGIFINDEX, req);
+            if (r < 0) throw new IOException($"SIOCGIFINDEX {ifname}: errno {-r}");
+            int index = BinaryPrimitives.ReadInt32LittleEndian(req.AsSpan(16));
+            req = HostNative.IfReq(ifname);
+            if ((r = HostNative.Ioctl(fd, HostNative.SIOCGIFHWADDR, req)) < 0) throw new IOException($"SIOCGIFHWADDR: errno {-r}");
+            var mac = MacAddress.Read(req.AsSpan(18));
+            req = HostNative.IfReq(ifname);
+            if ((r = HostNative.Ioctl(fd, HostNative.SIOCGIFMTU, req)) < 0) throw new IOException($"SIOCGIFMTU: errno {-r}");
+            int mtu = BinaryPrimitives.ReadInt32LittleEndian(req.AsSpan(16));
+            // struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, halen, addr[8].
+            var sll = new byte[20];
+            BinaryPrimitives.WriteUInt16LittleEndian(sll, HostNative.AF_PACKET);
+            BinaryPrimitives.WriteUInt16LittleEndian(sll.AsSpan(2), proto);
+            BinaryPrimitives.WriteInt32LittleEndian(sll.AsSpan(4), index);
+            if ((r = HostNative.Bind(fd, sll)) < 0) throw new IOException($"bind(AF_PACKET): errno {-r}");
+            // Our own transmissions would otherwise be looped back to us (packet(7)).
+            HostNative.SetSockOptInt(fd, HostNative.SOL_PACKET, HostNative.PACKET_IGNORE_OUTGOING, 1);
+            if (HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_RCVBUFFORCE, 8 << 20) < 0)
+                HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_RCVBUF, 8 << 20);
+            if (HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_SNDBUFFORCE, 8 << 20) < 0)
+                HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_SNDBUF, 8 << 20);
+            return new FdLinkEndpoint(fd, socket: true, mtu, mac);
+        }
+        catch
+        {
+            HostNative.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Creates (or attaches to) TAP device <paramref name="name"/>; the stack uses <paramref name="mac"/> on it.</summary>
+    public static FdLinkEndpoint OpenTap(string name, MacAddress mac, int mtu = 1500)
+    {
+        int fd = HostNative.Open("/dev/net/tun", HostNative.O_RDWR | HostNative.O_CLOEXEC);
+        if (fd < 0) throw new IOException($"open /dev/net/tun: errno {-fd}");
+        var req = HostNative.IfReq(name);
+        BinaryPrimitives.WriteInt16LittleEndian(req.AsSpan(16), (short)(HostNative.IFF_TAP | HostNative.IFF_NO_PI));
+        int r = HostNative.Ioctl(fd, HostNative.TUNSETIFF, req);
+        if (r < 0) { HostNative.Close(fd); throw new IOException($"TUNSETIFF {name}: errno {-r}"); }
+        return new FdLinkEndpoint(fd, socket: false, mtu, mac);
+    }
+
+    public void Send(ReadOnlySpan<byte> frame)
+    {
+        // A full host queue drops the frame, as a NIC would; TCP recovers.
+        if (HostNative.Send(Fd, frame, _socket) < 0) Interlocked.Increment(ref SendErrors);
+    }
+
+    /// <summary>Reads one frame without blocking (packet socket) or blocking (TAP); -EAGAIN when none.</summary>
+    public int Receive(Span<byte> buf) => HostNative.Receive(Fd, buf, _socket);
+
+    public int WaitReadable(int timeoutMs) => HostNative.PollIn(Fd, timeoutMs);
+
+    public void Dispose()
+    {
+        if (Fd >= 0) { HostNative.Close(Fd); Fd = -1; }
+    }
+}
