@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Sandbox.Linux;
+using Sandbox.Netstack;
+
+// TCP throughput over a veth pair: host kernel <-> C# stack (AF_PACKET in a network namespace)
+// against host kernel <-> host kernel over the same kind of veth, in one run.
+// usage: NetstackBench [--seconds N] [--runs N]
+int seconds = 5, runs = 3;
+for (int i = 0; i < args.Length; i++)
+{
+    int Next() => int.TryParse(i + 1 < args.Length ? args[++i] : "", out int v) && v > 0 ? v : throw new ArgumentException($"{args[i - 1]} needs a positive number");
+    switch (args[i])
+    {
+        case "--seconds": seconds = Next(); break;
+        case "--runs": runs = Next(); break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+
+int id = Environment.ProcessId;
+string ns = $"nsbench{id}", hostIf = $"nbh{id % 100000}", peerIf = $"nbp{id % 100000}";
+int octet = id % 200 + 20;
+string hostIp = $"10.214.{octet}.1", peerIp = $"10.214.{octet}.2";
+
+void Sh(string args, bool must = true)
+{
+    var p = Process.Start(new ProcessStartInfo("ip", args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+    p.WaitForExit();
+    if (must && p.ExitCode != 0) throw new InvalidOperationException($"ip {args}: {p.StandardError.ReadToEnd()}");
+}
+void Offloads(bool on)
+{
+    string v = on ? "on" : "off";
+    Quiet("ethtool", $"-K {hostIf} tx {v} tso {v} gso {v} gro {v}");
+    Quiet("ip", $"netns exec {ns} ethtool -K {peerIf} tx {v} tso {v} gso {v} gro {v}");
+}
+void Quiet(string file, string args)
+{
+    var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+    p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+}
+void Cleanup() { Sh($"netns del {ns}", false); Sh($"link del {hostIf}", false); }
+
+T InNetns<T>(Func<T> f)
+{
+    T result = default!;
+    Exception? err = null;
+    var t = new Thread(() =>
+    {
+        try
+        {
+            int fd = Native.open($"/var/run/netns/{ns}", 0x80000);
+            if (fd < 0 || Native.setns(fd, 0x40000000) != 0) throw new IOException("setns failed");
+            Native.close(fd);
+            result = f();
+        }
+        catch (Exception e) { err = e; }
+    });
+    t.Start(); t.Join();
+    if (err != null) throw err;
+    return result;
+}
+
+double Median(List<double> xs) { xs.Sort(); return xs[xs.Count / 2]; }
+
+// Sends for the given time in 1 MiB writes, then shuts down; the receiver's rate is the figure.
+static void KernelSend(Socket s, int seconds)
+{
+    var buf = new byte[1 << 20];
+    new Random(1).NextBytes(buf);
+    var sw = Stopwatch.StartNew();
+    while (sw.Elapsed.TotalSeconds < seconds) s.Send(buf);
+    s.Shutdown(SocketShutdown.Send);
+}
+static double KernelReceive(Socket s)
+{
+    var buf = new byte[1 << 20];
+    long total = 0;
+    int n = s.Receive(buf);
+    var sw = Stopwatch.StartNew();
+    total += n;
+    while ((n = s.Receive(buf)) > 0) total += n;
+    return total / sw.Elapsed.TotalSeconds / 1e6;
+}
+
+double KernelToKernel(bool hostSends)
+{
+    var listener = InNetns(() =>
+    {
+        var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Parse(peerIp), 5201));
+        l.Listen(1);
+        return l;
+    });
+    double rate = 0;
+    var server = new Thread(() =>
+    {
+        using var c = listener.Accept();
+        if (hostSends) rate = KernelReceive(c); else KernelSend(c, seconds);
+    });
+    server.Start();
+    using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+    {
+        s.Connect(IPAddress.Parse(peerIp), 5201);
+        if (hostSends) KernelSend(s, seconds); else rate = KernelReceive(s);
+    }
+    server.Join();
+    listener.Dispose();
+    return rate;
+}
+
+double KernelAndStack(NetStack stack, bool hostSends)
+{
+    double rate = 0;
+    if (hostSends)
+    {
+        var l = stack.CreateTcp();
+        l.Bind(new SockAddr(Address.AnyV4, 5202)); l.Listen(1);
+        var server = new Thread(() =>
+        {
+            TcpEndpoint? c;
+            while (l.Accept(out c) != 0) l.Wait(PollEvents.In, 1000);
+            var buf = new byte[1 << 20];
+            long total = 0;
+            var sw = new Stopwatch();
+            while (true)
+            {
+                int n = c!.Receive(buf);
+                if (n > 0) { if (!sw.IsRunning) sw.Start(); total += n; continue; }
+                if (n == 0) break;
+                if (n != -(int)Errno.EAGAIN) throw new IOException($"recv {(Errno)(-n)}");
+                c.Wait(PollEvents.In, 10_000);
+            }
+            rate = total / sw.Elapsed.TotalSeconds / 1e6;
+            c!.Close();
+        });
+        server.Start();
+        using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            s.Connect(IPAddress.Parse(peerIp), 5202);
+            KernelSend(s, seconds);
+        }
+        server.Join();
+        l.Close();
+    }
+    else
+    {
+        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Parse(hostIp), 0));
+        l.Listen(1);
+        int port = ((IPEndPoint)l.LocalEndPoint!).Port;
+        var reader = new Thread(() => { using var c = l.Accept(); rate = KernelReceive(c); });
+        reader.Start();
+        var ep = stack.CreateTcp();
+        ep.Connect(new SockAddr(Address.Parse(hostIp), (ushort)port));
+        ep.Wait(PollEvents.Out, 10_000);
+        var buf = new byte[1 << 20];
+        new Random(1).NextBytes(buf);
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            int off = 0;
+            while (off < buf.Length)
+            {
+                int n = ep.Send(buf.AsSpan(off));
+                if (n > 0) off += n;
+                else if (n == -(int)Errno.EAGAIN) ep.Wait(PollEvents.Out, 10_000);
+                else throw new IOException($"send {(Errno)(-n)}");
+            }
+        }
+        ep.Shutdown(false, true);
+        reader.Join();
+        ep.Close();
+    }
+    return rate;
+}
+
+Cleanup();
+try
+{
+    Sh($"netns add {ns}");
+    Sh($"link add {hostIf} type veth peer name {peerIf}");
+    Sh($"link set {peerIf} netns {ns}");
+    Sh($"addr add {hostIp}/24 dev {hostIf}");
+    Sh($"link set {hostIf} up");
+    Sh($"netns exec {ns} ip addr add {peerIp}/24 dev {peerIf}");
+    Sh($"netns exec {ns} ip link set {peerIf} up");
+    Sh($"netns exec {ns} ip link set lo up");
+
+    var rows = new List<(string Name, double Rate)>();
+    void Measure(string name, Func<double> f)
+    {
+        var xs = new List<double>();
+        for (int r = 0; r < runs; r++) xs.Add(f());
+        rows.Add((name, Median(xs)));
+        Console.WriteLine($"  {name,-48} {Median(xs),10:F1} MB/s");
+    }
+    Console.WriteLine($"netstack benchmark: TCP over a veth pair, {seconds} s per transfer, median of {runs}");
+    Offloads(true);
+    Measure("kernel -> kernel (offloads on)", () => KernelToKernel(true));
+    Offloads(false);
+    Measure("kernel -> kernel (offloads off, MTU frames)", () => KernelToKernel(true));
+    Measure("kernel <- kernel (offloads off, MTU frames)", () => KernelToKernel(false));
+
+    // Hand the namespace side to the C# stack: the kernel there keeps no address.
+    Sh($"netns exec {ns} ip addr flush dev {peerIf}");
+    Quiet("ip", $"netns exec {ns} sysctl -qw net.ipv6.conf.{peerIf}.disable_ipv6=1");
+    using var link = FdLinkEndpoint.OpenPacket(peerIf, $"/var/run/netns/{ns}");
+    var stack = new NetStack();
+    var nic = stack.AddNic(link, "eth0");
+    stack.AddAddress(nic, Address.Parse(peerIp), 24);
+    using var dispatcher = new LinkDispatcher(stack, nic, link);
+    Measure("kernel -> C# stack", () => KernelAndStack(stack, true));
+    Measure("kernel <- C# stack", () => KernelAndStack(stack, false));
+
+    double nativeOff = rows[1].Rate, nativeOffRev = rows[2].Rate, nativeOn = rows[0].Rate;
+    Console.WriteLine();
+    Console.WriteLine($"  C# stack receiving / kernel (offloads off)   {rows[3].Rate / nativeOff,6:F2}x");
+    Console.WriteLine($"  C# stack sending   / kernel (offloads off)   {rows[4].Rate / nativeOffRev,6:F2}x");
+    Console.WriteLine($"  C# stack receiving / kernel (offloads on)    {rows[3].Rate / nativeOn,6:F2}x");
+    Console.WriteLine($"  C# stack sending   / kernel (offloads on)    {rows[4].Rate / nativeOn,6:F2}x");
+    return 0;
+}
+finally
+{
+    Cleanup();
+}
+
+static partial class Native
+{
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)] internal static partial int open(string path, int flags);
+    [LibraryImport("libc")] internal static partial int setns(int fd, int type);
+    [LibraryImport("libc")] internal static partial int close(int fd);
+}
