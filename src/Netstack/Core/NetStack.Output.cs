@@ -12,12 +12,21 @@ public sealed partial class NetStack
     /// and Ethernet headers in front of it. IPv4 datagrams larger than the MTU are fragmented
     /// unless <paramref name="dontFragment"/>. Returns 0 or -errno.
     /// </summary>
-    internal int SendIp(in Route r, byte proto, byte[] buf, int length, int ttl = -1, bool dontFragment = false, byte tos = 0)
+    internal int SendIp(in Route r, byte proto, byte[] buf, int length, int ttl = -1, bool dontFragment = false, byte tos = 0,
+        int gsoSegment = 0, int transportHeader = 0)
     {
         byte hops = (byte)(ttl < 0 ? Options.DefaultTtl : ttl);
         if (!r.Remote.IsV6)
         {
             int ipStart = Headroom - Ipv4Header.Length;
+            if (gsoSegment > 0)
+            {
+                Ipv4Header.Write(buf.AsSpan(ipStart), Ipv4Header.Length + length, _ipId, Ipv4Header.FlagDontFragment, hops, proto, r.Local, r.Remote, tos);
+                _ipId += (ushort)((length - transportHeader + gsoSegment - 1) / gsoSegment);
+                var g = new GsoRequest(gsoSegment, EthernetHeader.Length + Ipv4Header.Length,
+                    EthernetHeader.Length + Ipv4Header.Length + transportHeader, false);
+                return EmitGso(r, EthernetHeader.TypeIpv4, buf, ipStart - EthernetHeader.Length, EthernetHeader.Length + Ipv4Header.Length + length, g);
+            }
             if (Ipv4Header.Length + length > r.Nic.Mtu)
             {
                 if (dontFragment) return -(int)Errno.EMSGSIZE;
@@ -30,8 +39,15 @@ public sealed partial class NetStack
         }
         else
         {
-            if (Ipv6Header.Length + length > r.Nic.Mtu) return -(int)Errno.EMSGSIZE;
             int ipStart = Headroom - Ipv6Header.Length;
+            if (gsoSegment > 0)
+            {
+                Ipv6Header.Write(buf.AsSpan(ipStart), length, proto, hops, r.Local, r.Remote);
+                var g = new GsoRequest(gsoSegment, EthernetHeader.Length + Ipv6Header.Length,
+                    EthernetHeader.Length + Ipv6Header.Length + transportHeader, true);
+                return EmitGso(r, EthernetHeader.TypeIpv6, buf, ipStart - EthernetHeader.Length, EthernetHeader.Length + Ipv6Header.Length + length, g);
+            }
+            if (Ipv6Header.Length + length > r.Nic.Mtu) return -(int)Errno.EMSGSIZE;
             Ipv6Header.Write(buf.AsSpan(ipStart), length, proto, hops, r.Local, r.Remote);
             EmitFrame(r.Nic, r.NextHop, EthernetHeader.TypeIpv6, buf, ipStart - EthernetHeader.Length,
                 EthernetHeader.Length + Ipv6Header.Length + length);
@@ -61,6 +77,17 @@ public sealed partial class NetStack
             }
         }
         finally { ArrayPool<byte>.Shared.Return(frag); }
+        return 0;
+    }
+
+    /// <summary>A TCP super-segment: only sent when the next hop is already resolved (TCP retransmits otherwise).</summary>
+    private int EmitGso(in Route r, ushort type, byte[] buf, int start, int length, in GsoRequest g)
+    {
+        if (!r.Nic.Neighbors.TryGet(r.NextHop, Now, out var dst)) return -(int)Errno.EAGAIN;
+        var frame = buf.AsSpan(start, length);
+        EthernetHeader.Write(frame, dst, r.Nic.Link.Mac, type);
+        Stats.FramesOut++;
+        r.Nic.Link.SendGso(frame, g);
         return 0;
     }
 

@@ -131,14 +131,21 @@ public sealed partial class NetStack
     /// <summary>Hands a received frame to the stack. Never throws on hostile input.</summary>
     /// <param name="settle">False while more frames of a batch follow: acknowledgements and
     /// output are then coalesced until <see cref="Settle"/> (or a later settling call).</param>
-    public void DeliverFrame(Nic nic, ReadOnlySpan<byte> frame, bool settle = true)
+    /// <param name="checksumVerified">The link vouches for the transport checksum (a host
+    /// packet socket reporting a partial or already-checked checksum): it is not verified again.</param>
+    public void DeliverFrame(Nic nic, ReadOnlySpan<byte> frame, bool settle = true, bool checksumVerified = false)
     {
         lock (Sync)
         {
+            RxChecksumVerified = checksumVerified;
             HandleFrame(nic, frame);
+            RxChecksumVerified = false;
             if (settle) SettleLocked();
         }
     }
+
+    /// <summary>True while handling a frame whose transport checksum the link already checked.</summary>
+    internal bool RxChecksumVerified;
 
     /// <summary>Sends what received frames made due (ACKs, window updates, new data).</summary>
     public void Settle()

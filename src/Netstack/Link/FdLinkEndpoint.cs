@@ -11,20 +11,31 @@ namespace Sandbox.Netstack;
 public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
 {
     private readonly bool _socket;
+    private readonly bool _vnet;
+    private readonly byte[] _vnetHdr = new byte[VnetHeaderLength];
+    private const int VnetHeaderLength = 10;
     public int Fd { get; private set; }
+    public int GsoMaxSize { get; }
     public int Mtu { get; }
     public MacAddress Mac { get; }
     public bool NeedsResolution => true;
     public long SendErrors;
 
-    private FdLinkEndpoint(int fd, bool socket, int mtu, MacAddress mac) { Fd = fd; _socket = socket; Mtu = mtu; Mac = mac; }
+    private FdLinkEndpoint(int fd, bool socket, int mtu, MacAddress mac, bool vnet = false)
+    {
+        Fd = fd; _socket = socket; Mtu = mtu; Mac = mac; _vnet = vnet;
+        GsoMaxSize = vnet ? 65535 + EthernetHeader.Length : 0;
+    }
 
     /// <summary>
     /// Opens a packet socket on <paramref name="ifname"/>, in the network namespace at
     /// <paramref name="netnsPath"/> when given (entered on a short-lived thread of its own, so the
     /// caller's namespace never changes).
     /// </summary>
-    public static FdLinkEndpoint OpenPacket(string ifname, string? netnsPath = null)
+    /// <param name="offload">Use virtio-net headers (PACKET_VNET_HDR): receive the host's
+    /// super-segments with partial checksums and send TCP super-segments for it to cut up, as
+    /// gVisor does; the interface's offloads may then stay on.</param>
+    public static FdLinkEndpoint OpenPacket(string ifname, string? netnsPath = null, bool offload = false)
     {
         FdLinkEndpoint? ep = null;
         Exception? error = null;
@@ -40,7 +51,7 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
                     HostNative.Close(ns);
                     if (r < 0) throw new IOException($"setns {netnsPath}: errno {-r}");
                 }
-                ep = OpenPacketHere(ifname);
+                ep = OpenPacketHere(ifname, offload);
             }
             catch (Exception e) { error = e; }
         });
@@ -50,7 +61,7 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
         return ep!;
     }
 
-    private static FdLinkEndpoint OpenPacketHere(string ifname)
+    private static FdLinkEndpoint OpenPacketHere(string ifname, bool offload)
     {
         ushort proto = BinaryPrimitives.ReverseEndianness((ushort)HostNative.ETH_P_ALL);
         int fd = HostNative.Socket(HostNative.AF_PACKET, HostNative.SOCK_RAW | HostNative.SOCK_CLOEXEC, proto);
@@ -73,13 +84,15 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
             BinaryPrimitives.WriteUInt16LittleEndian(sll.AsSpan(2), proto);
             BinaryPrimitives.WriteInt32LittleEndian(sll.AsSpan(4), index);
             if ((r = HostNative.Bind(fd, sll)) < 0) throw new IOException($"bind(AF_PACKET): errno {-r}");
+            if (offload && (r = HostNative.SetSockOptInt(fd, HostNative.SOL_PACKET, HostNative.PACKET_VNET_HDR, 1)) < 0)
+                throw new IOException($"PACKET_VNET_HDR: errno {-r}");
             // Our own transmissions would otherwise be looped back to us (packet(7)).
             HostNative.SetSockOptInt(fd, HostNative.SOL_PACKET, HostNative.PACKET_IGNORE_OUTGOING, 1);
             if (HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_RCVBUFFORCE, 8 << 20) < 0)
                 HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_RCVBUF, 8 << 20);
             if (HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_SNDBUFFORCE, 8 << 20) < 0)
                 HostNative.SetSockOptInt(fd, HostNative.SOL_SOCKET, HostNative.SO_SNDBUF, 8 << 20);
-            return new FdLinkEndpoint(fd, socket: true, mtu, mac);
+            return new FdLinkEndpoint(fd, socket: true, mtu, mac, offload);
         }
         catch
         {
@@ -103,11 +116,50 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
     public void Send(ReadOnlySpan<byte> frame)
     {
         // A full host queue drops the frame, as a NIC would; TCP recovers.
-        if (HostNative.Send(Fd, frame, _socket) < 0) Interlocked.Increment(ref SendErrors);
+        int r;
+        if (_vnet)
+        {
+            Array.Clear(_vnetHdr);
+            r = HostNative.Send2(Fd, _vnetHdr, frame);
+        }
+        else r = HostNative.Send(Fd, frame, _socket);
+        if (r < 0) Interlocked.Increment(ref SendErrors);
     }
 
-    /// <summary>Reads one frame without blocking (packet socket) or blocking (TAP); -EAGAIN when none.</summary>
-    public int Receive(Span<byte> buf) => HostNative.Receive(Fd, buf, _socket);
+    /// <summary>
+    /// struct virtio_net_hdr (legacy, little-endian): flags, gso_type, hdr_len, gso_size,
+    /// csum_start, csum_offset (virtio spec 5.1.6).
+    /// </summary>
+    public void SendGso(ReadOnlySpan<byte> frame, in GsoRequest g)
+    {
+        if (!_vnet) { Interlocked.Increment(ref SendErrors); return; }
+        var h = _vnetHdr.AsSpan();
+        h[0] = 1;                                 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+        h[1] = (byte)(g.V6 ? 4 : 1);              // GSO_TCPV6 / GSO_TCPV4
+        BinaryPrimitives.WriteUInt16LittleEndian(h[2..], (ushort)g.HeaderLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], (ushort)g.SegmentSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], (ushort)g.TransportOffset);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[8..], 16);   // offsetof(struct tcphdr, check)
+        if (HostNative.Send2(Fd, h, frame) < 0) Interlocked.Increment(ref SendErrors);
+    }
+
+    /// <summary>
+    /// Reads one frame without blocking (packet socket) or blocking (TAP); -EAGAIN when none.
+    /// With virtio-net headers the frame starts at <paramref name="offset"/> and
+    /// <paramref name="checksumVerified"/> says the host vouches for its transport checksum.
+    /// </summary>
+    public int Receive(Span<byte> buf, out int offset, out bool checksumVerified)
+    {
+        int n = HostNative.Receive(Fd, buf, _socket);
+        offset = 0;
+        checksumVerified = false;
+        if (!_vnet || n < 0) return n;
+        if (n < VnetHeaderLength) return 0;
+        // NEEDS_CSUM: a local sender left the checksum partial; DATA_VALID: already checked.
+        checksumVerified = (buf[0] & 3) != 0;
+        offset = VnetHeaderLength;
+        return n - VnetHeaderLength;
+    }
 
     public int WaitReadable(int timeoutMs) => HostNative.PollIn(Fd, timeoutMs);
 

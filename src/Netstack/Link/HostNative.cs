@@ -6,7 +6,7 @@ namespace Sandbox.Netstack;
 internal static unsafe partial class HostNative
 {
     public const int AF_PACKET = 17, SOCK_RAW = 3, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    public const int ETH_P_ALL = 0x0003, SOL_PACKET = 263, PACKET_IGNORE_OUTGOING = 23, SOL_SOCKET = 1;
+    public const int ETH_P_ALL = 0x0003, SOL_PACKET = 263, PACKET_IGNORE_OUTGOING = 23, PACKET_VNET_HDR = 15, SOL_SOCKET = 1;
     public const int SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVBUFFORCE = 33, SO_SNDBUFFORCE = 32;
     public const int MSG_DONTWAIT = 0x40, POLLIN = 1, CLONE_NEWNET = 0x40000000;
     public const uint SIOCGIFHWADDR = 0x8927, SIOCGIFMTU = 0x8921, SIOCGIFINDEX = 0x8933, TUNSETIFF = 0x400454ca;
@@ -26,6 +26,25 @@ internal static unsafe partial class HostNative
     [LibraryImport("libc", SetLastError = true)] private static partial int setns(int fd, int nstype);
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open_(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)] private static partial nint writev(int fd, void* iov, int n);
+
+    /// <summary>Writes two buffers as one packet (a virtio-net header and a frame).</summary>
+    public static int Send2(int fd, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        fixed (byte* pa = a) fixed (byte* pb = b)
+        {
+            nint* iov = stackalloc nint[4];
+            iov[0] = (nint)pa; iov[1] = a.Length; iov[2] = (nint)pb; iov[3] = b.Length;
+            while (true)
+            {
+                long r = writev(fd, iov, 2);
+                if (r >= 0) return (int)r;
+                int e = Marshal.GetLastPInvokeError();
+                if (e != 4) return -e;
+            }
+        }
+    }
 
     private static int Err(long r) => r < 0 ? -Marshal.GetLastPInvokeError() : (int)r;
 

@@ -18,4 +18,16 @@ public interface ILinkEndpoint
 
     /// <summary>Sends one frame (Ethernet header included). The span is only valid during the call.</summary>
     void Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Largest frame the link takes with TCP segmentation offload (0: none). Such a frame holds
+    /// one TCP segment larger than the MTU with a partial checksum; the host cuts it up.
+    /// </summary>
+    int GsoMaxSize => 0;
+
+    /// <summary>Sends a TCP super-segment for the host to segment (only when <see cref="GsoMaxSize"/> allows).</summary>
+    void SendGso(ReadOnlySpan<byte> frame, in GsoRequest gso) => Send(frame);
 }
+
+/// <summary>How to cut a TCP super-segment: MSS, where the TCP header starts, all headers' length.</summary>
+public readonly record struct GsoRequest(int SegmentSize, int TransportOffset, int HeaderLength, bool V6);

@@ -32,9 +32,10 @@ public sealed class LinkDispatcher : IDisposable
             {
                 for (int i = 0; i < Batch; i++)
                 {
-                    int n = _link.Receive(buf);
-                    if (n <= 0) break;
-                    _stack.DeliverFrame(_nic, buf.AsSpan(0, n), settle: false);
+                    int n = _link.Receive(buf, out int off, out bool verified);
+                    if (n < 0) break;
+                    if (n == 0) continue;
+                    _stack.DeliverFrame(_nic, buf.AsSpan(off, n), settle: false, checksumVerified: verified);
                 }
                 _stack.Settle();
             }

@@ -59,6 +59,10 @@ public sealed partial class TcpEndpoint
         _sackOk = o.SackOk && Stack.Options.Sack;
         _advMss = AdvertisedMss();
         _mss = Math.Max(64, Math.Min(_peerMss, _advMss) - (_tsOk ? 12 : 0));
+        // With segmentation offload, new data goes out in super-segments of whole MSS multiples.
+        int gso = _route.Nic?.Link.GsoMaxSize ?? 0;
+        int room = Math.Min(gso, 65535) - EthernetHeader.Length - Ipv6Header.Length - 60;
+        _segMax = gso > 0 && room >= 2 * _mss ? room / _mss * _mss : _mss;
         _cc.Cwnd = Stack.Options.InitialCwnd * _mss;
     }
 
@@ -69,7 +73,7 @@ public sealed partial class TcpEndpoint
         return shift;
     }
 
-    private int _advMss;
+    private int _advMss, _segMax = 536;
 
     private int AdvertisedMss()
     {

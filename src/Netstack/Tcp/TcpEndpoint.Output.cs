@@ -51,7 +51,8 @@ public sealed partial class TcpEndpoint
             if (available < 0) available = 0;
             int flight = sackRecovery ? Pipe() : (int)(_sndNxt - _sndUna);
             int room = Math.Min(_cc.Cwnd - flight, (int)(_sndUna + (uint)_sndWnd - _sndNxt));
-            int len = Math.Min(Math.Min(available, _mss), room);
+            int seg = sackRecovery || Seq.Lt(_sndNxt, _sndMax) ? _mss : _segMax;
+            int len = Math.Min(Math.Min(available, seg), room);
             if (Seq.Lt(_sndNxt, _sndMax)) len = Math.Min(len, BytesToNextSacked(_sndNxt));
 
             if (len <= 0)
@@ -169,8 +170,16 @@ public sealed partial class TcpEndpoint
         if (fin) flags |= TcpFlags.Fin;
         if (len > 0 && seq + (uint)len == _sndUna + (uint)_sndBuf.Count) flags |= TcpFlags.Psh;
         TcpHeader.Write(h, LocalPort, RemotePort, seq, _rcvNxt, o, flags, WindowField());
-        TcpHeader.SetChecksum(h[..(o + len)], LocalAddr, RemoteAddr);
-        Emit(buf, o + len);
+        if (len > _mss)
+        {
+            TcpHeader.SetPartialChecksum(h[..(o + len)], LocalAddr, RemoteAddr);
+            Emit(buf, o + len, _mss, o);
+        }
+        else
+        {
+            TcpHeader.SetChecksum(h[..(o + len)], LocalAddr, RemoteAddr);
+            Emit(buf, o + len);
+        }
 
         _ackNeeded = false;
         _unackedSegments = 0;
@@ -193,11 +202,12 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void Emit(byte[] buf, int length)
+    private void Emit(byte[] buf, int length, int gsoSegment = 0, int headerLength = 0)
     {
         _segmentsOut++;
         Stack.Stats.TcpSegmentsOut++;
-        Stack.SendIp(_route, Ipv4Header.ProtoTcp, buf, length, Ttl, dontFragment: !RemoteAddr.IsV6, tos: Tos);
+        Stack.SendIp(_route, Ipv4Header.ProtoTcp, buf, length, Ttl, dontFragment: !RemoteAddr.IsV6, tos: Tos,
+            gsoSegment: gsoSegment, transportHeader: headerLength);
     }
 
     /// <summary>

@@ -30,6 +30,13 @@ public static class TcpHeader
         h[16] = h[17] = h[18] = h[19] = 0;
     }
 
+    /// <summary>Puts the pseudo-header sum (not inverted) in the checksum field for checksum offload:
+    /// the host adds the segment and inverts (Linux's CHECKSUM_PARTIAL).</summary>
+    public static void SetPartialChecksum(Span<byte> segment, Address src, Address dst)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Checksum.Fold(Checksum.Pseudo(src, dst, Ipv4Header.ProtoTcp, segment.Length)));
+    }
+
     public static void SetChecksum(Span<byte> segment, Address src, Address dst)
     {
         segment[16] = segment[17] = 0;

@@ -37,7 +37,7 @@ internal sealed class TcpTable
         if (p.Length < TcpHeader.MinLength) { _stack.Stats.MalformedDropped++; return; }
         int off = TcpHeader.DataOffset(p);
         if (off < TcpHeader.MinLength || off > p.Length) { _stack.Stats.MalformedDropped++; return; }
-        if (!Checksum.Verify(Checksum.Add(Checksum.Pseudo(src, dst, Ipv4Header.ProtoTcp, p.Length), p)))
+        if (!_stack.RxChecksumVerified && !Checksum.Verify(Checksum.Add(Checksum.Pseudo(src, dst, Ipv4Header.ProtoTcp, p.Length), p)))
         {
             _stack.Stats.ChecksumErrors++;
             return;

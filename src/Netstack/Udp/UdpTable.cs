@@ -16,7 +16,7 @@ internal sealed class UdpTable
         if (len < UdpHeader.Length || len > d.Length) { _stack.Stats.MalformedDropped++; return true; }
         d = d[..len];
         bool zeroSum = d[6] == 0 && d[7] == 0;
-        if (zeroSum ? src.IsV6 : !Checksum.Verify(Checksum.Add(Checksum.Pseudo(src, dst, Ipv4Header.ProtoUdp, len), d)))
+        if (zeroSum ? src.IsV6 : !_stack.RxChecksumVerified && !Checksum.Verify(Checksum.Add(Checksum.Pseudo(src, dst, Ipv4Header.ProtoUdp, len), d)))
         {
             _stack.Stats.ChecksumErrors++;
             return true;
