@@ -89,11 +89,13 @@ public class VethInteropTests(ITestOutputHelper log)
         ep.Close();
     }
 
-    [Fact]
-    public void HostSends100MiBToStack()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void HostSends100MiBToStack(bool offload)
     {
         if (Skip(log)) return;
-        using var v = new VethNetwork(log, impair: false);
+        using var v = new VethNetwork(log, impair: false, offload);
         const long total = 100L << 20;
         var l = v.Stack.CreateTcp();
         Assert.Equal(0, l.Bind(new SockAddr(Address.AnyV4, 5201)));
@@ -123,11 +125,48 @@ public class VethInteropTests(ITestOutputHelper log)
         while ((r = Blocking.Receive(c, buf)) > 0) { got.AppendData(buf, 0, r); n += r; }
         sw.Stop();
         Assert.True(writer.Join(60_000));
-        log.WriteLine($"host -> stack: 100 MiB in {sw.Elapsed.TotalSeconds:F1} s ({total / sw.Elapsed.TotalSeconds / 1e6:F1} MB/s)");
+        log.WriteLine($"host -> stack (offload {offload}): 100 MiB in {sw.Elapsed.TotalSeconds:F1} s ({total / sw.Elapsed.TotalSeconds / 1e6:F1} MB/s)");
         Assert.Equal(total, n);
         Assert.Equal(sent.GetHashAndReset(), got.GetHashAndReset());
         c.Close();
         l.Close();
+    }
+
+    [Fact]
+    public void StackSends100MiBToHostWithSegmentationOffload()
+    {
+        if (Skip(log)) return;
+        using var v = new VethNetwork(log, impair: false, offload: true);
+        var listener = new TcpListener(v.HostIp.ToIPAddress(), 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        byte[]? hostHash = null;
+        var reader = new Thread(() =>
+        {
+            using var s = listener.AcceptSocket();
+            using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buf = new byte[1 << 20];
+            int n;
+            while ((n = s.Receive(buf)) > 0) h.AppendData(buf, 0, n);
+            hostHash = h.GetHashAndReset();
+        });
+        reader.Start();
+        var ep = v.Stack.CreateTcp();
+        Blocking.Connect(ep, new SockAddr(v.HostIp, (ushort)port));
+        using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var rng = new Random(3);
+        var chunk = new byte[1 << 20];
+        for (int i = 0; i < 100; i++)
+        {
+            rng.NextBytes(chunk);
+            sent.AppendData(chunk);
+            Blocking.SendAll(ep, chunk);
+        }
+        ep.Shutdown(false, true);
+        Assert.True(reader.Join(120_000));
+        listener.Stop();
+        Assert.Equal(sent.GetHashAndReset(), hostHash);
+        ep.Close();
     }
 
     [Fact]

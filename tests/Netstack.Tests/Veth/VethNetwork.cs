@@ -37,7 +37,7 @@ internal sealed class VethNetwork : IDisposable
     private LinkDispatcher? _dispatcher;
     private SoftImpairment? _soft;
 
-    public VethNetwork(ITestOutputHelper log, bool impair)
+    public VethNetwork(ITestOutputHelper log, bool impair, bool offload = false)
     {
         try
         {
@@ -52,9 +52,13 @@ internal sealed class VethNetwork : IDisposable
             HostNet.Must("ip", $"addr add {HostIp}/24 dev {HostIf}");
             HostNet.Must("ip", $"-6 addr add {HostIp6}/64 dev {HostIf} nodad");
             HostNet.Must("ip", $"link set {HostIf} up");
-            // Frames must reach the packet socket fully checksummed and at most MTU-sized.
-            HostNet.Run("ethtool", $"-K {HostIf} tx off tso off gso off gro off");
-            HostNet.Run("ip", $"netns exec {Ns} ethtool -K {PeerIf} tx off tso off gso off gro off");
+            // Without virtio-net headers, frames must reach the packet socket fully checksummed
+            // and at most MTU-sized.
+            if (!offload)
+            {
+                HostNet.Run("ethtool", $"-K {HostIf} tx off tso off gso off gro off");
+                HostNet.Run("ip", $"netns exec {Ns} ethtool -K {PeerIf} tx off tso off gso off gro off");
+            }
             if (impair)
             {
                 var a = HostNet.Run("tc", $"qdisc add dev {HostIf} root netem loss 1% reorder 5% delay 5ms");
@@ -65,7 +69,7 @@ internal sealed class VethNetwork : IDisposable
                                   "(loss 1%, reorder 5%, delay 5ms on frames the stack sends)");
             }
 
-            _link = FdLinkEndpoint.OpenPacket(PeerIf, $"/var/run/netns/{Ns}");
+            _link = FdLinkEndpoint.OpenPacket(PeerIf, $"/var/run/netns/{Ns}", offload);
             Stack = new NetStack(new MonotonicClock());
             ILinkEndpoint link = _link;
             if (impair && !Netem) link = _soft = new SoftImpairment(_link, loss: 0.01, reorder: 0.05, delayUs: 5000);
