@@ -133,6 +133,31 @@ public class VethInteropTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void TakesOverTheKernelsAddressesAndRoutes()
+    {
+        if (Skip(log) || HostNet.Which("ping") == null) { log.WriteLine("SKIPPED: ping not installed"); return; }
+        using var v = new VethNetwork(log, impair: false, attach: false);
+        HostNet.Must("ip", $"netns exec {v.Ns} ip addr add {v.StackIp}/24 dev {v.PeerIf}");
+        HostNet.Must("ip", $"netns exec {v.Ns} sysctl -qw net.ipv6.conf.{v.PeerIf}.disable_ipv6=0");
+        HostNet.Must("ip", $"netns exec {v.Ns} ip -6 addr add {v.StackIp6}/64 dev {v.PeerIf} nodad");
+        HostNet.Must("ip", $"netns exec {v.Ns} ip route add default via {v.HostIp}");
+        HostNet.Must("ip", $"netns exec {v.Ns} ip route add 192.0.2.0/24 via {v.HostIp}");
+        var cfg = HostInterface.TakeOver(v.PeerIf, $"/var/run/netns/{v.Ns}");
+        log.WriteLine(string.Join(", ", cfg.Addresses) + " | " + string.Join(", ", cfg.Routes));
+        Assert.Contains((v.StackIp, 24), cfg.Addresses);
+        Assert.Contains((v.StackIp6, 64), cfg.Addresses);
+        Assert.Contains((Address.AnyV4, 0, v.HostIp), cfg.Routes);
+        Assert.Contains((Address.Parse("192.0.2.0"), 24, v.HostIp), cfg.Routes);
+        var (_, shown, _) = HostNet.Run("ip", $"netns exec {v.Ns} ip addr show dev {v.PeerIf}");
+        Assert.DoesNotContain("inet", shown); // the kernel there no longer holds any address
+        v.Attach(cfg);
+        var (c, o, e) = HostNet.Run("ping", $"-c 2 -i 0.2 -W 2 {v.StackIp}");
+        Assert.True(c == 0, o + e);
+        var route = v.Stack.Routes.Single(r => r.Prefix == 24 && r.Destination == Address.Parse("192.0.2.0"));
+        Assert.Equal(v.HostIp, route.Gateway);
+    }
+
+    [Fact]
     public void StackSends100MiBToHostWithSegmentationOffload()
     {
         if (Skip(log)) return;

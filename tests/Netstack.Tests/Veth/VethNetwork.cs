@@ -37,7 +37,7 @@ internal sealed class VethNetwork : IDisposable
     private LinkDispatcher? _dispatcher;
     private SoftImpairment? _soft;
 
-    public VethNetwork(ITestOutputHelper log, bool impair, bool offload = false)
+    public VethNetwork(ITestOutputHelper log, bool impair, bool offload = false, bool attach = true)
     {
         try
         {
@@ -69,6 +69,8 @@ internal sealed class VethNetwork : IDisposable
                                   "(loss 1%, reorder 5%, delay 5ms on frames the stack sends)");
             }
 
+            _offload = offload;
+            if (!attach) return;
             _link = FdLinkEndpoint.OpenPacket(PeerIf, $"/var/run/netns/{Ns}", offload);
             Stack = new NetStack(new MonotonicClock());
             ILinkEndpoint link = _link;
@@ -85,6 +87,18 @@ internal sealed class VethNetwork : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    private bool _offload;
+
+    /// <summary>Attaches a stack configured from a taken-over interface (for tests that configure the kernel first).</summary>
+    public void Attach(HostInterfaceConfig cfg)
+    {
+        _link = FdLinkEndpoint.OpenPacket(PeerIf, $"/var/run/netns/{Ns}", _offload);
+        Stack = new NetStack(new MonotonicClock());
+        Nic = HostInterface.Attach(Stack, _link, cfg);
+        Stack.AddLoopback();
+        _dispatcher = new LinkDispatcher(Stack, Nic, _link);
     }
 
     private void Cleanup()
