@@ -287,3 +287,66 @@ public class TcpStateTests
         Assert.Equal(-(int)Errno.EADDRNOTAVAIL, net.A.CreateTcp().Bind(new SockAddr(Address.Parse("192.0.2.1"), 1)));
     }
 }
+
+public class TcpEdgeTests
+{
+    [Fact]
+    public void ClosingAListenerResetsHalfOpenConnections()
+    {
+        var net = new TestNetwork();
+        var l = net.B.CreateTcp();
+        l.Bind(new SockAddr(Address.AnyV4, 80)); l.Listen(4);
+        var c = net.A.CreateTcp();
+        // Hold the client's final ACK until the listener is gone.
+        bool hold = true;
+        net.Filter = (link, b, n) => !(hold && link == net.LinkA && Packets.TcpOf(b.AsSpan(0, n).ToArray()) is { } t
+            && TcpHeader.Flags(t) == TcpFlags.Ack);
+        c.Connect(new SockAddr(TestNetwork.IpB, 80));
+        Assert.True(net.Run(() => c.State == TcpState.Established, limitUs: 1_000_000));
+        l.Close();
+        hold = false;
+        c.Send("x"u8);
+        Assert.True(net.Run(() => c.State == TcpState.Closed, limitUs: 10_000_000));
+        Assert.Equal(0, net.B.Tcp.FlowCount);
+    }
+
+    [Fact]
+    public void SmallPeerWindowStillMakesProgress()
+    {
+        var net = new TestNetwork();
+        var l = net.B.CreateTcp();
+        l.ReceiveBufferSize = 3000; // about two segments
+        l.Bind(new SockAddr(Address.AnyV4, 80)); l.Listen(1);
+        var c = net.A.CreateTcp();
+        c.Connect(new SockAddr(TestNetwork.IpB, 80));
+        Assert.True(net.Run(() => l.AcceptQueueLength == 1, limitUs: 1_000_000));
+        l.Accept(out var s);
+        var data = new byte[100_000];
+        new Random(4).NextBytes(data);
+        int off = 0; var got = new MemoryStream(); var buf = new byte[700];
+        Assert.True(net.Run(() => got.Length == data.Length, () =>
+        {
+            while (off < data.Length && c.Send(data.AsSpan(off)) is > 0 and var n) off += n;
+            int r; while ((r = s!.Receive(buf)) > 0) got.Write(buf, 0, r);
+        }, 120_000_000));
+        Assert.Equal(data, got.ToArray());
+    }
+
+    [Fact]
+    public void CloseDuringHandshakeSendsFinAfterEstablishing()
+    {
+        var (net, c, s) = (new TestNetwork(), (TcpEndpoint?)null, (TcpEndpoint?)null);
+        var l = net.B.CreateTcp();
+        l.Bind(new SockAddr(Address.AnyV4, 80)); l.Listen(1);
+        c = net.A.CreateTcp();
+        c.Connect(new SockAddr(TestNetwork.IpB, 80));
+        Assert.True(net.Run(() => l.AcceptQueueLength == 1, limitUs: 1_000_000));
+        l.Accept(out s);
+        Assert.Equal(3, c.Send("abc"u8));
+        c.Close();
+        var buf = new byte[8];
+        Assert.True(net.Run(() => s!.State == TcpState.CloseWait, limitUs: 1_000_000));
+        Assert.Equal(3, s!.Receive(buf));
+        Assert.Equal(0, s.Receive(buf));
+    }
+}

@@ -144,12 +144,23 @@ public sealed partial class TcpEndpoint
             }
             if (_listener != null && !_accepted)
             {
+                if (_listener.State != TcpState.Listen)
+                {
+                    Stack.Tcp.SendReset(RemoteAddr, RemotePort, LocalAddr, LocalPort, ref s);
+                    Terminate(0);
+                    return;
+                }
                 // Accept queue full: ignore the ACK and keep retransmitting the SYN-ACK, like Linux.
                 if (_listener._acceptQueue!.Count >= Math.Max(_listener._backlog, 1)) return;
                 _listener._embryonic--;
                 _listener._acceptQueue.Enqueue(this);
                 _listener.Signal();
             }
+            // The ACK covers our SYN: account for it here so only data (and FIN) remain.
+            if (_synRetries == 0) SampleRtt(Stack.Now - _synSentAt);
+            _sndUna = _iss + 1;
+            _synRetries = _retries = _backoff = 0;
+            _rtoAt = _sndMax == _sndUna ? long.MaxValue : Stack.Now + CurrentRto();
             EnterEstablished(ref s);
             if (_finQueued) State = TcpState.FinWait1;
         }

@@ -72,8 +72,13 @@ public sealed partial class TcpEndpoint
             bool tail = len == available;
             if (len < _mss)
             {
-                // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1) ...
-                if (!tail && len < _maxSndWnd / 2) break;
+                // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1), overridden when the
+                // persist timer fires with nothing in flight ...
+                if (!tail && len < _maxSndWnd / 2 && !_swsOverride)
+                {
+                    if (_sndMax == _sndUna && _persistAt == long.MaxValue) _persistAt = Stack.Now + CurrentRto();
+                    break;
+                }
                 // ... and Nagle (RFC 896): one small segment outstanding at most.
                 if (tail && !NoDelay && _sndMax != _sndUna && Seq.Ge(_sndNxt, _sndMax) && !_finQueued) break;
             }
@@ -106,6 +111,7 @@ public sealed partial class TcpEndpoint
     }
 
     private long _synSentAt;
+    private bool _swsOverride;
 
     /// <summary>SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with our options (RFC 9293 3.2, RFC 7323, RFC 2018).</summary>
     private void SendSyn()

@@ -98,7 +98,16 @@ public sealed partial class TcpEndpoint
     private void OnPersist(long now)
     {
         _persistAt = long.MaxValue;
-        if (_sndWnd > 0 || _sndBuf.Count == 0 || !CanSendData) { _persistBackoff = 0; return; }
+        if (_sndBuf.Count == 0 || !CanSendData) { _persistBackoff = 0; return; }
+        if (_sndWnd > 0)
+        {
+            // A small window held back by silly window avoidance: send what fits now.
+            _persistBackoff = 0;
+            _swsOverride = true;
+            Output();
+            _swsOverride = false;
+            return;
+        }
         SendProbe();
         _persistBackoff = Math.Min(_persistBackoff + 1, 10);
         _persistAt = now + Math.Min(CurrentRto() << _persistBackoff, 60_000_000);
