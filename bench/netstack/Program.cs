@@ -21,9 +21,13 @@ for (int i = 0; i < args.Length; i++)
 }
 
 int id = Environment.ProcessId;
-string ns = $"nsbench{id}", hostIf = $"nbh{id % 100000}", peerIf = $"nbp{id % 100000}";
+// Two veth pairs, one per namespace: the kernel answers in the first, the C# stack in the
+// second, so the two are measured alternately under the same machine load.
+string ns = $"nsbk{id}", hostIf = $"nbh{id % 100000}", peerIf = $"nbp{id % 100000}";
+string ns2 = $"nsbs{id}", hostIf2 = $"nbH{id % 100000}", peerIf2 = $"nbP{id % 100000}";
 int octet = id % 200 + 20;
 string hostIp = $"10.214.{octet}.1", peerIp = $"10.214.{octet}.2";
+string hostIp2 = $"10.215.{octet}.1", peerIp2 = $"10.215.{octet}.2";
 
 void Sh(string args, bool must = true)
 {
@@ -31,19 +35,26 @@ void Sh(string args, bool must = true)
     p.WaitForExit();
     if (must && p.ExitCode != 0) throw new InvalidOperationException($"ip {args}: {p.StandardError.ReadToEnd()}");
 }
-void Offloads(bool on)
-{
-    string v = on ? "on" : "off";
-    Quiet("ethtool", $"-K {hostIf} tx {v} tso {v} gso {v} gro {v}");
-    Quiet("ip", $"netns exec {ns} ethtool -K {peerIf} tx {v} tso {v} gso {v} gro {v}");
-}
 void Quiet(string file, string args)
 {
     var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
     p.StandardOutput.ReadToEnd();
     p.WaitForExit();
 }
-void Cleanup() { Sh($"netns del {ns}", false); Sh($"link del {hostIf}", false); }
+void Offloads(bool on)
+{
+    string v = on ? "on" : "off";
+    foreach (var (n, h, p) in new[] { (ns, hostIf, peerIf), (ns2, hostIf2, peerIf2) })
+    {
+        Quiet("ethtool", $"-K {h} tx {v} tso {v} gso {v} gro {v}");
+        Quiet("ip", $"netns exec {n} ethtool -K {p} tx {v} tso {v} gso {v} gro {v}");
+    }
+}
+void Cleanup()
+{
+    Sh($"netns del {ns}", false); Sh($"link del {hostIf}", false);
+    Sh($"netns del {ns2}", false); Sh($"link del {hostIf2}", false);
+}
 
 T InNetns<T>(Func<T> f)
 {
@@ -141,7 +152,7 @@ double KernelAndStack(NetStack stack, bool hostSends)
         server.Start();
         using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
-            s.Connect(IPAddress.Parse(peerIp), 5202);
+            s.Connect(IPAddress.Parse(peerIp2), 5202);
             KernelSend(s, seconds);
         }
         server.Join();
@@ -150,13 +161,13 @@ double KernelAndStack(NetStack stack, bool hostSends)
     else
     {
         using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        l.Bind(new IPEndPoint(IPAddress.Parse(hostIp), 0));
+        l.Bind(new IPEndPoint(IPAddress.Parse(hostIp2), 0));
         l.Listen(1);
         int port = ((IPEndPoint)l.LocalEndPoint!).Port;
         var reader = new Thread(() => { using var c = l.Accept(); rate = KernelReceive(c); });
         reader.Start();
         var ep = stack.CreateTcp();
-        ep.Connect(new SockAddr(Address.Parse(hostIp), (ushort)port));
+        ep.Connect(new SockAddr(Address.Parse(hostIp2), (ushort)port));
         ep.Wait(PollEvents.Out, 10_000);
         var buf = new byte[1 << 20];
         new Random(1).NextBytes(buf);
@@ -182,55 +193,47 @@ double KernelAndStack(NetStack stack, bool hostSends)
 Cleanup();
 try
 {
-    Sh($"netns add {ns}");
-    Sh($"link add {hostIf} type veth peer name {peerIf}");
-    Sh($"link set {peerIf} netns {ns}");
-    Sh($"addr add {hostIp}/24 dev {hostIf}");
-    Sh($"link set {hostIf} up");
-    Sh($"netns exec {ns} ip addr add {peerIp}/24 dev {peerIf}");
-    Sh($"netns exec {ns} ip link set {peerIf} up");
-    Sh($"netns exec {ns} ip link set lo up");
-
-    var rows = new List<(string Name, double Rate)>();
-    void Measure(string name, Func<double> f)
+    foreach (var (n, h, p, hip) in new[] { (ns, hostIf, peerIf, hostIp), (ns2, hostIf2, peerIf2, hostIp2) })
     {
-        var xs = new List<double>();
-        for (int r = 0; r < runs; r++) xs.Add(f());
-        rows.Add((name, Median(xs)));
-        Console.WriteLine($"  {name,-48} {Median(xs),10:F1} MB/s");
+        Sh($"netns add {n}");
+        Sh($"link add {h} type veth peer name {p}");
+        Sh($"link set {p} netns {n}");
+        Sh($"addr add {hip}/24 dev {h}");
+        Sh($"link set {h} up");
+        Sh($"netns exec {n} ip link set {p} up");
+        Sh($"netns exec {n} ip link set lo up");
     }
-    Console.WriteLine($"netstack benchmark: TCP over a veth pair, {seconds} s per transfer, median of {runs}");
-    Offloads(true);
-    Measure("kernel -> kernel (offloads on)", () => KernelToKernel(true));
-    Offloads(false);
-    Measure("kernel -> kernel (offloads off, MTU frames)", () => KernelToKernel(true));
-    Measure("kernel <- kernel (offloads off, MTU frames)", () => KernelToKernel(false));
-    Offloads(true);
-    double reverseOn = Median(Enumerable.Range(0, runs).Select(_ => KernelToKernel(false)).ToList());
+    Sh($"netns exec {ns} ip addr add {peerIp}/24 dev {peerIf}");
+    // The second namespace's side belongs to the C# stack: the kernel there keeps no address.
+    Quiet("ip", $"netns exec {ns2} sysctl -qw net.ipv6.conf.{peerIf2}.disable_ipv6=1");
 
-    // Hand the namespace side to the C# stack: the kernel there keeps no address.
-    Sh($"netns exec {ns} ip addr flush dev {peerIf}");
-    Quiet("ip", $"netns exec {ns} sysctl -qw net.ipv6.conf.{peerIf}.disable_ipv6=1");
+    Console.WriteLine($"netstack benchmark: TCP over veth pairs, {seconds} s per transfer, median of {runs}, kernel and C# stack alternating");
+    Console.WriteLine($"  {"",-44} {"kernel",12} {"C# stack",12}   C#/kernel");
     foreach (bool offload in new[] { false, true })
     {
         Offloads(offload);
-        using var link = FdLinkEndpoint.OpenPacket(peerIf, $"/var/run/netns/{ns}", offload);
+        using var link = FdLinkEndpoint.OpenPacket(peerIf2, $"/var/run/netns/{ns2}", offload);
         var stack = new NetStack();
         var nic = stack.AddNic(link, "eth0");
-        stack.AddAddress(nic, Address.Parse(peerIp), 24);
+        stack.AddAddress(nic, Address.Parse(peerIp2), 24);
         using var dispatcher = new LinkDispatcher(stack, nic, link);
-        string how = offload ? "offloads on, virtio-net GSO" : "offloads off, MTU frames";
-        Measure($"kernel -> C# stack ({how})", () => KernelAndStack(stack, true));
-        Measure($"kernel <- C# stack ({how})", () => KernelAndStack(stack, false));
+        foreach (bool hostSends in new[] { true, false })
+        {
+            var k = new List<double>();
+            var c = new List<double>();
+            for (int r = 0; r < runs; r++)
+            {
+                k.Add(KernelToKernel(hostSends));
+                c.Add(KernelAndStack(stack, hostSends));
+            }
+            string name = (hostSends ? "host kernel -> peer" : "host kernel <- peer") +
+                          (offload ? " (offloads on, GSO)" : " (offloads off, MTU frames)");
+            Console.WriteLine($"  {name,-44} {Median(k),7:F1} MB/s {Median(c),7:F1} MB/s   {Median(c) / Median(k),6:F2}x");
+            if (Environment.GetEnvironmentVariable("NETSTACK_BENCH_STATS") == "1")
+                Console.WriteLine($"      stack: retransmits {stack.Stats.TcpRetransmits}, fast {stack.Stats.TcpFastRetransmits}, " +
+                                  $"timeouts {stack.Stats.TcpTimeouts}, link send errors {link.SendErrors}, frames out {stack.Stats.FramesOut}, in {stack.Stats.FramesIn}");
+        }
     }
-
-    Console.WriteLine();
-    Console.WriteLine("  ratios C# stack / kernel, same offloads (1.00 = native speed):");
-    Console.WriteLine($"    receiving, offloads off   {rows[3].Rate / rows[1].Rate,6:F2}x");
-    Console.WriteLine($"    sending,   offloads off   {rows[4].Rate / rows[2].Rate,6:F2}x");
-    Console.WriteLine($"    receiving, offloads on    {rows[5].Rate / rows[0].Rate,6:F2}x");
-    Console.WriteLine($"    sending,   offloads on    {rows[6].Rate / reverseOn,6:F2}x");
-    Console.WriteLine($"  (kernel <- kernel with offloads on: {reverseOn:F1} MB/s)");
     return 0;
 }
 finally

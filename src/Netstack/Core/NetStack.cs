@@ -180,6 +180,7 @@ public sealed partial class NetStack
             _dirty.Clear();
             FlushLoopback();
         } while (_dirty.Count > 0);
+        foreach (var n in _nics) n.Link.Flush();
         }
         finally { _settling = false; }
     }

@@ -8,7 +8,7 @@ namespace Sandbox.Netstack;
 /// (/dev/net/tun with IFF_TAP|IFF_NO_PI). Host offloads must be off on the interface (checksums
 /// are verified, frames are at most MTU-sized).
 /// </summary>
-public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
+public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
 {
     private readonly bool _socket;
     private readonly bool _vnet;
@@ -21,10 +21,27 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
     public bool NeedsResolution => true;
     public long SendErrors;
 
+    // Batches for sendmmsg/recvmmsg on packet sockets: one syscall per batch instead of per frame.
+    public const int BatchSize = 64;
+    private readonly int _txSlot, _rxSlot;
+    private readonly byte* _txBuf, _txMsgs, _txIovs, _rxBuf, _rxMsgs, _rxIovs;
+    private int _txCount;
+
     private FdLinkEndpoint(int fd, bool socket, int mtu, MacAddress mac, bool vnet = false)
     {
         Fd = fd; _socket = socket; Mtu = mtu; Mac = mac; _vnet = vnet;
         GsoMaxSize = vnet ? 65535 + EthernetHeader.Length : 0;
+        if (!socket) return;
+        _txSlot = (Math.Max(mtu, 1500) + EthernetHeader.Length + VnetHeaderLength + 63) & ~63;
+        _rxSlot = vnet ? 65536 + 128 : (Math.Max(mtu, 1500) + EthernetHeader.Length + 63) & ~63;
+        _txBuf = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)(_txSlot * BatchSize));
+        _rxBuf = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)(_rxSlot * BatchSize));
+        _txMsgs = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(HostNative.MmsgSize * BatchSize);
+        _rxMsgs = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(HostNative.MmsgSize * BatchSize);
+        _txIovs = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(32 * BatchSize);
+        _rxIovs = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(32 * BatchSize);
+        for (int i = 0; i < BatchSize; i++)
+            HostNative.SetMessage(_rxMsgs, _rxIovs, i, _rxBuf + i * _rxSlot, _rxSlot, null, 0);
     }
 
     /// <summary>
@@ -116,6 +133,17 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
     public void Send(ReadOnlySpan<byte> frame)
     {
         // A full host queue drops the frame, as a NIC would; TCP recovers.
+        int hdr = _vnet ? VnetHeaderLength : 0;
+        if (_socket && hdr + frame.Length <= _txSlot)
+        {
+            byte* slot = _txBuf + _txCount * _txSlot;
+            new Span<byte>(slot, hdr).Clear();
+            frame.CopyTo(new Span<byte>(slot + hdr, frame.Length));
+            HostNative.SetMessage(_txMsgs, _txIovs, _txCount, slot, hdr + frame.Length, null, 0);
+            if (++_txCount == BatchSize) Flush();
+            return;
+        }
+        Flush();
         int r;
         if (_vnet)
         {
@@ -126,6 +154,15 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
         if (r < 0) Interlocked.Increment(ref SendErrors);
     }
 
+    /// <summary>Sends the frames batched so far in one sendmmsg.</summary>
+    public void Flush()
+    {
+        if (_txCount == 0) return;
+        int r = HostNative.SendMany(Fd, _txMsgs, _txCount);
+        if (r < _txCount) Interlocked.Add(ref SendErrors, _txCount - Math.Max(r, 0));
+        _txCount = 0;
+    }
+
     /// <summary>
     /// struct virtio_net_hdr (legacy, little-endian): flags, gso_type, hdr_len, gso_size,
     /// csum_start, csum_offset (virtio spec 5.1.6).
@@ -133,6 +170,7 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
     public void SendGso(ReadOnlySpan<byte> frame, in GsoRequest g)
     {
         if (!_vnet) { Interlocked.Increment(ref SendErrors); return; }
+        Flush(); // keep the order of frames
         var h = _vnetHdr.AsSpan();
         h[0] = 1;                                 // VIRTIO_NET_HDR_F_NEEDS_CSUM
         h[1] = (byte)(g.V6 ? 4 : 1);              // GSO_TCPV6 / GSO_TCPV4
@@ -161,10 +199,32 @@ public sealed class FdLinkEndpoint : ILinkEndpoint, IDisposable
         return n - VnetHeaderLength;
     }
 
+    /// <summary>Receives up to <see cref="BatchSize"/> frames without blocking (packet sockets only); count or -errno.</summary>
+    public int ReceiveBatch() => _socket ? HostNative.ReceiveMany(Fd, _rxMsgs, BatchSize) : -(int)Sandbox.Linux.Errno.EOPNOTSUPP;
+
+    /// <summary>Frame <paramref name="i"/> of the last <see cref="ReceiveBatch"/>.</summary>
+    public ReadOnlySpan<byte> BatchFrame(int i, out bool checksumVerified)
+    {
+        int n = Math.Min(HostNative.MessageLength(_rxMsgs, i), _rxSlot);
+        byte* p = _rxBuf + i * _rxSlot;
+        checksumVerified = false;
+        if (!_vnet) return new ReadOnlySpan<byte>(p, n);
+        if (n < VnetHeaderLength) return default;
+        checksumVerified = (p[0] & 3) != 0;
+        return new ReadOnlySpan<byte>(p + VnetHeaderLength, n - VnetHeaderLength);
+    }
+
+    public bool IsPacketSocket => _socket;
+
     public int WaitReadable(int timeoutMs) => HostNative.PollIn(Fd, timeoutMs);
 
     public void Dispose()
     {
-        if (Fd >= 0) { HostNative.Close(Fd); Fd = -1; }
+        if (Fd < 0) return;
+        HostNative.Close(Fd);
+        Fd = -1;
+        if (!_socket) return;
+        foreach (var p in new[] { _txBuf, _rxBuf, _txMsgs, _rxMsgs, _txIovs, _rxIovs })
+            System.Runtime.InteropServices.NativeMemory.Free(p);
     }
 }

@@ -28,6 +28,54 @@ internal static unsafe partial class HostNative
     private static partial int open_(string path, int flags);
 
     [LibraryImport("libc", SetLastError = true)] private static partial nint writev(int fd, void* iov, int n);
+    [LibraryImport("libc", SetLastError = true)] private static partial int sendmmsg(int fd, void* msgs, uint n, int flags);
+    [LibraryImport("libc", SetLastError = true)] private static partial int recvmmsg(int fd, void* msgs, uint n, int flags, void* timeout);
+
+    /// <summary>struct mmsghdr is 64 bytes on x86-64: msghdr (56) then msg_len.</summary>
+    public const int MmsgSize = 64;
+
+    /// <summary>Sends <paramref name="n"/> prepared messages; returns how many went, or -errno.</summary>
+    public static int SendMany(int fd, byte* msgs, int n)
+    {
+        int sent = 0;
+        while (sent < n)
+        {
+            int r = sendmmsg(fd, msgs + sent * MmsgSize, (uint)(n - sent), 0);
+            if (r < 0)
+            {
+                int e = Marshal.GetLastPInvokeError();
+                if (e == 4) continue;
+                return sent > 0 ? sent : -e;
+            }
+            sent += r;
+        }
+        return sent;
+    }
+
+    /// <summary>Receives up to <paramref name="n"/> messages without blocking; count or -errno.</summary>
+    public static int ReceiveMany(int fd, byte* msgs, int n)
+    {
+        while (true)
+        {
+            int r = recvmmsg(fd, msgs, (uint)n, MSG_DONTWAIT, null);
+            if (r >= 0) return r;
+            int e = Marshal.GetLastPInvokeError();
+            if (e != 4) return -e;
+        }
+    }
+
+    /// <summary>Points message <paramref name="i"/> at one or two buffers (struct msghdr: iov at 16, iovlen at 24).</summary>
+    public static void SetMessage(byte* msgs, byte* iovs, int i, byte* a, int alen, byte* b, int blen)
+    {
+        byte* m = msgs + i * MmsgSize;
+        long* iov = (long*)(iovs + i * 32);
+        iov[0] = (long)a; iov[1] = alen; iov[2] = (long)b; iov[3] = blen;
+        new Span<byte>(m, MmsgSize).Clear();
+        *(long*)(m + 16) = (long)iov;
+        *(long*)(m + 24) = b == null ? 1 : 2;
+    }
+
+    public static int MessageLength(byte* msgs, int i) => *(int*)(msgs + i * MmsgSize + 56);
 
     /// <summary>Writes two buffers as one packet (a virtio-net header and a frame).</summary>
     public static int Send2(int fd, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)

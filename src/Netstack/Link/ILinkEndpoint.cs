@@ -27,6 +27,9 @@ public interface ILinkEndpoint
 
     /// <summary>Sends a TCP super-segment for the host to segment (only when <see cref="GsoMaxSize"/> allows).</summary>
     void SendGso(ReadOnlySpan<byte> frame, in GsoRequest gso) => Send(frame);
+
+    /// <summary>Pushes out frames the link batched; the stack calls it when an operation is done.</summary>
+    void Flush() { }
 }
 
 /// <summary>How to cut a TCP super-segment: MSS, where the TCP header starts, all headers' length.</summary>

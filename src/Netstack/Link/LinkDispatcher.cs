@@ -30,12 +30,23 @@ public sealed class LinkDispatcher : IDisposable
             int timeout = deadline == long.MaxValue ? 50 : (int)Math.Clamp((deadline - now + 999) / 1000, 0, 50);
             if (_link.WaitReadable(timeout) > 0)
             {
-                for (int i = 0; i < Batch; i++)
+                if (_link.IsPacketSocket)
                 {
-                    int n = _link.Receive(buf, out int off, out bool verified);
-                    if (n < 0) break;
-                    if (n == 0) continue;
-                    _stack.DeliverFrame(_nic, buf.AsSpan(off, n), settle: false, checksumVerified: verified);
+                    int n = _link.ReceiveBatch();
+                    for (int i = 0; i < n; i++)
+                    {
+                        var f = _link.BatchFrame(i, out bool verified);
+                        if (f.Length > 0) _stack.DeliverFrame(_nic, f, settle: false, checksumVerified: verified);
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < Batch; i++)
+                    {
+                        int n = _link.Receive(buf, out int off, out bool verified);
+                        if (n < 0) break;
+                        if (n > 0) _stack.DeliverFrame(_nic, buf.AsSpan(off, n), settle: false, checksumVerified: verified);
+                    }
                 }
                 _stack.Settle();
             }

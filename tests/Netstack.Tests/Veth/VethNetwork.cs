@@ -167,7 +167,7 @@ internal sealed class SoftImpairment : ILinkEndpoint, IDisposable
                 }
                 else Monitor.Wait(_queue, 50);
             }
-            if (f != null) _inner.Send(f);
+            if (f != null) { _inner.Send(f); _inner.Flush(); }
         }
     }
 
