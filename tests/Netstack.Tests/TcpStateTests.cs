@@ -350,3 +350,30 @@ public class TcpEdgeTests
         Assert.Equal(0, s.Receive(buf));
     }
 }
+
+public class TcpTimeWaitReuseTests
+{
+    [Fact]
+    public void NewSynReopensAFlowInTimeWait()
+    {
+        var net = new TestNetwork();
+        var l = net.A.CreateTcp(); // the server closes first, so TIME_WAIT is on the server side
+        l.Bind(new SockAddr(Address.AnyV4, 80)); l.Listen(4);
+        var c = net.B.CreateTcp();
+        c.ReuseAddress = true;
+        c.Bind(new SockAddr(Address.AnyV4, 4000));
+        c.Connect(new SockAddr(TestNetwork.IpA, 80));
+        Assert.True(net.Run(() => l.AcceptQueueLength == 1, limitUs: 1_000_000));
+        l.Accept(out var s);
+        s!.Close();
+        Assert.True(net.Run(() => c.State == TcpState.CloseWait, limitUs: 1_000_000));
+        c.Close();
+        Assert.True(net.Run(() => s.State == TcpState.TimeWait && c.State == TcpState.Closed, limitUs: 1_000_000));
+        var c2 = net.B.CreateTcp();
+        c2.ReuseAddress = true;
+        Assert.Equal(0, c2.Bind(new SockAddr(Address.AnyV4, 4000)));
+        c2.Connect(new SockAddr(TestNetwork.IpA, 80));
+        Assert.True(net.Run(() => c2.State == TcpState.Established && l.AcceptQueueLength == 1, limitUs: 5_000_000));
+        Assert.Equal(TcpState.Closed, s.State);
+    }
+}

@@ -1,23 +1,34 @@
 namespace Sandbox.Netstack;
 
-/// <summary>A byte FIFO over one array, for TCP's send and receive buffers.</summary>
+/// <summary>
+/// A byte FIFO for TCP's send and receive buffers. <see cref="Capacity"/> is the limit (the
+/// socket buffer size); the array behind it starts small and doubles as data arrives, so idle
+/// sockets cost little.
+/// </summary>
 internal sealed class ByteRing
 {
+    private const int InitialBytes = 16 << 10;
     private byte[] _buf;
-    private int _head, _count;
+    private int _head, _count, _limit;
 
-    public ByteRing(int capacity) => _buf = new byte[Math.Max(capacity, 1)];
+    public ByteRing(int capacity)
+    {
+        _limit = Math.Max(capacity, 1);
+        _buf = new byte[Math.Min(_limit, InitialBytes)];
+    }
 
     public int Count => _count;
-    public int Capacity => _buf.Length;
-    public int Free => _buf.Length - _count;
+    public int Capacity => _limit;
+    public int Free => _limit - _count;
 
-    /// <summary>Grows (never shrinks below the data held) to <paramref name="capacity"/>.</summary>
-    public void Resize(int capacity)
+    /// <summary>Changes the limit (never below the data held).</summary>
+    public void Resize(int capacity) => _limit = Math.Max(Math.Max(capacity, _count), 1);
+
+    private void Grow(int needed)
     {
-        capacity = Math.Max(capacity, _count);
-        if (capacity == _buf.Length) return;
-        var nb = new byte[Math.Max(capacity, 1)];
+        int size = _buf.Length;
+        while (size < needed) size = (int)Math.Min((long)size * 2, _limit);
+        var nb = new byte[size];
         Peek(0, nb.AsSpan(0, _count));
         _buf = nb;
         _head = 0;
@@ -26,6 +37,7 @@ internal sealed class ByteRing
     public int Write(ReadOnlySpan<byte> data)
     {
         int n = Math.Min(data.Length, Free);
+        if (_count + n > _buf.Length) Grow(_count + n);
         int tail = (_head + _count) % _buf.Length;
         int first = Math.Min(n, _buf.Length - tail);
         data[..first].CopyTo(_buf.AsSpan(tail));

@@ -240,6 +240,14 @@ public sealed partial class TcpEndpoint
         }
     }
 
+    /// <summary>Ends TIME_WAIT for a new connection whose SYN lies beyond our RCV.NXT; true if it did.</summary>
+    internal bool ReuseTimeWait(uint synSeq)
+    {
+        if (!Seq.Gt(synSeq, _rcvNxt)) return false;
+        Terminate(0);
+        return true;
+    }
+
     private void OnTimeWaitSegment(ref Segment s)
     {
         if (s.Has(TcpFlags.Rst)) { Terminate(0); return; } // like Linux (RFC 1337 notwithstanding)

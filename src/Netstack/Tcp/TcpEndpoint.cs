@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Sandbox.Linux;
 
 namespace Sandbox.Netstack;
@@ -226,8 +225,10 @@ public sealed partial class TcpEndpoint : SocketEndpoint, ITimerTarget
 
     private void InitSend()
     {
-        _iss = (uint)RandomNumberGenerator.GetInt32(int.MaxValue) * 2u + 1;
-        _tsOffset = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+        // RFC 6528: a 4 µs clock plus a keyed hash of the connection's 4-tuple, so a new
+        // incarnation of a flow starts above the old one; timestamps likewise per address pair.
+        _iss = (uint)(Stack.Now / 4) + Stack.Tcp.Hash(LocalAddr, LocalPort, RemoteAddr, RemotePort);
+        _tsOffset = Stack.Tcp.Hash(LocalAddr, 0, RemoteAddr, 0);
         _sndUna = _iss; _sndNxt = _iss + 1; _sndMax = _iss + 1;
         _recover = _iss;
         _rto = Stack.Options.InitialRtoUs;

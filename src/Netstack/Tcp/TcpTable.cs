@@ -19,6 +19,17 @@ internal sealed class TcpTable
 
     public int FlowCount => _flows.Count;
 
+    private readonly ulong _secret0 = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+        _secret1 = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>A keyed hash of a flow (the F() of RFC 6528), secret per stack.</summary>
+    public uint Hash(Address local, ushort lport, Address remote, ushort rport)
+    {
+        var h = new HashCode();
+        h.Add(_secret0); h.Add(local); h.Add(lport); h.Add(remote); h.Add(rport); h.Add(_secret1);
+        return (uint)h.ToHashCode();
+    }
+
     public bool TryAddFlow(TcpEndpoint ep) =>
         _flows.TryAdd(new FlowKey(ep.LocalAddr, ep.LocalPort, ep.RemoteAddr, ep.RemotePort), ep);
 
@@ -51,8 +62,14 @@ internal sealed class TcpTable
         ushort sport = TcpHeader.SourcePort(p), dport = TcpHeader.DestinationPort(p);
         if (_flows.TryGetValue(new FlowKey(dst, dport, src, sport), out var ep))
         {
-            ep.OnSegment(ref seg);
-            return;
+            // A new SYN beyond the old connection's sequence space may reopen a flow in
+            // TIME_WAIT (RFC 1122 4.2.2.13), as Linux allows.
+            if (!(ep.State == TcpState.TimeWait && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn
+                  && ep.ReuseTimeWait(seg.Seq)))
+            {
+                ep.OnSegment(ref seg);
+                return;
+            }
         }
         var l = FindListener(dst, dport);
         if (l != null) { l.OnListenSegment(nic, src, sport, dst, ref seg); return; }
