@@ -6,6 +6,6 @@ public sealed class StackStats
     public long FramesIn, FramesOut, MalformedDropped, NotForUs, ChecksumErrors;
     public long Ipv4In, Ipv6In, FragmentsIn, Reassembled, ReassemblyFailed, FragmentsOut;
     public long IcmpEchoReplies, IcmpUnreachSent;
-    public long TcpSegmentsIn, TcpSegmentsOut, TcpRetransmits, TcpResetsSent, TcpFastRetransmits, TcpTimeouts;
+    public long TcpSegmentsIn, TcpSegmentsOut, TcpRetransmits, TcpResetsSent, TcpFastRetransmits, TcpTimeouts, TcpLostRetransmits;
     public long UdpIn, UdpOut, UdpNoPort, UdpRcvbufErrors;
 }

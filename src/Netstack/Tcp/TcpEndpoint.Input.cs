@@ -318,7 +318,11 @@ public sealed partial class TcpEndpoint
                     RetransmitFirst();
                     _cc.Cwnd = Math.Max(_cc.Cwnd - acked + _mss, _mss);
                 }
-                else if (Seq.Lt(_highRxt, _sndUna)) _highRxt = _sndUna;
+                else
+                {
+                    if (Seq.Lt(_highRxt, _sndUna)) _highRxt = _sndUna;
+                    _rxtMark = _sndMax; // watch the retransmission now at SND.UNA from here on
+                }
             }
             else if (flightBefore >= _cc.Cwnd - 2 * _mss || _cc.Cwnd < _cc.Ssthresh)
                 _cc.OnAck(acked, _mss, Stack.Now, _srtt); // grow only when the window was used (RFC 7661 spirit)
@@ -355,6 +359,7 @@ public sealed partial class TcpEndpoint
             _outputNeeded = true;
         }
         if (windowChanged) _outputNeeded = true;
+        if (_inRecovery && s.Options.SackCount > 0) DetectLostRetransmission();
         return true;
     }
 

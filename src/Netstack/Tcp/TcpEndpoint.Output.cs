@@ -41,6 +41,7 @@ public sealed partial class TcpEndpoint
                 {
                     SendData(hs, hl, fin: false);
                     _highRxt = hs + (uint)hl;
+                    if (hs == _sndUna) _rxtMark = _sndMax;
                     continue;
                 }
             }
@@ -97,6 +98,23 @@ public sealed partial class TcpEndpoint
         if (len == 0 && !fin) return;
         SendData(_sndUna, len, fin);
         if (Seq.Lt(_highRxt, _sndUna + (uint)len)) _highRxt = _sndUna + (uint)len;
+        _rxtMark = _sndMax;
+    }
+
+    /// <summary>SND.MAX when the segment at SND.UNA was last retransmitted (for lost retransmissions).</summary>
+    private uint _rxtMark;
+
+    /// <summary>
+    /// A retransmission is lost when data sent after it has been SACKed while it is still
+    /// unacknowledged (the time-ordering idea of RACK, RFC 8985): send it again rather than
+    /// wait for the retransmission timer.
+    /// </summary>
+    private void DetectLostRetransmission()
+    {
+        if (!_inRecovery || !_sackOk || _sacked.Count == 0 || !Seq.Gt(_highRxt, _sndUna)) return;
+        if (!Seq.Gt(_sacked[^1].End, _rxtMark)) return;
+        Stack.Stats.TcpLostRetransmits++;
+        RetransmitFirst();
     }
 
     private void SendAck() => SendData(_sndNxt, 0, fin: false);
