@@ -27,6 +27,7 @@ public class HostileInputTests
             net.B.DeliverFrame(net.NicB, buf.AsSpan(0, len));
         }
         net.RunFor(1_000_000);
+        Assert.Equal(0, net.B.Stats.InternalErrors);
     }
 
     [Fact]
@@ -65,6 +66,7 @@ public class HostileInputTests
         // Forged in-window segments with valid checksums may corrupt or reset that connection, as
         // with any TCP; what matters is that the stack survives: a fresh connection works.
         net.Filter = null;
+        Assert.Equal(0, net.B.Stats.InternalErrors);
         var t = new Transfer(net, 1 << 20);
         t.Start(port: 81);
         t.RunToEnd();

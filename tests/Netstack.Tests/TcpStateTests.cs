@@ -377,3 +377,36 @@ public class TcpTimeWaitReuseTests
         Assert.Equal(TcpState.Closed, s.State);
     }
 }
+
+public class PathMtuTests
+{
+    [Fact]
+    public void FragmentationNeededLowersTheMssAndDataStillArrives()
+    {
+        var net = new TestNetwork();
+        var t = new Transfer(net, 2 << 20);
+        t.Start();
+        // A "router" between the stacks now only passes 1200-byte packets and says so (RFC 1191).
+        var macA = net.LinkA.Mac; var macB = net.LinkB.Mac;
+        var pending = new List<byte[]>();
+        net.Filter = (link, b, n) =>
+        {
+            if (link != net.LinkA || n - 14 <= 1200) return true;
+            var icmp = new byte[8 + 28];
+            icmp[0] = 3; icmp[1] = 4;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), 1200);
+            b.AsSpan(14, 28).CopyTo(icmp.AsSpan(8));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), Checksum.Compute(icmp));
+            pending.Add(Packets.Ipv4(macA, macB, TestNetwork.IpB, TestNetwork.IpA, 1, icmp));
+            return false;
+        };
+        t.Pump();
+        foreach (var f in pending) net.A.DeliverFrame(net.NicA, f);
+        pending.Clear();
+        Assert.True(t.Client.GetInfoMss() <= 1200 - 40 - 12);
+        net.Run(() => t.Eof, () => { t.Pump(); foreach (var f in pending) net.A.DeliverFrame(net.NicA, f); pending.Clear(); }, 60_000_000);
+        t.RunToEnd();
+        t.Client.GetInfo(out var info);
+        Assert.Equal(1200u, info.Pmtu);
+    }
+}

@@ -210,6 +210,11 @@ public sealed partial class NetStack
             // A parser bound check we missed: drop the packet, never the stack.
             Stats.MalformedDropped++;
         }
+        catch (Exception)
+        {
+            // A bug must not take the Sentry down with it; tests assert this stays zero.
+            Stats.InternalErrors++;
+        }
     }
 
     /// <summary>Processes frames sent to ourselves, after (never inside) the operation that sent them.</summary>

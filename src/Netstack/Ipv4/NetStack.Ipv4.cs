@@ -113,6 +113,12 @@ public sealed partial class NetStack
             ushort sp = BinaryPrimitives.ReadUInt16BigEndian(inner[ihl..]);
             ushort dp = BinaryPrimitives.ReadUInt16BigEndian(inner[(ihl + 2)..]);
             bool hard = m[1] is 2 or 3;
+            if (m[1] == 4 && Ipv4Header.Protocol(inner) == Ipv4Header.ProtoTcp)
+            {
+                // Fragmentation needed: path MTU discovery (RFC 1191), next-hop MTU in bytes 6-7.
+                Tcp.HandlePacketTooBig(origSrc, sp, origDst, dp, BinaryPrimitives.ReadUInt16BigEndian(m[6..]));
+                return;
+            }
             if (Ipv4Header.Protocol(inner) == Ipv4Header.ProtoUdp) Udp.HandleUnreachable(origSrc, sp, origDst, dp, hard);
             else if (Ipv4Header.Protocol(inner) == Ipv4Header.ProtoTcp) Tcp.HandleUnreachable(origSrc, sp, origDst, dp, hard);
         }

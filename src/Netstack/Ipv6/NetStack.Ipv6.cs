@@ -84,6 +84,16 @@ public sealed partial class NetStack
                 finally { ArrayPool<byte>.Shared.Return(buf); }
                 break;
             }
+            case 2 when m.Length >= 8 + Ipv6Header.Length + 4 && Ipv6Header.NextHeader(m[8..]) == Ipv4Header.ProtoTcp:
+            {
+                // Packet Too Big (RFC 4443 3.2, RFC 8201 path MTU discovery).
+                var inner = m[8..];
+                var t = inner[Ipv6Header.Length..];
+                Tcp.HandlePacketTooBig(Ipv6Header.Source(inner), BinaryPrimitives.ReadUInt16BigEndian(t),
+                    Ipv6Header.Destination(inner), BinaryPrimitives.ReadUInt16BigEndian(t[2..]),
+                    (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(m[4..]), 65535));
+                break;
+            }
             case 135: HandleNeighborSolicitation(nic, src, m); break;
             case 136: HandleNeighborAdvertisement(nic, m); break;
             case 1 when m.Length >= 8 + Ipv6Header.Length + 4: // destination unreachable

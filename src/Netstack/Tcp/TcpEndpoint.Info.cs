@@ -26,7 +26,7 @@ public sealed partial class TcpEndpoint
                 Retrans = (uint)_retransmittedSegments,
                 TotalRetrans = (uint)_retransmittedSegments,
                 LastDataRecvMs = (uint)((now - _lastRecvUs) / 1000), LastAckRecvMs = (uint)((now - _lastRecvUs) / 1000),
-                Pmtu = (uint)(_route.Nic?.Mtu ?? 0),
+                Pmtu = (uint)(_pmtu > 0 ? _pmtu : _route.Nic?.Mtu ?? 0),
                 RcvSsthresh = (uint)_rcvBuf.Capacity,
                 RttUs = (uint)_srtt, RttVarUs = (uint)_rttvar,
                 SndSsthresh = _cc.Ssthresh == int.MaxValue ? int.MaxValue : (uint)(_cc.Ssthresh / Math.Max(_mss, 1)),

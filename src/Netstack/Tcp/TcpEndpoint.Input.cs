@@ -460,6 +460,30 @@ public sealed partial class TcpEndpoint
         Stack.MarkDirty(this);
     }
 
+    /// <summary>
+    /// Path MTU discovery: a router could not forward one of our segments. Lower the MSS (never
+    /// below the 576/1280-byte minimum MTUs' worth) and resend what is outstanding in smaller pieces.
+    /// </summary>
+    internal void OnPacketTooBig(int mtu)
+    {
+        if (State is TcpState.Closed or TcpState.Listen or TcpState.TimeWait) return;
+        int floor = RemoteAddr.IsV6 ? 1280 : 576;
+        int hdr = (RemoteAddr.IsV6 ? Ipv6Header.Length : Ipv4Header.Length) + TcpHeader.MinLength + (_tsOk ? 12 : 0);
+        int mss = Math.Max(mtu, floor) - hdr;
+        if (mss >= _mss) return;
+        _mss = mss;
+        _segMax = Math.Min(_segMax, _mss);
+        _pmtu = Math.Max(mtu, floor);
+        if (State == TcpState.SynSent || _sndUna == _sndMax) return;
+        // Not congestion: resend from SND.UNA without touching the window (RFC 1191 section 6.3).
+        _sndNxt = _sndUna;
+        _rttTiming = false;
+        Output();
+        Stack.MarkDirty(this);
+    }
+
+    private int _pmtu;
+
     internal void OnUnreachable(bool hard)
     {
         if (State == TcpState.SynSent && hard) { Terminate((int)Errno.ECONNREFUSED); return; }

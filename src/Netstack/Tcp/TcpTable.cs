@@ -115,6 +115,11 @@ internal sealed class TcpTable
         _stack.SendIp(r, Ipv4Header.ProtoTcp, buf, TcpHeader.MinLength, dontFragment: !to.IsV6);
     }
 
+    public void HandlePacketTooBig(Address ourAddr, ushort ourPort, Address theirAddr, ushort theirPort, int mtu)
+    {
+        if (_flows.TryGetValue(new FlowKey(ourAddr, ourPort, theirAddr, theirPort), out var ep)) ep.OnPacketTooBig(mtu);
+    }
+
     public void HandleUnreachable(Address ourAddr, ushort ourPort, Address theirAddr, ushort theirPort, bool hard)
     {
         if (_flows.TryGetValue(new FlowKey(ourAddr, ourPort, theirAddr, theirPort), out var ep)) ep.OnUnreachable(hard);
