@@ -121,7 +121,7 @@ public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
     /// <summary>Creates (or attaches to) TAP device <paramref name="name"/>; the stack uses <paramref name="mac"/> on it.</summary>
     public static FdLinkEndpoint OpenTap(string name, MacAddress mac, int mtu = 1500)
     {
-        int fd = HostNative.Open("/dev/net/tun", HostNative.O_RDWR | HostNative.O_CLOEXEC);
+        int fd = HostNative.Open("/dev/net/tun", HostNative.O_RDWR | HostNative.O_CLOEXEC | HostNative.O_NONBLOCK);
         if (fd < 0) throw new IOException($"open /dev/net/tun: errno {-fd}");
         var req = HostNative.IfReq(name);
         BinaryPrimitives.WriteInt16LittleEndian(req.AsSpan(16), (short)(HostNative.IFF_TAP | HostNative.IFF_NO_PI));

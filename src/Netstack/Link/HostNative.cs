@@ -11,7 +11,7 @@ internal static unsafe partial class HostNative
     public const int MSG_DONTWAIT = 0x40, POLLIN = 1, CLONE_NEWNET = 0x40000000;
     public const uint SIOCGIFHWADDR = 0x8927, SIOCGIFMTU = 0x8921, SIOCGIFINDEX = 0x8933, TUNSETIFF = 0x400454ca;
     public const short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000;
-    public const int O_RDWR = 2, O_CLOEXEC = 0x80000, O_RDONLY = 0;
+    public const int O_RDWR = 2, O_CLOEXEC = 0x80000, O_RDONLY = 0, O_NONBLOCK = 0x800;
 
     [LibraryImport("libc", SetLastError = true)] private static partial int socket(int domain, int type, int protocol);
     [LibraryImport("libc", SetLastError = true)] private static partial int bind(int fd, void* addr, int len);

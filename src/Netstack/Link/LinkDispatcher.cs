@@ -25,33 +25,43 @@ public sealed class LinkDispatcher : IDisposable
         var buf = new byte[65536 + 64];
         while (!_stop)
         {
-            long deadline = _stack.NextDeadlineUs;
-            long now = _stack.Clock.NowUs;
-            int timeout = deadline == long.MaxValue ? 50 : (int)Math.Clamp((deadline - now + 999) / 1000, 0, 50);
-            if (_link.WaitReadable(timeout) > 0)
+            try { Step(buf); }
+            catch (Exception)
             {
-                if (_link.IsPacketSocket)
-                {
-                    int n = _link.ReceiveBatch();
-                    for (int i = 0; i < n; i++)
-                    {
-                        var f = _link.BatchFrame(i, out bool verified);
-                        if (f.Length > 0) _stack.DeliverFrame(_nic, f, settle: false, checksumVerified: verified);
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < Batch; i++)
-                    {
-                        int n = _link.Receive(buf, out int off, out bool verified);
-                        if (n < 0) break;
-                        if (n > 0) _stack.DeliverFrame(_nic, buf.AsSpan(off, n), settle: false, checksumVerified: verified);
-                    }
-                }
-                _stack.Settle();
+                // Never let a stack bug end the thread (and with it the Sentry); count it.
+                Interlocked.Increment(ref _stack.Stats.InternalErrors);
             }
-            _stack.RunTimers();
         }
+    }
+
+    private void Step(byte[] buf)
+    {
+        long deadline = _stack.NextDeadlineUs;
+        long now = _stack.Clock.NowUs;
+        int timeout = deadline == long.MaxValue ? 50 : (int)Math.Clamp((deadline - now + 999) / 1000, 0, 50);
+        if (_link.WaitReadable(timeout) > 0)
+        {
+            if (_link.IsPacketSocket)
+            {
+                int n = _link.ReceiveBatch();
+                for (int i = 0; i < n; i++)
+                {
+                    var f = _link.BatchFrame(i, out bool verified);
+                    if (f.Length > 0) _stack.DeliverFrame(_nic, f, settle: false, checksumVerified: verified);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < Batch; i++)
+                {
+                    int n = _link.Receive(buf, out int off, out bool verified);
+                    if (n < 0) break;
+                    if (n > 0) _stack.DeliverFrame(_nic, buf.AsSpan(off, n), settle: false, checksumVerified: verified);
+                }
+            }
+            _stack.Settle();
+        }
+        _stack.RunTimers();
     }
 
     public void Dispose()

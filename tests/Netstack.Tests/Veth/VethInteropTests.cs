@@ -133,6 +133,38 @@ public class VethInteropTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void TapDeviceCarriesPingAndTcp()
+    {
+        if (Skip(log) || HostNet.Which("ping") == null) { log.WriteLine("SKIPPED: ping not installed"); return; }
+        if (!File.Exists("/dev/net/tun")) { log.WriteLine("SKIPPED: no /dev/net/tun"); return; }
+        string tap = $"nst{Environment.ProcessId % 100000}";
+        int o = Environment.ProcessId % 200 + 20;
+        var hostIp = Address.Parse($"10.216.{o}.1");
+        var stackIp = Address.Parse($"10.216.{o}.2");
+        using var link = FdLinkEndpoint.OpenTap(tap, new MacAddress(0x02_00_5e_00_00_02));
+        try
+        {
+            HostNet.Must("ip", $"addr add {hostIp}/24 dev {tap}");
+            HostNet.Must("ip", $"link set {tap} up");
+            var stack = new NetStack();
+            var nic = stack.AddNic(link, "tap0");
+            stack.AddAddress(nic, stackIp, 24);
+            using var d = new LinkDispatcher(stack, nic, link);
+            var (c, po, pe) = HostNet.Run("ping", $"-c 2 -i 0.2 -W 2 {stackIp}");
+            Assert.True(c == 0, po + pe);
+            var l = stack.CreateTcp();
+            l.Bind(new SockAddr(Address.AnyV4, 80)); l.Listen(1);
+            var t = new Thread(() => { var s = Blocking.Accept(l); Blocking.SendAll(s, "over tap\n"u8); s.Close(); }) { IsBackground = true };
+            t.Start();
+            using var client = new TcpClient();
+            client.Connect(stackIp.ToIPAddress(), 80);
+            using var reader = new StreamReader(client.GetStream());
+            Assert.Equal("over tap", reader.ReadLine());
+        }
+        finally { HostNet.Run("ip", $"link del {tap}"); }
+    }
+
+    [Fact]
     public void TakesOverTheKernelsAddressesAndRoutes()
     {
         if (Skip(log) || HostNet.Which("ping") == null) { log.WriteLine("SKIPPED: ping not installed"); return; }
