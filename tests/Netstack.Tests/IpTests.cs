@@ -84,21 +84,23 @@ public class IpTests
         Assert.Equal(-(int)Errno.ECONNREFUSED, tx.ReceiveFrom(new byte[8], out _));
     }
 
-    [Fact]
-    public void LargeUdpDatagramsAreFragmentedAndReassembled()
+    [Theory]
+    [InlineData(false, 21)]
+    [InlineData(true, 21)]
+    public void LargeUdpDatagramsAreFragmentedAndReassembled(bool v6, int fragments)
     {
         var net = new TestNetwork();
-        var rx = net.B.CreateUdp();
-        rx.Bind(new SockAddr(Address.AnyV4, 7));
-        var tx = net.A.CreateUdp();
+        var rx = net.B.CreateUdp(v6);
+        rx.Bind(new SockAddr(v6 ? Address.AnyV6 : Address.AnyV4, 7));
+        var tx = net.A.CreateUdp(v6);
         var data = new byte[30000];
         new Random(1).NextBytes(data);
-        Assert.Equal(data.Length, tx.SendTo(data, new SockAddr(TestNetwork.IpB, 7)));
+        Assert.Equal(data.Length, tx.SendTo(data, new SockAddr(v6 ? TestNetwork.Ip6B : TestNetwork.IpB, 7)));
         net.RunFor(100_000);
         var buf = new byte[65536];
         Assert.Equal(data.Length, rx.ReceiveFrom(buf, out _));
         Assert.Equal(data, buf[..data.Length]);
-        Assert.Equal(21, net.A.Stats.FragmentsOut);
+        Assert.Equal(fragments, net.A.Stats.FragmentsOut);
         Assert.Equal(1, net.B.Stats.Reassembled);
     }
 

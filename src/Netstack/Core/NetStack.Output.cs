@@ -47,7 +47,8 @@ public sealed partial class NetStack
                     EthernetHeader.Length + Ipv6Header.Length + transportHeader, true);
                 return EmitGso(r, EthernetHeader.TypeIpv6, buf, ipStart - EthernetHeader.Length, EthernetHeader.Length + Ipv6Header.Length + length, g);
             }
-            if (Ipv6Header.Length + length > r.Nic.Mtu) return -(int)Errno.EMSGSIZE;
+            if (Ipv6Header.Length + length > r.Nic.Mtu)
+                return dontFragment ? -(int)Errno.EMSGSIZE : FragmentV6(r, proto, buf, length, hops);
             Ipv6Header.Write(buf.AsSpan(ipStart), length, proto, hops, r.Local, r.Remote);
             EmitFrame(r.Nic, r.NextHop, EthernetHeader.TypeIpv6, buf, ipStart - EthernetHeader.Length,
                 EthernetHeader.Length + Ipv6Header.Length + length);
@@ -88,6 +89,38 @@ public sealed partial class NetStack
         EthernetHeader.Write(frame, dst, r.Nic.Link.Mac, type);
         Stats.FramesOut++;
         r.Nic.Link.SendGso(frame, g);
+        return 0;
+    }
+
+    private uint _ip6Id = (uint)Random.Shared.Next();
+
+    /// <summary>IPv6 fragmentation by the source (RFC 8200 section 4.5).</summary>
+    private int FragmentV6(in Route r, byte proto, byte[] buf, int length, byte hops)
+    {
+        const int fragHeader = 8;
+        int chunk = (r.Nic.Mtu - Ipv6Header.Length - fragHeader) & ~7;
+        if (chunk <= 0) return -(int)Errno.EMSGSIZE;
+        uint id = _ip6Id++;
+        var frag = ArrayPool<byte>.Shared.Rent(Headroom + fragHeader + chunk);
+        try
+        {
+            for (int off = 0; off < length; off += chunk)
+            {
+                int n = Math.Min(chunk, length - off);
+                bool more = off + n < length;
+                var f = frag.AsSpan(Headroom);
+                f[0] = proto; f[1] = 0;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f[2..], (ushort)(off | (more ? 1 : 0)));
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(f[4..], id);
+                buf.AsSpan(Headroom + off, n).CopyTo(f[fragHeader..]);
+                int ipStart = Headroom - Ipv6Header.Length;
+                Ipv6Header.Write(frag.AsSpan(ipStart), fragHeader + n, Ipv6Header.Fragment, hops, r.Local, r.Remote);
+                EmitFrame(r.Nic, r.NextHop, EthernetHeader.TypeIpv6, frag, ipStart - EthernetHeader.Length,
+                    EthernetHeader.Length + Ipv6Header.Length + fragHeader + n);
+                Stats.FragmentsOut++;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(frag); }
         return 0;
     }
 
