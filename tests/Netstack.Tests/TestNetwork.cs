@@ -29,7 +29,7 @@ internal sealed class TestNetwork
     /// <summary>Bottleneck rate in bytes per second (0: unlimited) and its queue in frames.</summary>
     public long RateBytesPerSec = 100_000_000 / 8;
     public int QueueFrames = 200;
-    public long FramesSent, FramesDropped;
+    public long FramesSent, FramesDropped, LossDrops, QueueDrops;
     /// <summary>Optional filter: return false to drop a frame (tests of specific segments).</summary>
     public Func<TestLink, byte[], int, bool>? Filter;
 
@@ -62,9 +62,9 @@ internal sealed class TestNetwork
     {
         FramesSent++;
         long now = Clock.NowUs;
-        if (Loss > 0 && _rng.NextDouble() < Loss) { FramesDropped++; return; }
+        if (Loss > 0 && _rng.NextDouble() < Loss) { FramesDropped++; LossDrops++; return; }
         long serial = RateBytesPerSec > 0 ? frame.Length * 1_000_000L / RateBytesPerSec : 0;
-        if (RateBytesPerSec > 0 && from.BusyUntil - now > serial * QueueFrames) { FramesDropped++; return; }
+        if (RateBytesPerSec > 0 && from.BusyUntil - now > serial * QueueFrames) { FramesDropped++; QueueDrops++; return; }
         long depart = Math.Max(now, from.BusyUntil) + serial;
         from.BusyUntil = depart;
         int copies = Duplicate > 0 && _rng.NextDouble() < Duplicate ? 2 : 1;

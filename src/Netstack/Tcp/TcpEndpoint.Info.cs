@@ -41,6 +41,12 @@ public sealed partial class TcpEndpoint
         }
     }
 
+    /// <summary>The sequence variables, for test failure messages.</summary>
+    internal string DebugState() =>
+        $"{State} una={_sndUna - _iss} nxt={_sndNxt - _iss} max={_sndMax - _iss} wnd={_sndWnd} cwnd={_cc.Cwnd} rec={_inRecovery} " +
+        $"sacked={_sacked.Count} rcvnxt={_rcvNxt - _irs} rcvadv={_rcvAdv - _irs} rcvbuf={_rcvBuf.Count} sndbuf={_sndBuf.Count} ooo={_oooSegs.Count}/{_oooBytes} " +
+        $"rto={_rtoAt} backoff={_backoff} fin={_finQueued}/{_finAcked}/{_finReceived}";
+
     /// <summary>RCV.NXT, for tests that forge segments.</summary>
     internal uint RcvNxtForTest => _rcvNxt;
 }

@@ -222,6 +222,7 @@ public sealed partial class TcpEndpoint
             _rtoAt = long.MaxValue;
             _retries = 0;
             EnterEstablished(ref s);
+            _sndWnd = s.Window; // a SYN-ACK's window is never scaled (RFC 7323 2.2)
             s.Flags &= ~TcpFlags.Syn;
             s.Seq++;
             if (_finQueued) State = TcpState.FinWait1;

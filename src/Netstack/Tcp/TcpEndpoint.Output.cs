@@ -11,7 +11,9 @@ public sealed partial class TcpEndpoint
     {
         if (State != TcpState.Closed)
         {
-            if (_outputNeeded) { _outputNeeded = false; Output(); }
+            // Also when only the peer's data came in: what the last output held back (Nagle,
+            // a full window) may go now, with the ACK riding on it.
+            if (_outputNeeded || Seq.Lt(_sndNxt, _sndUna + (uint)_sndBuf.Count)) { _outputNeeded = false; Output(); }
             if (_ackNeeded) SendAck();
             ArmTimers();
         }
@@ -52,7 +54,7 @@ public sealed partial class TcpEndpoint
             if (available < 0) available = 0;
             int flight = sackRecovery ? Pipe() : (int)(_sndNxt - _sndUna);
             int room = Math.Min(_cc.Cwnd - flight, (int)(_sndUna + (uint)_sndWnd - _sndNxt));
-            int seg = sackRecovery || Seq.Lt(_sndNxt, _sndMax) ? _mss : _segMax;
+            int seg = sackRecovery || Seq.Lt(_sndNxt, _sndMax) || _segMax <= _mss ? MaxPayload : _segMax;
             int len = Math.Min(Math.Min(available, seg), room);
             if (Seq.Lt(_sndNxt, _sndMax)) len = Math.Min(len, BytesToNextSacked(_sndNxt));
 
@@ -71,7 +73,7 @@ public sealed partial class TcpEndpoint
                 break;
             }
             bool tail = len == available;
-            if (len < _mss)
+            if (len < seg && len < _mss)
             {
                 // Sender-side silly window avoidance (RFC 9293 3.8.6.2.1), overridden when the
                 // persist timer fires with nothing in flight ...
@@ -93,7 +95,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Retransmits the first unacknowledged segment (fast retransmit, NewReno partial ACK).</summary>
     private void RetransmitFirst()
     {
-        int len = Math.Min(_mss, _sndBuf.Count);
+        int len = Math.Min(MaxPayload, _sndBuf.Count);
         bool fin = _finQueued && len == _sndBuf.Count && Seq.Gt(_sndMax, _sndUna + (uint)len);
         if (len == 0 && !fin) return;
         SendData(_sndUna, len, fin);
@@ -118,6 +120,9 @@ public sealed partial class TcpEndpoint
     }
 
     private void SendAck() => SendData(_sndNxt, 0, fin: false);
+
+    /// <summary>Data bytes that fit one segment next to the options it will carry (SACK blocks when out-of-order data is held).</summary>
+    private int MaxPayload => _sackOk && _oooSegs.Count > 0 ? _mss - (_tsOk ? 28 : 36) : _mss;
 
     /// <summary>A keepalive or zero-window probe: an old sequence number the peer must acknowledge.</summary>
     private void SendProbe() => SendData(_sndUna - 1, 0, fin: false);
@@ -188,16 +193,27 @@ public sealed partial class TcpEndpoint
             BinaryPrimitives.WriteUInt32BigEndian(h[(o + 8)..], _tsRecent);
             o += 12;
         }
-        if (_sackOk && _oooSegs.Count > 0) o = WriteSackBlocks(h, o, _tsOk ? 3 : 4);
+        int gsoSize = 0;
+        if (_sackOk && _oooSegs.Count > 0)
+        {
+            // The peer's MSS bounds header options plus data (RFC 6691): SACK blocks take room
+            // from the data, and are cut down rather than make a segment exceed it.
+            int maxBlocks = _tsOk ? 3 : 4;
+            if (len <= _mss) maxBlocks = Math.Min(maxBlocks, (_mss - len - 4) / 8);
+            int before = o;
+            if (maxBlocks > 0) o = WriteSackBlocks(h, o, maxBlocks);
+            if (len > _mss) gsoSize = _mss - (o - before);
+        }
+        else if (len > _mss) gsoSize = _mss;
         if (len > 0) _sndBuf.Peek((int)(seq - _sndUna), h.Slice(o, len));
         var flags = TcpFlags.Ack;
         if (fin) flags |= TcpFlags.Fin;
         if (len > 0 && seq + (uint)len == _sndUna + (uint)_sndBuf.Count) flags |= TcpFlags.Psh;
         TcpHeader.Write(h, LocalPort, RemotePort, seq, _rcvNxt, o, flags, WindowField());
-        if (len > _mss)
+        if (gsoSize > 0)
         {
             TcpHeader.SetPartialChecksum(h[..(o + len)], LocalAddr, RemoteAddr);
-            Emit(buf, o + len, _mss, o);
+            Emit(buf, o + len, gsoSize, o);
         }
         else
         {

@@ -168,7 +168,7 @@ public sealed partial class TcpEndpoint
             if (Seq.Le(e, start)) continue;
             if (Seq.Lt(start, s))
             {
-                len = Math.Min((int)(s - start), _mss);
+                len = Math.Min((int)(s - start), MaxPayload);
                 len = Math.Min(len, _sndBuf.Count - (int)(start - _sndUna));
                 return len > 0;
             }
