@@ -29,7 +29,7 @@ internal static class RunCommand
         // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
         string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
         var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes, ReadOnlyRootfs = o.ReadOnlyRootfs,
-            Terminal = o.Tty, TerminalSize = LocalTerminal.Size() };
+            Terminal = o.Tty, TerminalSize = LocalTerminal.Size(), RootfsWritable = o.RootfsWritable };
         if (o.Gofer)
         {
             var (exe, pre) = CompareCommand.Self();

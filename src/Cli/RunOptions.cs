@@ -15,6 +15,8 @@ internal sealed class RunOptions
     /// <summary>The image is served by a confined Gofer (default); --no-gofer: the Sentry reads it itself.</summary>
     public bool Gofer = true;
     public bool ReadOnlyRootfs;
+    /// <summary>--rootfs-writable: no overlay; the program's writes go to the rootfs directory (through the Gofer).</summary>
+    public bool RootfsWritable;
     /// <summary>-t: the program runs on a terminal of the sandbox's own, relayed to ours.</summary>
     public bool Tty;
     public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
@@ -65,6 +67,7 @@ internal sealed class RunOptions
                 case "--gofer": o.Gofer = true; break;
                 case "--no-gofer": o.Gofer = false; break;
                 case "--read-only": o.ReadOnlyRootfs = true; break;
+                case "--rootfs-writable": o.RootfsWritable = true; break;
                 case "--tty" or "-t" when !compare: o.Tty = true; break;
                 case "--volume" or "-v":
                 {
@@ -96,6 +99,12 @@ internal sealed class RunOptions
         if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
         if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
         { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
+        if (o.RootfsWritable)
+        {
+            if (o.ReadOnlyRootfs) { Usage.Fail("--rootfs-writable and --read-only contradict each other"); return null; }
+            if (!o.Gofer) { Usage.Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
+            if (Path.GetFullPath(o.Rootfs) == "/") { Usage.Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
+        }
         if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Usage.Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
         foreach (var p in o.Platforms)
             if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }

@@ -19,6 +19,8 @@ internal static class Usage
           --no-gofer            the Sentry reads the rootfs itself instead of through a confined
                                 Gofer process over 9P (faster; the Sentry is then not confined)
           --read-only           no writable layer: writes to the rootfs answer EROFS
+          --rootfs-writable     no in-memory layer: writes go to the --rootfs directory itself
+                                (through the Gofer; never with the host's /)
           -v, --volume H:G[:ro] show host directory H at G, read-write unless :ro, through a
                                 Gofer of its own (repeatable)
           --platform P          auto (default), ptrace or kvm

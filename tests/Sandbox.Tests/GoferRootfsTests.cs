@@ -156,3 +156,41 @@ public class VolumeTests : IDisposable
         Assert.Contains("read-write volumes are served by a Gofer", r.Stderr);
     }
 }
+
+/// <summary>--rootfs-writable: no overlay; the program's writes reach the rootfs directory through the Gofer.</summary>
+public class WritableRootfsTests : IDisposable
+{
+    private readonly string _root = Path.Combine("/var/tmp", $"sbx-rootfs-{Guid.NewGuid():n}");
+
+    public WritableRootfsTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "bin"));
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        Directory.CreateDirectory(Path.Combine(_root, "tmp"));
+        File.Copy("/bin/busybox", Path.Combine(_root, "bin/busybox"));
+        File.WriteAllText(Path.Combine(_root, "etc/f"), "orig\n");
+    }
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    [Fact]
+    public void WritesReachTheRootfsOnlyWhenAsked()
+    {
+        var overlay = SandboxProcess.SandboxCli("run", "--rootfs", _root, "--", "/bin/busybox", "sh", "-c", "echo changed > /etc/f && cat /etc/f");
+        Assert.Equal("changed\n", overlay.Stdout);
+        Assert.Equal("orig\n", File.ReadAllText(Path.Combine(_root, "etc/f")));
+        var direct = SandboxProcess.SandboxCli("run", "--rootfs", _root, "--rootfs-writable", "--", "/bin/busybox", "sh", "-c",
+            "echo changed > /etc/f && mkdir /new && echo y > /new/y && rm /bin/busybox.gone 2>/dev/null; cat /etc/f");
+        Assert.True(direct.Exit == 0, direct.Stderr);
+        Assert.Equal("changed\n", File.ReadAllText(Path.Combine(_root, "etc/f")));
+        Assert.Equal("y\n", File.ReadAllText(Path.Combine(_root, "new/y")));
+    }
+
+    [Fact]
+    public void TheHostRootIsNeverMadeWritable()
+    {
+        var r = SandboxProcess.SandboxCli("run", "--rootfs-writable", "--", "/bin/busybox", "true");
+        Assert.Equal(125, r.Exit);
+        Assert.Contains("refusing to let the program write the host's /", r.Stderr);
+    }
+}

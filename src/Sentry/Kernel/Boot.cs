@@ -28,6 +28,8 @@ public sealed class SandboxSpec
     public IReadOnlyList<(string Host, string Guest, bool ReadOnly)> Volumes { get; set; } = Array.Empty<(string, string, bool)>();
     /// <summary>The root mount is read-only (no writes to the overlay: EROFS); /tmp, /dev and /proc stay as they are.</summary>
     public bool ReadOnlyRootfs { get; set; }
+    /// <summary>Writes go to the rootfs itself (through the Gofer) instead of an in-memory upper layer.</summary>
+    public bool RootfsWritable { get; set; }
     /// <summary>
     /// The program runs on a terminal of the sandbox's own (`run -t`): stdin, stdout and stderr
     /// are /dev/pts/0, its controlling terminal; the host's stdin and stdout are relayed to it.
@@ -57,15 +59,17 @@ public sealed class Boot : IDisposable
     {
         _platform = platform;
         _spec = spec;
-        // The image is never written: an in-memory upper layer takes the program's changes.
+        // The image is never written: an in-memory upper layer takes the program's changes,
+        // unless the rootfs is asked to be writable (then the Gofer writes it).
         Filesystem image;
         if (spec.GoferCommand != null)
         {
-            _gofer = P9.GoferProcess.Start(spec.GoferCommand, spec.Rootfs, readOnly: true, extraArgs: new[] { "--donate-fds" });
-            image = new Vfs.Gofer.GoferFilesystem(_gofer.Client);
+            _gofer = P9.GoferProcess.Start(spec.GoferCommand, spec.Rootfs, readOnly: !spec.RootfsWritable, extraArgs: new[] { "--donate-fds" });
+            image = new Vfs.Gofer.GoferFilesystem(_gofer.Client, readOnly: !spec.RootfsWritable);
         }
+        else if (spec.RootfsWritable) throw new IOException("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)");
         else image = new HostFilesystem(spec.Rootfs);
-        var vfs = new VirtualFs(new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
+        var vfs = new VirtualFs(spec.RootfsWritable ? image : new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
         Kernel = new Kernel(platform, vfs, options);
         int r = vfs.MountAt("/dev", new DevFilesystem(Kernel.DevPts), readOnly: false);
         if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
