@@ -46,13 +46,7 @@ internal static class SentryJail
         argv.Add("--clear-env");
         foreach (var kv in programEnv) { argv.Add("--env"); argv.Add(kv); }
         argv.AddRange(args);
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Where(e => (string)e.Key is not (StageVariable or "DOTNET_EnableDiagnostics"))
-            .Select(e => $"{e.Key}={e.Value}")
-            // The runtime's diagnostic socket lives in /tmp and is unlinked at exit: not reachable once confined.
-            .Append("DOTNET_EnableDiagnostics=0")
-            .Append($"{StageVariable}={MountNamespace()}").ToArray();
-        int r = Exec.Execve(Unshare, argv.ToArray(), env);
+        int r = Exec.ReplaceSelf(argv, StageVariable, MountNamespace());
         return $"execve {Unshare}: {Linux.ErrnoText.Name(-r)}";
     }
 

@@ -49,13 +49,7 @@ public static class GoferMain
             argv.Add(Path.Combine(AppContext.BaseDirectory, (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "sandbox-gofer") + ".dll"));
         argv.AddRange(selfArgs);
         argv.AddRange(args);
-        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Where(e => (string)e.Key is not (StageVariable or "DOTNET_EnableDiagnostics"))
-            .Select(e => $"{e.Key}={e.Value}")
-            // The runtime's diagnostic IPC socket lives in /tmp and is unlinked at exit: no such thing once confined.
-            .Append("DOTNET_EnableDiagnostics=0")
-            .Append($"{StageVariable}={MountNamespace()}").ToArray();
-        int r = Exec.Execve(Unshare, argv.ToArray(), env);
+        int r = Exec.ReplaceSelf(argv, StageVariable, MountNamespace());
         return Fail($"execve {Unshare}: {Linux.ErrnoText.Name(-r)}");
     }
 

@@ -28,4 +28,21 @@ public static unsafe class Exec
         }
         finally { foreach (var h in handles) h.Free(); }
     }
+
+    /// <summary>
+    /// Replaces this process with <paramref name="argv"/> (argv[0] the program) in an
+    /// environment that is ours without <paramref name="stageVariable"/> and the runtime's
+    /// diagnostics (their socket lives in /tmp, unreachable once confined, so it would be left
+    /// behind), plus <paramref name="stageVariable"/>=<paramref name="stageValue"/> telling the
+    /// next stage where it came from. Returns -errno, only on failure.
+    /// </summary>
+    public static int ReplaceSelf(IReadOnlyList<string> argv, string stageVariable, string stageValue)
+    {
+        var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => (string)e.Key != stageVariable && (string)e.Key != "DOTNET_EnableDiagnostics")
+            .Select(e => $"{e.Key}={e.Value}")
+            .Append("DOTNET_EnableDiagnostics=0")
+            .Append($"{stageVariable}={stageValue}").ToArray();
+        return Execve(argv[0], argv.ToArray(), env);
+    }
 }
