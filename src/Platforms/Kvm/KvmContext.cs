@@ -26,7 +26,7 @@ internal sealed unsafe class KvmContext : IContext
     private readonly ulong _code;
     private int _seenGeneration = -1;
     private int _interrupt;
-    private volatile bool _inGuest;
+    private int _inGuest;
     private volatile int _runs;
     private volatile bool _gone;
     private int _tid;
@@ -52,7 +52,7 @@ internal sealed unsafe class KvmContext : IContext
     }
 
     public int HostTid => _tid;
-    internal bool InGuest => _inGuest;
+    internal bool InGuest => Volatile.Read(ref _inGuest) != 0;
 
     private void Setup()
     {
@@ -166,8 +166,8 @@ internal sealed unsafe class KvmContext : IContext
             _sregs->Gs.Base = u.GsBase;
             if (KvmAbi.Ioctl(_fd, KvmAbi.SET_SREGS, _sregs) < 0) return Lost("KVM_SET_SREGS");
         }
-        if (u.Rip >= GuestLayout.UserTop)
-            return new StopInfo(StopReason.Fault, Signals.SIGSEGV, Faults.SI_KERNEL, 0); // iretq would #GP in ring 0
+        if (u.Rip >= GuestLayout.UserTop || !GuestLayout.IsCanonical(u.Rsp))
+            return new StopInfo(StopReason.Fault, Signals.SIGSEGV, Faults.SI_KERNEL, 0); // iretq would fault in ring 0
 
         int generation = Volatile.Read(ref _space.Generation);
         bool flush = generation != _seenGeneration;
@@ -195,9 +195,10 @@ internal sealed unsafe class KvmContext : IContext
         {
             if (!LoadRegs(dirty)) return Lost("KVM_SET_REGS");
             dirty = false;
-            _inGuest = true;
+            // A full fence between this store and KVM's read of immediate_exit, paired with Kick's.
+            Interlocked.Exchange(ref _inGuest, 1);
             long e = KvmAbi.Ioctl(_fd, KvmAbi.RUN);
-            _inGuest = false;
+            Volatile.Write(ref _inGuest, 0);
             _runs++;
             if (!StoreRegs()) return Lost("KVM_GET_REGS");
             if (e == -(long)Errno.EINTR)
@@ -316,7 +317,10 @@ internal sealed unsafe class KvmContext : IContext
     {
         if (_run == null) return;
         Volatile.Write(ref _run[KvmAbi.RunImmediateExit], 1);
-        if (_tid > 0) Sys.Syscall(Sys.SYS_tgkill, Environment.ProcessId, _tid, KvmPlatform.KickSignal);
+        Interlocked.MemoryBarrier();
+        // Only a thread inside KVM_RUN needs the signal (one about to enter sees immediate_exit);
+        // elsewhere it would only make the Sentry's own host calls fail with EINTR.
+        if (_tid > 0 && Volatile.Read(ref _inGuest) != 0) Sys.Syscall(Sys.SYS_tgkill, Environment.ProcessId, _tid, KvmPlatform.KickSignal);
     }
 
     /// <summary>Waits (a little) until this vCPU has left the guest since the call: a TLB shoot-down.</summary>
@@ -325,13 +329,13 @@ internal sealed unsafe class KvmContext : IContext
         int runs = _runs;
         var spin = new SpinWait();
         long until = Environment.TickCount64 + 20;
-        while (_inGuest && _runs == runs && Environment.TickCount64 < until) spin.SpinOnce();
+        while (InGuest && _runs == runs && Environment.TickCount64 < until) spin.SpinOnce();
     }
 
     internal void Lose()
     {
         _gone = true;
-        if (_inGuest) Kick();
+        if (InGuest) Kick();
     }
 
     public void GetFpState(Span<byte> fxsave)
