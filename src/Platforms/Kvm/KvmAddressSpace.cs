@@ -6,8 +6,9 @@ using Sandbox.Sentry.Platform;
 namespace Sandbox.Platforms.Kvm;
 
 /// <summary>
-/// One VM: slot 0 is the memory file (guest-physical = file offset), slot 1 the platform's own
-/// pages; the page tables mirror the Sentry's VMAs; each thread is a vCPU.
+/// One VM: slot 0 holds the platform's own pages, slots 1.. the memory file as far as it is
+/// used (guest-physical = file offset); the page tables mirror the Sentry's VMAs; each thread
+/// is a vCPU.
 /// </summary>
 internal sealed unsafe class KvmAddressSpace : IAddressSpace
 {
@@ -43,8 +44,8 @@ internal sealed unsafe class KvmAddressSpace : IAddressSpace
         var space = new KvmAddressSpace(platform, vm, pages);
         try
         {
-            space.SetSlot(0, 0, (ulong)MemoryFile.Capacity, (ulong)file.Base);
-            space.SetSlot(1, GuestLayout.RegionPhys, GuestLayout.RegionSize, (ulong)pages.Host);
+            space._file = file;
+            space.SetSlot(0, GuestLayout.RegionPhys, GuestLayout.RegionSize, (ulong)pages.Host);
             WriteKernelPages(pages, platform.Code);
             var main = space.NewContextLocked();
             main.Attach();
@@ -81,11 +82,35 @@ internal sealed unsafe class KvmAddressSpace : IAddressSpace
             pd[i] = (pages.Phys + i * GuestLayout.LargePageSize) | rw | PageTables.Large;
     }
 
+    private MemoryFile _file = null!;
+    private ulong _covered;
+    private uint _nextSlot = 1;
+
+    /// <summary>
+    /// Memory slots over the memory file up to <paramref name="end"/>, added as the file is
+    /// used, each as large as all before it: KVM keeps per-page metadata for a slot (2 bytes a
+    /// page for write tracking on some kernels: 128 MiB for the whole 256 GiB file, per VM).
+    /// </summary>
+    private bool CoverLocked(ulong end)
+    {
+        while (_covered < end)
+        {
+            ulong size = Math.Max(64UL << 20, _covered);
+            size = Math.Min(size, (ulong)MemoryFile.Capacity - _covered);
+            var r = new KvmMemoryRegion { Slot = _nextSlot, GuestPhysAddr = _covered, MemorySize = size, UserspaceAddr = (ulong)_file.Base + _covered };
+            if (KvmAbi.Ioctl(VmFd, KvmAbi.SET_USER_MEMORY_REGION, &r) < 0) return false;
+            _nextSlot++;
+            _covered += size;
+        }
+        return true;
+    }
+
     public long MapFile(ulong addr, ulong length, long fileOffset, int prot)
     {
         if (fileOffset < 0 || (ulong)fileOffset + length > (ulong)MemoryFile.Capacity) return -(long)Errno.EINVAL;
         lock (_lock)
         {
+            if (!CoverLocked((ulong)fileOffset + length)) return -(long)Errno.ENOMEM;
             // Only a replaced mapping can be cached in a TLB: a fresh one needs no flush.
             bool replaces = Tables.Lookup(addr, out _) != 0 || Tables.Lookup(addr + length - GuestLayout.PageSize, out _) != 0 || length > GuestLayout.PageSize;
             if (!Tables.Map(addr, length, (ulong)fileOffset, prot)) return -(long)Errno.EINVAL;

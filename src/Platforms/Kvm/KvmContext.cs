@@ -30,6 +30,9 @@ internal sealed unsafe class KvmContext : IContext
     private volatile int _runs;
     private volatile bool _gone;
     private int _tid;
+    private bool _inUserMode;
+    private static readonly bool s_debug = Environment.GetEnvironmentVariable("SANDBOX_KVM_DEBUG") == "1";
+    private ulong _lastEntry, _lastRip, _lastRcx;
 
     public KvmContext(KvmAddressSpace space, int id)
     {
@@ -158,13 +161,15 @@ internal sealed unsafe class KvmContext : IContext
             Volatile.Write(ref _run[KvmAbi.RunImmediateExit], 0);
             return new StopInfo(StopReason.Signal, KvmPlatform.KickSignal);
         }
-        if (u.FsBase != _sregs->Fs.Base || u.GsBase != _sregs->Gs.Base)
+        if (u.FsBase != _sregs->Fs.Base || u.GsBase != _sregs->Gs.Base || _inUserMode)
         {
             if (!GuestLayout.IsCanonical(u.FsBase) || !GuestLayout.IsCanonical(u.GsBase))
                 return new StopInfo(StopReason.Fault, Signals.SIGSEGV, Faults.SI_KERNEL, 0);
             _sregs->Fs.Base = u.FsBase;
             _sregs->Gs.Base = u.GsBase;
+            // _sregs holds the ring-0 CS and SS the resume stubs run with.
             if (KvmAbi.Ioctl(_fd, KvmAbi.SET_SREGS, _sregs) < 0) return Lost("KVM_SET_SREGS");
+            _inUserMode = false;
         }
         if (u.Rip >= GuestLayout.UserTop || !GuestLayout.IsCanonical(u.Rsp))
             return new StopInfo(StopReason.Fault, Signals.SIGSEGV, Faults.SI_KERNEL, 0); // iretq would fault in ring 0
@@ -190,6 +195,7 @@ internal sealed unsafe class KvmContext : IContext
             r->Rsp = _stackTop - (ulong)EntryCode.IretFrameQwords * 8;
             r->Rip = _code + (ulong)(flush ? EntryCode.FlushIret : EntryCode.Iret);
         }
+        if (s_debug) { _lastEntry = r->Rip - _code; _lastRip = u.Rip; _lastRcx = u.Rcx; }
         bool dirty = true;
         while (true)
         {
@@ -211,8 +217,10 @@ internal sealed unsafe class KvmContext : IContext
                 ulong at = r->Rip - _code;
                 if (r->Rip < GuestLayout.UserTop)
                 {
-                    // Interrupted in the application: its state is the vCPU's.
+                    // Interrupted in the application: its state is the vCPU's, in ring 3, so the
+                    // next entry must first put the vCPU back in ring 0 for the resume stub.
                     _seenGeneration = generation;
+                    _inUserMode = true;
                     FromGuest(ref u, r->Rip, r->Rflags, r->Rsp);
                 }
                 else if (at < EntryCode.Sysret || at >= EntryCode.FaultCommon)
@@ -250,6 +258,8 @@ internal sealed unsafe class KvmContext : IContext
             _gone = true;
             return new StopInfo(StopReason.Gone);
         }
+        if (rip >= GuestLayout.UserTop && s_debug)
+            Console.Error.WriteLine($"kvm: thread {_tid}: user fault at 0x{rip:x}: vector {vector} error 0x{error:x} cr2 0x{cr2:x} cs 0x{cs:x} rsp 0x{rsp:x}; last entry {_lastEntry} rip 0x{_lastRip:x} rcx 0x{_lastRcx:x} gen {generation}/{_seenGeneration}");
         _seenGeneration = generation;
         FromGuest(ref u, rip, rflags, rsp);
         bool mapped = false;
