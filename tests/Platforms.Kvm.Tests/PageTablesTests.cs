@@ -106,6 +106,25 @@ public sealed unsafe class PageTablesTests : IDisposable
     }
 
     [Fact]
+    public void OnlyChangesToPresentEntriesNeedATlbFlush()
+    {
+        Assert.True(_pt.Map(0x10000, 4 * K, 0, Prot.READ));
+        Assert.False(_pt.ChangedPresent);
+        Assert.True(_pt.Map(0x14000, K, 0x8000, Prot.READ));
+        Assert.False(_pt.ChangedPresent);
+        Assert.True(_pt.Map(0x10000, K, 0x9000, Prot.READ));
+        Assert.True(_pt.ChangedPresent);
+        Assert.True(_pt.Protect(0x11000, K, Prot.NONE));
+        Assert.True(_pt.ChangedPresent);
+        Assert.True(_pt.Protect(0x11000, K, Prot.READ));
+        Assert.False(_pt.ChangedPresent);
+        Assert.True(_pt.Unmap(0x100000, K));
+        Assert.False(_pt.ChangedPresent);
+        Assert.True(_pt.Unmap(0x12000, K));
+        Assert.True(_pt.ChangedPresent);
+    }
+
+    [Fact]
     public void RejectsKernelHalfAndMisalignedRanges()
     {
         Assert.False(_pt.Map(0x0000_8000_0000_0000, K, 0, Prot.READ));

@@ -111,10 +111,9 @@ internal sealed unsafe class KvmAddressSpace : IAddressSpace
         lock (_lock)
         {
             if (!CoverLocked((ulong)fileOffset + length)) return -(long)Errno.ENOMEM;
-            // Only a replaced mapping can be cached in a TLB: a fresh one needs no flush.
-            bool replaces = Tables.Lookup(addr, out _) != 0 || Tables.Lookup(addr + length - GuestLayout.PageSize, out _) != 0 || length > GuestLayout.PageSize;
             if (!Tables.Map(addr, length, (ulong)fileOffset, prot)) return -(long)Errno.EINVAL;
-            if (replaces) ChangedLocked();
+            if (Tables.ChangedPresent) ChangedLocked(); // a fresh mapping cannot be in a TLB
+
         }
         return 0;
     }
@@ -124,7 +123,7 @@ internal sealed unsafe class KvmAddressSpace : IAddressSpace
         lock (_lock)
         {
             if (!Tables.Unmap(addr, length)) return -(long)Errno.EINVAL;
-            ChangedLocked();
+            if (Tables.ChangedPresent) ChangedLocked();
         }
         return 0;
     }
@@ -134,7 +133,7 @@ internal sealed unsafe class KvmAddressSpace : IAddressSpace
         lock (_lock)
         {
             if (!Tables.Protect(addr, length, prot)) return -(long)Errno.EINVAL;
-            ChangedLocked();
+            if (Tables.ChangedPresent) ChangedLocked();
         }
         return 0;
     }

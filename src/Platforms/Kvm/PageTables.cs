@@ -21,6 +21,12 @@ internal sealed unsafe class PageTables
     private readonly GuestPages _pages;
     public ulong Root { get; }
 
+    /// <summary>
+    /// Whether the last Map/Unmap/Protect changed or removed a present entry, i.e. something a
+    /// TLB may hold (a not-present entry is never cached).
+    /// </summary>
+    public bool ChangedPresent { get; private set; }
+
     public PageTables(GuestPages pages, ulong root)
     {
         _pages = pages;
@@ -43,6 +49,7 @@ internal sealed unsafe class PageTables
     public bool Map(ulong va, ulong len, ulong phys, int prot)
     {
         if (!Valid(va, len) || (phys & (GuestLayout.PageSize - 1)) != 0) return false;
+        ChangedPresent = false;
         Walk(_pages.Table(Root), 3, va, va + len, Op.Map, phys - va, prot);
         return true;
     }
@@ -50,6 +57,7 @@ internal sealed unsafe class PageTables
     public bool Unmap(ulong va, ulong len)
     {
         if (!Valid(va, len)) return false;
+        ChangedPresent = false;
         Walk(_pages.Table(Root), 3, va, va + len, Op.Unmap, 0, 0);
         return true;
     }
@@ -57,6 +65,7 @@ internal sealed unsafe class PageTables
     public bool Protect(ulong va, ulong len, int prot)
     {
         if (!Valid(va, len)) return false;
+        ChangedPresent = false;
         Walk(_pages.Table(Root), 3, va, va + len, Op.Protect, 0, prot);
         return true;
     }
@@ -93,6 +102,7 @@ internal sealed unsafe class PageTables
             ulong e = Math.Min(end, entryEnd);
             bool full = addr == entryStart && e == entryEnd;
             ref ulong ent = ref table[Index(addr, level)];
+            if ((ent & Present) != 0 && (level == 0 || (ent & Large) != 0 || op == Op.Unmap && full || op == Op.Map && level == 1 && full)) ChangedPresent = true;
             if (level == 0)
             {
                 ent = op switch
@@ -128,6 +138,7 @@ internal sealed unsafe class PageTables
                 Walk(child, level - 1, addr, e, op, delta, prot);
                 if (op == Op.Unmap && Empty(child))
                 {
+                    ChangedPresent = true; // paging-structure caches may hold the table's entry
                     _pages.Free(ent & AddrMask);
                     ent = 0;
                 }
