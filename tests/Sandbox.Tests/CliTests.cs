@@ -72,6 +72,7 @@ public class CliTests : IDisposable
         if (SandboxProcess.KvmSkipReason == null) { Assert.Equal(0, r.Exit); return; }
         Assert.Equal(125, r.Exit);
         Assert.Contains("--platform kvm: /dev/kvm", r.Stderr);
+        Assert.Contains("use --platform ptrace", r.Stderr);
     }
 
     [Fact]

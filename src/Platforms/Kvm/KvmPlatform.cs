@@ -77,7 +77,7 @@ public sealed unsafe partial class KvmPlatform : IPlatform, IDisposable
             regs.Rip = 0x10000; regs.Rax = 39;
             var stop = space.MainContext.Switch(ref regs);
             if (stop.Reason != StopReason.Syscall || regs.Rip != 0x10002 || regs.OrigRax != 39)
-                throw new PlatformException($"kvm self-test: the guest stopped with {stop} at rip 0x{regs.Rip:x}, not at its system call");
+                throw new PlatformException($"/dev/kvm opens, but a test guest did not stop at its system call ({stop.Reason} signal {stop.Signal} at rip 0x{regs.Rip:x}; a KVM without hardware virtualization, such as PVM, cannot run this platform's guest)");
             space.MainContext.Retire();
         }
         finally
