@@ -28,6 +28,13 @@ public sealed partial class Kernel
             g.UserTicks = u; g.SysTicks = s;
             g.MaxRssKb = HostPeakRssKb(space.HostPid);
         }
+        else if (t.MM.Platform is { HostPid: 0 } && t.Context is { HostTid: > 0 } ctx)
+        {
+            var (u, s) = HostThreadCpuTicks(ctx.HostTid);
+            Interlocked.Add(ref g.EndedThreadUserTicks, u);
+            Interlocked.Add(ref g.EndedThreadSysTicks, s);
+            if (g.Tasks.Count == 1) { g.UserTicks = Volatile.Read(ref g.EndedThreadUserTicks); g.SysTicks = Volatile.Read(ref g.EndedThreadSysTicks); }
+        }
         // A thread that leaves a live address space makes its stub thread exit; the first
         // thread of a stub cannot, and stays until the address space ends (Reap below).
         bool linger = t.MM.Users > 1 && t.Context != null && !t.Context.Retire();
@@ -145,11 +152,37 @@ public sealed partial class Kernel
     }
 
     /// <summary>User and system CPU time of a host process in clock ticks (/proc/PID/stat fields 14, 15).</summary>
-    public static (long User, long Sys) HostCpuTicks(int pid)
+    public static (long User, long Sys) HostCpuTicks(int pid) => CpuTicksFrom($"/proc/{pid}/stat");
+
+    /// <summary>One thread of the Sentry's own process (/proc/PID/stat of a thread id sums the whole process).</summary>
+    public static (long User, long Sys) HostThreadCpuTicks(int tid) => CpuTicksFrom($"/proc/self/task/{tid}/stat");
+
+    /// <summary>
+    /// User and system ticks of a process: its stub's, or where it has no host process of its
+    /// own (kvm: each thread runs in a Sentry thread) those of its threads' host threads, the
+    /// ended ones included.
+    /// </summary>
+    public static (long User, long Sys) ProcessCpuTicks(ThreadGroup g, Platform.IAddressSpace? space)
+    {
+        if (space is { HostPid: > 0 }) return HostCpuTicks(space.HostPid);
+        if (space == null) return (0, 0);
+        long u = Volatile.Read(ref g.EndedThreadUserTicks), s = Volatile.Read(ref g.EndedThreadSysTicks);
+        Task[] tasks;
+        lock (g.Kernel.Lock) tasks = g.Tasks.ToArray();
+        foreach (var t in tasks)
+            if (t.Context is { HostTid: > 0 } c)
+            {
+                var (a, b) = HostThreadCpuTicks(c.HostTid);
+                u += a; s += b;
+            }
+        return (u, s);
+    }
+
+    private static (long User, long Sys) CpuTicksFrom(string path)
     {
         try
         {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string stat = File.ReadAllText(path);
             var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return (long.Parse(f[11]), long.Parse(f[12]));
         }
