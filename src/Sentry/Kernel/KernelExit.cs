@@ -33,7 +33,13 @@ public sealed partial class Kernel
             var (u, s) = HostThreadCpuTicks(ctx.HostTid);
             Interlocked.Add(ref g.EndedThreadUserTicks, u);
             Interlocked.Add(ref g.EndedThreadSysTicks, s);
-            if (g.Tasks.Count == 1) { g.UserTicks = Volatile.Read(ref g.EndedThreadUserTicks); g.SysTicks = Volatile.Read(ref g.EndedThreadSysTicks); }
+            if (g.Tasks.Count == 1)
+            {
+                g.UserTicks = Volatile.Read(ref g.EndedThreadUserTicks); g.SysTicks = Volatile.Read(ref g.EndedThreadSysTicks);
+                ulong rss = 0;
+                foreach (var v in t.MM.Vmas) rss += t.MM.File.PopulatedBytes(v.FileOffset, v.Length);
+                g.MaxRssKb = (long)(rss / 1024); // what is resident at the end: no host process keeps a peak
+            }
         }
         // A thread that leaves a live address space makes its stub thread exit; the first
         // thread of a stub cannot, and stays until the address space ends (Reap below).
@@ -154,8 +160,25 @@ public sealed partial class Kernel
     /// <summary>User and system CPU time of a host process in clock ticks (/proc/PID/stat fields 14, 15).</summary>
     public static (long User, long Sys) HostCpuTicks(int pid) => CpuTicksFrom($"/proc/{pid}/stat");
 
-    /// <summary>One thread of the Sentry's own process (/proc/PID/stat of a thread id sums the whole process).</summary>
-    public static (long User, long Sys) HostThreadCpuTicks(int tid) => CpuTicksFrom($"/proc/self/task/{tid}/stat");
+    /// <summary>
+    /// The application's share of a thread of the Sentry's own process that runs a vCPU: its
+    /// guest time as user time and its host kernel time as system time. The Sentry's own work
+    /// on that thread is left out, as it is for a ptrace stub. (/proc/PID/stat of a thread id
+    /// would sum the whole process.)
+    /// </summary>
+    public static (long User, long Sys) HostThreadCpuTicks(int tid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[40]) /* guest_time */, long.Parse(f[12]) /* stime */);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return (0, 0);
+        }
+    }
 
     /// <summary>
     /// User and system ticks of a process: its stub's, or where it has no host process of its
