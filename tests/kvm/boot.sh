@@ -15,7 +15,7 @@ timeout -k 5 "${KVM_TIMEOUT:-600}" qemu-system-x86_64 -machine microvm -accel tc
   -kernel "$work/vmlinux" -initrd "$work/initrd.gz" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 tsc_early_khz=$khz tsc=reliable no_timer_check kvmcmd=$cmd" \
   -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
-  -device virtio-9p-device,fsdev=root,mount_tag=hostroot </dev/null 2>&1 | tr -d '\r' | tee "$console"
+  -device virtio-9p-device,fsdev=root,mount_tag=hostroot </dev/null 2>&1 | sed -u 's/\r$//' | tee "$console"
 status=$(sed -n 's/^GUEST-EXIT \([0-9]*\)$/\1/p' "$console" | tail -1)
 rm -f "$console"
 exit "${status:-125}"
