@@ -1,3 +1,4 @@
+using Sandbox.Platforms.Kvm;
 using Sandbox.Platforms.Ptrace;
 using Sandbox.Sentry.Platform;
 
@@ -6,18 +7,18 @@ namespace Sandbox.Cli;
 /// <summary>Turns --platform into a platform, or a clear reason why not.</summary>
 internal static class PlatformChoice
 {
-    /// <summary>Whether /dev/kvm opens, and if not, why.</summary>
+    /// <summary>Whether a KVM platform starts here (/dev/kvm opens and runs a test VM), and if not, why.</summary>
     public static bool KvmUsable(out string why)
     {
         try
         {
-            using var f = new FileStream("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            using var p = KvmPlatform.Open();
             why = "";
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Sandbox.Platforms.Kvm.PlatformException e)
         {
-            why = e is FileNotFoundException or DirectoryNotFoundException ? "/dev/kvm does not exist on this machine" : $"/dev/kvm cannot be opened: {e.Message}";
+            why = e.Message;
             return false;
         }
     }
@@ -26,6 +27,7 @@ internal static class PlatformChoice
     public static List<string> Available()
     {
         var list = new List<string> { "ptrace" };
+        if (KvmUsable(out _)) list.Add("kvm");
         return list;
     }
 
@@ -35,16 +37,20 @@ internal static class PlatformChoice
         switch (name)
         {
             case "auto":
+                // kvm where /dev/kvm works; ptrace everywhere else.
+                try { return KvmPlatform.Open(); }
+                catch (Sandbox.Platforms.Kvm.PlatformException) { }
+                goto case "ptrace";
             case "ptrace":
-                // auto means kvm where /dev/kvm works once the KVM platform exists (issue 6); until
-                // then it is ptrace everywhere.
                 try { return new PtracePlatform(); }
                 catch (FileNotFoundException e) { error = e.Message; return null; }
             case "kvm":
-                error = KvmUsable(out var why)
-                    ? "--platform kvm: the KVM platform is not implemented yet; use --platform ptrace"
-                    : $"--platform kvm: {why}; use --platform ptrace";
-                return null;
+                try { return KvmPlatform.Open(); }
+                catch (Sandbox.Platforms.Kvm.PlatformException e)
+                {
+                    error = $"--platform kvm: {e.Message}; use --platform ptrace";
+                    return null;
+                }
             default:
                 error = $"unknown platform '{name}' (expected auto, ptrace or kvm)";
                 return null;

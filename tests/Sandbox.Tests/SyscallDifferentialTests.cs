@@ -14,6 +14,10 @@ public class SyscallDifferentialTests
     [Fact]
     public void ThereAreEnoughPrograms() => Assert.True(Programs().Count() >= 30);
 
+    /// <summary>Says (as a skip) when the comparisons run on ptrace only because kvm does not work here.</summary>
+    [SkippableFact]
+    public void AlsoOnKvm() => Skip.If(SandboxProcess.KvmSkipReason != null, SandboxProcess.KvmSkipReason);
+
     [Theory]
     [MemberData(nameof(Programs))]
     public void SameAsNative(string program)

@@ -28,6 +28,19 @@ public sealed partial class Kernel
             g.UserTicks = u; g.SysTicks = s;
             g.MaxRssKb = HostPeakRssKb(space.HostPid);
         }
+        else if (t.MM.Platform is { HostPid: 0 } && t.Context is { HostTid: > 0 } ctx)
+        {
+            var (u, s) = HostThreadCpuTicks(ctx.HostTid);
+            Interlocked.Add(ref g.EndedThreadUserTicks, u);
+            Interlocked.Add(ref g.EndedThreadSysTicks, s);
+            if (g.Tasks.Count == 1)
+            {
+                g.UserTicks = Volatile.Read(ref g.EndedThreadUserTicks); g.SysTicks = Volatile.Read(ref g.EndedThreadSysTicks);
+                ulong rss = 0;
+                foreach (var v in t.MM.Vmas) rss += t.MM.File.PopulatedBytes(v.FileOffset, v.Length);
+                g.MaxRssKb = (long)(rss / 1024); // what is resident at the end: no host process keeps a peak
+            }
+        }
         // A thread that leaves a live address space makes its stub thread exit; the first
         // thread of a stub cannot, and stays until the address space ends (Reap below).
         bool linger = t.MM.Users > 1 && t.Context != null && !t.Context.Retire();
@@ -146,11 +159,55 @@ public sealed partial class Kernel
     }
 
     /// <summary>User and system CPU time of a host process in clock ticks (/proc/PID/stat fields 14, 15).</summary>
-    public static (long User, long Sys) HostCpuTicks(int pid)
+    public static (long User, long Sys) HostCpuTicks(int pid) => CpuTicksFrom($"{pid}/stat");
+
+    /// <summary>
+    /// The application's share of a thread of the Sentry's own process that runs a vCPU: its
+    /// guest time as user time and its host kernel time as system time. The Sentry's own work
+    /// on that thread is left out, as it is for a ptrace stub. (/proc/PID/stat of a thread id
+    /// would sum the whole process.)
+    /// </summary>
+    public static (long User, long Sys) HostThreadCpuTicks(int tid)
     {
         try
         {
-            string? stat = Linux.Native.HostProc.ReadAllText($"{pid}/stat");
+            string? stat = Linux.Native.HostProc.ReadAllText($"self/task/{tid}/stat");
+            if (stat == null) return (0, 0);
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[40]) /* guest_time */, long.Parse(f[12]) /* stime */);
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return (0, 0);
+        }
+    }
+
+    /// <summary>
+    /// User and system ticks of a process: its stub's, or where it has no host process of its
+    /// own (kvm: each thread runs in a Sentry thread) those of its threads' host threads, the
+    /// ended ones included.
+    /// </summary>
+    public static (long User, long Sys) ProcessCpuTicks(ThreadGroup g, Platform.IAddressSpace? space)
+    {
+        if (space is { HostPid: > 0 }) return HostCpuTicks(space.HostPid);
+        if (space == null) return (0, 0);
+        long u = Volatile.Read(ref g.EndedThreadUserTicks), s = Volatile.Read(ref g.EndedThreadSysTicks);
+        Task[] tasks;
+        lock (g.Kernel.Lock) tasks = g.Tasks.ToArray();
+        foreach (var t in tasks)
+            if (t.Context is { HostTid: > 0 } c)
+            {
+                var (a, b) = HostThreadCpuTicks(c.HostTid);
+                u += a; s += b;
+            }
+        return (u, s);
+    }
+
+    private static (long User, long Sys) CpuTicksFrom(string path)
+    {
+        try
+        {
+            string? stat = Linux.Native.HostProc.ReadAllText(path);
             if (stat == null) return (0, 0);
             var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return (long.Parse(f[11]), long.Parse(f[12]));

@@ -56,6 +56,8 @@ public sealed class ThreadGroup
 
     /// <summary>The process's own CPU time, recorded when its last thread ends (clock ticks).</summary>
     public long UserTicks, SysTicks;
+    /// <summary>CPU ticks of threads that have ended, where threads have no host process of their own (kvm).</summary>
+    public long EndedThreadUserTicks, EndedThreadSysTicks;
     /// <summary>Peak resident set (KiB) of the process, and the largest of its reaped children.</summary>
     public long MaxRssKb, ChildMaxRssKb;
 

@@ -33,12 +33,8 @@ internal static unsafe class Time
                 or ClockId.MONOTONIC_COARSE or ClockId.BOOTTIME or ClockId.REALTIME_ALARM or ClockId.BOOTTIME_ALARM or ClockId.TAI:
                 return true;
             case ClockId.PROCESS_CPUTIME_ID:
-                hostId = CpuClock(t.Context!.HostTid, thread: false);
-                return true;
             case ClockId.THREAD_CPUTIME_ID:
-                // A thread CPU clock only names threads of the caller's own host process; the
-                // stub runs one application thread per process for now, so its process clock is it.
-                hostId = CpuClock(t.Context!.HostTid, thread: false);
+                hostId = OwnCpuClock(t);
                 return true;
         }
         if (id >= 0) return false;
@@ -47,9 +43,17 @@ internal static unsafe class Time
         bool thread = (id & 4) != 0;
         if ((id & 3) != 2) return false;
         if (pid != 0 && pid != (thread ? t.Tid : t.Tgid)) return false;
-        hostId = CpuClock(t.Context!.HostTid, thread: false);
+        hostId = OwnCpuClock(t);
         return true;
     }
+
+    /// <summary>
+    /// The host CPU clock of the task's application thread. A thread CPU clock only names
+    /// threads of the caller's own host process: a ptrace stub runs one application thread per
+    /// process for now, so its process clock is it; without a host process of its own (kvm:
+    /// the application runs in a vCPU thread of the Sentry) it is that thread's clock.
+    /// </summary>
+    private static long OwnCpuClock(Task t) => CpuClock(t.Context!.HostTid, thread: t.MM.Platform is { HostPid: 0 });
 
     /// <summary>MAKE_PROCESS_CPUCLOCK / MAKE_THREAD_CPUCLOCK with CPUCLOCK_SCHED.</summary>
     private static long CpuClock(int hostPid, bool thread) => ((long)~hostPid << 3) | (thread ? 4L : 0L) | 2L;

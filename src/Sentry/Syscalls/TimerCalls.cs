@@ -36,8 +36,7 @@ internal static unsafe class TimerCalls
     /// <summary>CPU time of the process's stub (user, or user+system), ns; 100 Hz clock ticks.</summary>
     private static long CpuTime(ThreadGroup g, bool withSystem)
     {
-        if (g.Leader?.MM.Platform is not { HostPid: > 0 } space) return 0;
-        var (user, sys) = Kernel.Kernel.HostCpuTicks(space.HostPid);
+        var (user, sys) = Kernel.Kernel.ProcessCpuTicks(g, g.Leader?.MM.Platform);
         return (user + (withSystem ? sys : 0)) * 10_000_000;
     }
 

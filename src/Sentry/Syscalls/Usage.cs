@@ -19,7 +19,7 @@ internal static unsafe class Usage
 
     /// <summary>User and system CPU time of the process's stub, in clock ticks.</summary>
     private static (long User, long Sys) CpuTicks(Task t)
-        => t.MM.Platform is { HostPid: > 0 } space ? Kernel.Kernel.HostCpuTicks(space.HostPid) : (0, 0);
+        => Kernel.Kernel.ProcessCpuTicks(t.Group, t.MM.Platform);
 
     private static long Times(Task t)
     {

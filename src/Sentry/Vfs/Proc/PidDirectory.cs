@@ -159,7 +159,7 @@ internal static class PidDirectory
     {
         if (g.Zombie) return (0, 0);
         var space = (t ?? TaskOf(g, null))?.MM.Platform;
-        return space != null && space.HostPid > 0 ? Kernel.Kernel.HostCpuTicks(space.HostPid) : (0, 0);
+        return Kernel.Kernel.ProcessCpuTicks(g, space);
     }
 
     private static ulong VmSize(MemoryManager? mm) => mm == null ? 0 : (ulong)mm.Vmas.Sum(v => (long)v.Length);
