@@ -16,6 +16,7 @@ if [ -z "$sandbox" ]; then
   stale=$(find src native -name bin -prune -o -name obj -prune -o -type f -newer "$sandbox" -print -quit 2>/dev/null || echo yes)
   if [ ! -x "$sandbox" ] || [ -n "$stale" ]; then
     echo "nested.sh: publishing NativeAOT sandbox into out/kvm-aot"
+    mkdir -p out
     dotnet publish src/Cli -c Release -r linux-x64 -p:PublishAot=true -o out/kvm-aot >out/kvm-aot.log 2>&1 ||
       { echo "nested.sh: publish failed (out/kvm-aot.log)"; tail -20 out/kvm-aot.log; exit 2; }
   fi
