@@ -1,0 +1,7 @@
+namespace Sandbox.Netstack;
+
+/// <summary>Where packets to one destination go: the NIC, our source address and the next hop.</summary>
+internal readonly record struct Route(Nic Nic, Address Local, Address Remote, Address NextHop);
+
+/// <summary>One entry of the route table.</summary>
+public readonly record struct RouteEntry(Address Destination, int Prefix, Address Gateway, Nic Nic);
