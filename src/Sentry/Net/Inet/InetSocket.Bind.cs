@@ -20,6 +20,9 @@ public abstract partial class InetSocket
             a = new SockAddr(Address.AnyV4, BinaryPrimitives.ReadUInt16BigEndian(addr.Slice(2)));
             return 0;
         }
-        return ParseAddress(addr, out a);
+        long r = ParseAddress(addr, out a);
+        // inet6_bind: a v4-mapped address on an IPV6_V6ONLY socket is EINVAL (the stack says ENETUNREACH).
+        if (r == 0 && a.Addr.IsV4Mapped && Endpoint.V6Only) return -(long)Errno.EINVAL;
+        return r;
     }
 }
