@@ -114,7 +114,8 @@ public abstract partial class InetSocket : Socket
                 }
                 break;
             default:
-                return -(long)Errno.ENOPROTOOPT;
+                // ip_getsockopt refuses other levels with EOPNOTSUPP, ipv6_getsockopt with ENOPROTOOPT.
+                return V6 ? -(long)Errno.ENOPROTOOPT : -(long)Errno.EOPNOTSUPP;
         }
         BinaryPrimitives.WriteInt32LittleEndian(val, v);
         return 4;

@@ -15,6 +15,10 @@ public sealed partial class TcpSocket : InetSocket
     private const int SoMaxConn = 4096;
 
     private readonly TcpEndpoint _tcp;
+    /// <summary>A connect is under way (SS_CONNECTING) and its outcome not yet reported by connect(2).</summary>
+    private volatile bool _connecting;
+    /// <summary>The connection was seen in CLOSE_WAIT, so a reset from now on reads as EPIPE (the stack says ECONNRESET).</summary>
+    private bool _resetIsPipe;
 
     public TcpSocket(InetStack net, int family, int flags, bool v6) : this(net, family, flags, net.Stack.CreateTcp(v6)) { }
 
@@ -65,11 +69,28 @@ public sealed partial class TcpSocket : InetSocket
         if (addr.Length < 2) return -(long)Errno.EINVAL;
         long r = ParseAddress(addr, out var a);
         if (r < 0) return r;
-        // A blocking connect interrupted by a signal and restarted waits on for the same handshake.
-        if (!(_tcp.State == TcpState.SynSent && !NonBlocking))
+        if (_connecting)
+        {
+            // inet_stream_connect in SS_CONNECTING: the first call after the handshake ended
+            // reports its outcome; a blocking call (a restarted one too) waits for it.
+            var st = _tcp.State;
+            if (st is TcpState.SynSent or TcpState.SynReceived)
+            {
+                if (NonBlocking) return -(long)Errno.EALREADY;
+            }
+            else
+            {
+                _connecting = false;
+                if (st != TcpState.Closed) return 0;
+                int e = _tcp.TakeError();
+                return e != 0 ? -e : -(long)Errno.ECONNABORTED;
+            }
+        }
+        else
         {
             r = _tcp.Connect(a);
             if (r != -(int)Errno.EINPROGRESS) return r;
+            _connecting = true;
             if (NonBlocking) return r;
         }
         long deadline = SendDeadline;
@@ -78,6 +99,7 @@ public sealed partial class TcpSocket : InetSocket
             var st = _tcp.State;
             if (st != TcpState.SynSent && st != TcpState.SynReceived)
             {
+                _connecting = false;
                 if (st == TcpState.Closed)
                 {
                     int e = _tcp.TakeError();
@@ -98,6 +120,7 @@ public sealed partial class TcpSocket : InetSocket
         bool nonBlocking = NonBlocking || (flags & MsgFlags.MSG_DONTWAIT) != 0;
         long deadline = SendDeadline;
         long total = data.Length, sent = 0;
+        if (_tcp.State == TcpState.CloseWait) _resetIsPipe = true;
         var buf = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(total, 1), Chunk));
         try
         {
@@ -122,6 +145,8 @@ public sealed partial class TcpSocket : InetSocket
                     continue;
                 }
                 if (sent > 0) return sent;
+                // tcp_reset: a reset in CLOSE_WAIT (the peer had finished) is EPIPE, not ECONNRESET.
+                if (n == -(int)Errno.ECONNRESET && _resetIsPipe) n = -(int)Errno.EPIPE;
                 // Never connected (sk_stream_wait_connect) or shut down: EPIPE with SIGPIPE.
                 if (n == -(int)Errno.EPIPE || n == -(int)Errno.ENOTCONN) return BrokenPipe(t, flags);
                 return n;
@@ -175,7 +200,11 @@ public sealed partial class TcpSocket : InetSocket
     public override long Shutdown(Task t, int how)
     {
         if (how < ShutdownHow.SHUT_RD || how > ShutdownHow.SHUT_RDWR) return -(long)Errno.EINVAL;
-        return _tcp.Shutdown(read: how != ShutdownHow.SHUT_WR, write: how != ShutdownHow.SHUT_RD);
+        _connecting = false;
+        bool closed = _tcp.State == TcpState.Closed;
+        int r = _tcp.Shutdown(read: how != ShutdownHow.SHUT_WR, write: how != ShutdownHow.SHUT_RD);
+        // inet_shutdown: a closed connection is ENOTCONN, though the flags are still set.
+        return r == 0 && closed ? -(long)Errno.ENOTCONN : r;
     }
 
     public override long InQueue() => _tcp.State == TcpState.Listen ? -(long)Errno.EINVAL : _tcp.Available;
@@ -185,13 +214,20 @@ public sealed partial class TcpSocket : InetSocket
     {
         // A socket never connected nor listening is writable and hung up (tcp_poll), not readable.
         if (_tcp.State == TcpState.Closed && _tcp.RemoteName == null)
-            return (short)((Poll.POLLOUT | Poll.POLLWRNORM | Poll.POLLWRBAND | Poll.POLLHUP) & (events | Poll.POLLHUP));
+        {
+            int err = (Ready() & PollEvents.Err) != 0 ? Poll.POLLERR : 0;
+            return (short)((Poll.POLLOUT | Poll.POLLWRNORM | Poll.POLLWRBAND | Poll.POLLHUP | err) & (events | Poll.POLLHUP | Poll.POLLERR));
+        }
         return base.Readiness(events);
     }
 
     protected override void Release()
     {
         _tcp.Notify = null;
+        // Data arriving after close is answered with a reset (tcp_rcv_state_process on a dead
+        // socket); the stack does so for a socket also shut for reading.
+        var st = _tcp.State;
+        if (st != TcpState.Listen && st != TcpState.Closed) _tcp.Shutdown(read: true, write: false);
         _tcp.Close();
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Sandbox.Linux;
 using Sandbox.Linux.Abi;
 using Sandbox.Netstack;
@@ -57,9 +58,8 @@ public sealed class UdpSocket : InetSocket
         SockAddr? to = null;
         if (addr.Length > 0)
         {
-            long r = ParseAddress(addr, out var a);
+            long r = ParseDestination(addr, out to);
             if (r < 0) return r;
-            to = a;
         }
         if (_shutWrite) return BrokenPipe(t, flags);
         if (data.Length > MaxDatagram) return -(long)Errno.EMSGSIZE;
@@ -73,6 +73,39 @@ public sealed class UdpSocket : InetSocket
             return _udp.SendTo(buf.AsSpan(0, len), to);
         }
         finally { ArrayPool<byte>.Shared.Return(buf); }
+    }
+
+    /// <summary>
+    /// udp_sendmsg / udpv6_sendmsg: AF_UNSPEC means no address on IPv6 (and is taken as AF_INET
+    /// on IPv4); an IPv6 socket sends to an AF_INET address as to its v4-mapped form.
+    /// </summary>
+    private long ParseDestination(ReadOnlySpan<byte> addr, out SockAddr? to)
+    {
+        to = null;
+        if (addr.Length < 2) return -(long)Errno.EINVAL;
+        int family = BinaryPrimitives.ReadUInt16LittleEndian(addr);
+        SockAddr a;
+        if (!V6)
+        {
+            if (addr.Length < InetAbi.SockaddrInSize) return -(long)Errno.EINVAL;
+            if (family != SocketDomain.AF_INET && family != SocketDomain.AF_UNSPEC) return -(long)Errno.EAFNOSUPPORT;
+            a = new SockAddr(Address.FromV4(addr.Slice(4, 4)), BinaryPrimitives.ReadUInt16BigEndian(addr.Slice(2)));
+        }
+        else if (family == SocketDomain.AF_UNSPEC) return 0;
+        else if (family == SocketDomain.AF_INET)
+        {
+            if (addr.Length < InetAbi.SockaddrInSize) return -(long)Errno.EINVAL;
+            if (Endpoint.V6Only) return -(long)Errno.ENETUNREACH;
+            a = new SockAddr(Address.FromV4(addr.Slice(4, 4)).MappedV6, BinaryPrimitives.ReadUInt16BigEndian(addr.Slice(2)));
+        }
+        else if (family != SocketDomain.AF_INET6) return -(long)Errno.EINVAL;
+        else
+        {
+            long r = ParseAddress(addr, out a);
+            if (r < 0) return r;
+        }
+        to = a;
+        return 0;
     }
 
     public override long RecvMsg(Task t, in MsgBuffers data, int flags, RecvResult result)
