@@ -180,11 +180,4 @@ public abstract partial class InetSocket : Socket
 
     /// <summary>A SOL_SOCKET option the base class took, for the protocol to follow (buffer sizes, keepalive, linger).</summary>
     protected virtual void ApplySocketOption(int name, int value, ReadOnlySpan<byte> val) { }
-
-    public override long Ioctl(Task task, uint cmd, ulong arg)
-    {
-        if ((cmd >> 8 & 0xff) == 0x89 && cmd != 0x8905 /* SIOCATMARK */)
-            return InterfaceIoctl(task, cmd, arg);
-        return base.Ioctl(task, cmd, arg);
-    }
 }

@@ -7,20 +7,26 @@ using Sandbox.Sentry.Kernel;
 
 namespace Sandbox.Sentry.Net.Inet;
 
-/// <summary>The network device ioctls (netdevice(7)) over the stack's interfaces: struct ifreq and ifconf.</summary>
-public abstract partial class InetSocket
+/// <summary>
+/// The network device ioctls (netdevice(7)) over the stack's interfaces: struct ifreq and
+/// ifconf. Any socket takes them (glibc's if_nametoindex asks an AF_UNIX one).
+/// </summary>
+public static class InterfaceIoctl
 {
     private const int ArphrdEther = 1, ArphrdLoopback = 772;
 
-    private long InterfaceIoctl(Task task, uint cmd, ulong arg)
+    public static long Handle(Task task, NetStack stack, uint cmd, ulong arg)
     {
-        if (cmd == SockIoctl.SIOCGIFCONF) return InterfaceConf(task, arg);
+        if (cmd is not (SockIoctl.SIOCGIFNAME or SockIoctl.SIOCGIFCONF or SockIoctl.SIOCGIFFLAGS or SockIoctl.SIOCGIFADDR
+            or SockIoctl.SIOCGIFNETMASK or SockIoctl.SIOCGIFMTU or SockIoctl.SIOCGIFHWADDR or SockIoctl.SIOCGIFINDEX))
+            return -(long)Errno.ENOTTY;
+        if (cmd == SockIoctl.SIOCGIFCONF) return InterfaceConf(task, stack, arg);
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
         if (task.MM.CopyIn(arg, req) < 0) return -(long)Errno.EFAULT;
         Nic? nic;
         if (cmd == SockIoctl.SIOCGIFNAME)
         {
-            nic = FindNic(BinaryPrimitives.ReadInt32LittleEndian(req.Slice(16)));
+            nic = FindNic(stack, BinaryPrimitives.ReadInt32LittleEndian(req.Slice(16)));
             if (nic == null) return -(long)Errno.ENODEV;
             req.Slice(0, SockIoctl.IfNameSize).Clear();
             Encoding.ASCII.GetBytes(nic.Name, req);
@@ -29,7 +35,7 @@ public abstract partial class InetSocket
         var nameBytes = req.Slice(0, SockIoctl.IfNameSize);
         int nul = nameBytes.IndexOf((byte)0);
         string name = Encoding.ASCII.GetString(nul < 0 ? nameBytes.Slice(0, SockIoctl.IfNameSize - 1) : nameBytes.Slice(0, nul));
-        nic = FindNic(name);
+        nic = FindNic(stack, name);
         if (nic == null) return -(long)Errno.ENODEV;
         var u = req.Slice(16);
         u.Clear();
@@ -63,7 +69,7 @@ public abstract partial class InetSocket
     }
 
     /// <summary>SIOCGIFCONF: one ifreq per interface with an IPv4 address; a null buffer asks for the length.</summary>
-    private long InterfaceConf(Task task, ulong arg)
+    private static long InterfaceConf(Task task, NetStack stack, ulong arg)
     {
         Span<byte> conf = stackalloc byte[16]; // struct ifconf { int ifc_len; union { char *ifc_buf; ... } }
         if (task.MM.CopyIn(arg, conf) < 0) return -(long)Errno.EFAULT;
@@ -71,7 +77,7 @@ public abstract partial class InetSocket
         ulong buf = BinaryPrimitives.ReadUInt64LittleEndian(conf.Slice(8));
         int done = 0;
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
-        foreach (var nic in Stack.Nics)
+        foreach (var nic in stack.Nics)
         {
             if (!FirstV4(nic, out var a, out _)) continue;
             if (buf != 0)
@@ -88,15 +94,15 @@ public abstract partial class InetSocket
         return task.MM.CopyOut(arg, conf.Slice(0, 4)) < 0 ? -(long)Errno.EFAULT : 0;
     }
 
-    private Nic? FindNic(string name)
+    private static Nic? FindNic(NetStack stack, string name)
     {
-        foreach (var n in Stack.Nics) if (n.Name == name) return n;
+        foreach (var n in stack.Nics) if (n.Name == name) return n;
         return null;
     }
 
-    private Nic? FindNic(int index)
+    private static Nic? FindNic(NetStack stack, int index)
     {
-        foreach (var n in Stack.Nics) if (n.Id == index) return n;
+        foreach (var n in stack.Nics) if (n.Id == index) return n;
         return null;
     }
 
