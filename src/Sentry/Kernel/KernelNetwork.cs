@@ -18,6 +18,9 @@ public sealed partial class Kernel
         }
     }
 
+    /// <summary>The stack if a socket has made it yet (/proc/net does not make one).</summary>
+    public InetStack? InetIfMade => Volatile.Read(ref _inet);
+
     private void DisposeNetwork()
     {
         lock (_inetLock) { _inet?.Dispose(); _inet = null; }

@@ -24,7 +24,18 @@ public abstract partial class InetSocket : Socket
         Endpoint = ep;
         // Called under the stack's lock; WaitQueue.Notify only takes its own.
         ep.Notify = (_, _) => Queue.Notify();
+        Uid = Task.Current?.Creds.Euid ?? 0;
+        net.Add(this);
     }
+
+    public bool IsV6 => V6;
+    /// <summary>The creator's effective uid, as /proc/net lists it.</summary>
+    protected uint Uid { get; }
+    /// <summary>This socket's line in /proc/net/tcp or udp.</summary>
+    public abstract ProcNetRow ProcRow();
+
+    /// <summary>Leaves /proc/net; the subclass then closes its endpoint.</summary>
+    protected void Unlist() => Net.Remove(this);
 
     protected SocketEndpoint Endpoint { get; }
 

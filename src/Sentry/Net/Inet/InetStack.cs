@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Sandbox.Netstack;
 
 namespace Sandbox.Sentry.Net.Inet;
@@ -21,7 +22,14 @@ public sealed class InetStack : IDisposable
     private readonly Thread _timers;
     private volatile bool _stop;
 
+    private readonly ConcurrentDictionary<InetSocket, byte> _sockets = new();
+
     public NetStack Stack { get; }
+
+    /// <summary>The sockets with a file (for /proc/net).</summary>
+    public ICollection<InetSocket> Sockets() => _sockets.Keys;
+    internal void Add(InetSocket s) => _sockets[s] = 0;
+    internal void Remove(InetSocket s) => _sockets.TryRemove(s, out _);
     public Nic Loopback { get; }
 
     public InetStack()

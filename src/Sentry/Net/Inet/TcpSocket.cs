@@ -221,8 +221,17 @@ public sealed partial class TcpSocket : InetSocket
         return base.Readiness(events);
     }
 
+    public override ProcNetRow ProcRow()
+    {
+        var st = _tcp.State;
+        var zero = new SockAddr(V6 ? Address.AnyV6 : Address.AnyV4, 0);
+        return new ProcNetRow(_tcp.LocalName, _tcp.RemoteName ?? zero, (int)st,
+            st == TcpState.Listen ? 0 : _tcp.Unacknowledged, st == TcpState.Listen ? _tcp.AcceptQueueLength : _tcp.Available, Uid, Ino);
+    }
+
     protected override void Release()
     {
+        Unlist();
         _tcp.Notify = null;
         // Data arriving after close is answered with a reset (tcp_rcv_state_process on a dead
         // socket); the stack does so for a socket also shut for reading.

@@ -174,8 +174,17 @@ public sealed class UdpSocket : InetSocket
 
     public override long OutQueue() => 0;
 
+    public override ProcNetRow ProcRow()
+    {
+        var zero = new SockAddr(V6 ? Address.AnyV6 : Address.AnyV4, 0);
+        var peer = _udp.RemoteName;
+        // UDP sockets show TCP_ESTABLISHED when connected, TCP_CLOSE otherwise.
+        return new ProcNetRow(_udp.LocalName, peer ?? zero, peer != null ? 1 : 7, 0, InQueue(), Uid, Ino);
+    }
+
     protected override void Release()
     {
+        Unlist();
         _udp.Notify = null;
         _udp.Close();
     }
