@@ -68,6 +68,23 @@ public class InetSocketTests
         Assert.Equal("1 lo\neth0 absent\nens3 absent", s.Stdout.Trim());
     }
 
+    /// <summary>/proc/net/tcp and udp list the sandbox's own sockets (the host's are not there).</summary>
+    [Fact]
+    public void ProcNetListsSandboxSockets()
+    {
+        Assert.True(File.Exists("/usr/bin/python3"), "python3 is not installed");
+        const string script = "import socket\nl=socket.socket(); l.bind(('127.0.0.1',0)); l.listen()\n" +
+            "port='%04X'%l.getsockname()[1]\nc=socket.create_connection(l.getsockname()); a,_=l.accept()\n" +
+            "u=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); u.bind(('::1',0))\n" +
+            "rows=[r.split() for r in open('/proc/net/tcp').read().splitlines()[1:]]\n" +
+            "print(len(rows), sorted(r[3] for r in rows), any(r[1]=='0100007F:'+port and r[3]=='0A' for r in rows))\n" +
+            "print(len(open('/proc/net/udp6').read().splitlines()) - 1, len(open('/proc/net/udp').read().splitlines()) - 1)\n" +
+            "print([l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]])\n";
+        var s = SandboxProcess.Sandboxed("/usr/bin/python3", "-c", script);
+        Assert.True(s.Exit == 0, s.Stderr);
+        Assert.Equal("3 ['01', '01', '0A'] True\n1 0\n['lo']", s.Stdout.Trim());
+    }
+
     [Fact]
     public void NetworkHostIsRefusedClearly()
     {
