@@ -16,6 +16,7 @@ int main(void)
     printf("peek 5: %ld '%.*s'\n", n, (int)n, b);
     n = recv(s, b, sizeof b, MSG_PEEK);
     printf("peek all: %ld '%.*s'\n", n, (int)n, b);
+    CHECK("recv into a bad buffer", recv(s, BAD_PTR, 6, 0));
     n = recv(s, b, 6, 0);
     printf("read 6: %ld '%.*s'\n", n, (int)n, b);
     int avail = -1;

@@ -175,13 +175,16 @@ public sealed partial class TcpSocket : InetSocket
                 while (copied < size)
                 {
                     int want = (int)Math.Min(size - copied, buf.Length);
-                    n = _tcp.Receive(buf.AsSpan(0, want), peek);
+                    // Peeked first: a bad buffer (EFAULT) leaves the data queued, as in tcp_recvmsg.
+                    n = _tcp.Receive(buf.AsSpan(0, want), peek: true);
                     if (n > 0)
                     {
                         int c = data.CopyOut(copied, buf.AsSpan(0, n));
                         if (c < 0) return copied > 0 ? copied : c;
-                        copied += n;
+                        copied += c;
                         if (peek) return copied;
+                        _tcp.Receive(buf.AsSpan(0, c));
+                        if (c < n) return copied; // the buffer ended in unmapped memory
                         continue;
                     }
                     if (n == 0) return copied; // end of stream
