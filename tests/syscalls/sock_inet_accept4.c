@@ -32,6 +32,19 @@ int main(void)
     printf("SO_ACCEPTCONN listener=%d\n", v);
     getsockopt(a, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl);
     printf("SO_ACCEPTCONN accepted=%d\n", v);
+    /* Options set on the listener carry over to accepted connections. */
+    int l2 = tcp_listener4(0);
+    int one = 1;
+    setsockopt(l2, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    setsockopt(l2, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int c4 = tcp_connect4(port_of(l2));
+    int a4 = accept(l2, NULL, NULL);
+    getsockopt(a4, SOL_SOCKET, SO_KEEPALIVE, &v, &vl);
+    printf("accepted SO_KEEPALIVE=%d", v);
+    getsockopt(a4, IPPROTO_TCP, TCP_NODELAY, &v, &vl);
+    printf(" TCP_NODELAY=%d", v);
+    getsockopt(c4, IPPROTO_TCP, TCP_NODELAY, &v, &vl);
+    printf(" client TCP_NODELAY=%d\n", v);
     /* The accepted socket's local name is the listener's. */
     printf("accepted port matches: %d\n", port_of(a) == port);
     return 0;

@@ -27,6 +27,12 @@ public sealed partial class TcpSocket
 
     public override long GetSockOpt(Task t, int level, int name, Span<byte> val)
     {
+        // An accepted socket inherits the listener's keepalive from the stack, not these fields.
+        if (level == SocketLevel.SOL_SOCKET && name == SockOpt.SO_KEEPALIVE)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(val, _tcp.KeepAlive ? 1 : 0);
+            return 4;
+        }
         if (level != IpProto.SOL_TCP) return base.GetSockOpt(t, level, name, val);
         int v;
         switch (name)
