@@ -17,9 +17,7 @@ public static class InterfaceIoctl
 
     public static long Handle(Task task, NetStack stack, uint cmd, ulong arg)
     {
-        if (cmd is not (SockIoctl.SIOCGIFNAME or SockIoctl.SIOCGIFCONF or SockIoctl.SIOCGIFFLAGS or SockIoctl.SIOCGIFADDR
-            or SockIoctl.SIOCGIFNETMASK or SockIoctl.SIOCGIFMTU or SockIoctl.SIOCGIFHWADDR or SockIoctl.SIOCGIFINDEX))
-            return -(long)Errno.ENOTTY;
+        // Like dev_ioctl, other commands look the interface up too: ENODEV for an unknown name, else ENOTTY.
         if (cmd == SockIoctl.SIOCGIFCONF) return InterfaceConf(task, stack, arg);
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
         if (task.MM.CopyIn(arg, req) < 0) return -(long)Errno.EFAULT;
