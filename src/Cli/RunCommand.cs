@@ -35,7 +35,7 @@ internal static class RunCommand
             var (exe, pre) = CompareCommand.Self();
             spec.GoferCommand = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
         }
-        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname };
+        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network };
 
         Boot boot;
         try { boot = new Boot(platform, spec, options); }

@@ -22,6 +22,8 @@ internal sealed class RunOptions
     public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
     /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
     public string Runtime = "sentry";
+    /// <summary>--network: sandbox (default, the Sentry's own TCP/IP stack) or none (loopback only).</summary>
+    public Sentry.Net.Inet.NetworkMode Network = Sentry.Net.Inet.NetworkMode.Sandbox;
     public List<string> Command = new();
 
     /// <summary>Parses; returns null and prints why on bad input.</summary>
@@ -82,6 +84,16 @@ internal sealed class RunOptions
                     break;
                 }
                 case "--hostname": if ((v = Value(a)) == null) return null; o.Hostname = v; break;
+                case "--network":
+                    if ((v = Value(a)) == null) return null;
+                    switch (v)
+                    {
+                        case "sandbox": o.Network = Sentry.Net.Inet.NetworkMode.Sandbox; break;
+                        case "none": o.Network = Sentry.Net.Inet.NetworkMode.None; break;
+                        case "host": Usage.Fail("--network=host is not supported yet"); return null;
+                        default: Usage.Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
+                    }
+                    break;
                 case "--runtime" when !compare:
                     if ((v = Value(a)) == null) return null;
                     if (v is not ("sentry" or "microvm")) { Usage.Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }

@@ -61,6 +61,9 @@ internal static class SentryJail
         AssemblyPreload.From(typeof(SentryJail).Assembly, r => r.Name is { } n && !n.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
             && !n.StartsWith("Microsoft.Extensions", StringComparison.Ordinal) && !n.StartsWith("Grpc", StringComparison.Ordinal)
             && !n.StartsWith("Google", StringComparison.Ordinal) && n is not ("Sandbox.Shim" or "Sandbox.MicroVm" or "Sandbox.Gofer" or "Sandbox.MicroVm.Agent" or "netstandard" or "mscorlib"));
+        // The netstack draws its ISN and port secrets from RandomNumberGenerator, whose native
+        // library (OpenSSL) could not be loaded from the empty root.
+        System.Security.Cryptography.RandomNumberGenerator.GetBytes(1);
         if (!HostProc.Open()) return "no /proc";
         string at = new[] { "/mnt", "/tmp", "/proc" }.FirstOrDefault(Directory.Exists) ?? "/tmp";
         int r = Mounts.Mount("tmpfs", at, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV, "mode=0755,size=8m");

@@ -31,6 +31,10 @@ internal static class Usage
           --env K=V             set an environment variable (repeatable)
           --clear-env           start from an empty environment instead of the caller's
           --hostname NAME       hostname the program sees (default: the host's)
+          --network MODE        sandbox (default): the Sentry's own TCP/IP stack, whose
+                                sockets the host kernel never sees (loopback only until a
+                                device is given to it); none: loopback only, no external
+                                interface; host: not supported yet
           -t, --tty             run the program on a terminal of the sandbox's own (/dev/pts/0,
                                 its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel

@@ -75,6 +75,13 @@ static inline const char *errname(int e)
     case EADDRINUSE: return "EADDRINUSE";
     case ECONNREFUSED: return "ECONNREFUSED";
     case ECONNRESET: return "ECONNRESET";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EISCONN: return "EISCONN";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case ECONNABORTED: return "ECONNABORTED";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
     case ENOTCONN: return "ENOTCONN";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EALREADY: return "EALREADY";

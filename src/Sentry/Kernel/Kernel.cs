@@ -171,5 +171,9 @@ public sealed partial class Kernel : IDisposable
         lock (_logLock) { w.WriteLine(line); w.Flush(); }
     }
 
-    public void Dispose() => MemoryFile.Dispose();
+    public void Dispose()
+    {
+        DisposeNetwork();
+        MemoryFile.Dispose();
+    }
 }

@@ -12,4 +12,7 @@ public sealed class KernelOptions
 
     /// <summary>NIS domain name the sandbox reports (null: "(none)"); setdomainname(2) changes it.</summary>
     public string? Domainname { get; set; }
+
+    /// <summary>--network: the sandbox's own stack (default) or loopback only.</summary>
+    public Net.Inet.NetworkMode Network { get; set; } = Net.Inet.NetworkMode.Sandbox;
 }

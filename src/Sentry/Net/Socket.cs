@@ -99,8 +99,8 @@ public abstract partial class Socket : FileDescription
         {
             case SIOCINQ: v = InQueue(); break;
             case SIOCOUTQ: v = OutQueue(); break;
-            // Socket-level commands (type 0x89) fall through to the network devices, of which there are none.
-            default: return (cmd >> 8 & 0xff) == 0x89 ? -(long)Errno.ENODEV : -(long)Errno.ENOTTY;
+            // Socket-level commands (type 0x89) fall through to the network devices (sock_ioctl → dev_ioctl).
+            default: return (cmd >> 8 & 0xff) == 0x89 ? Inet.InterfaceIoctl.Handle(task, task.Kernel.Inet.Stack, cmd, arg) : -(long)Errno.ENOTTY;
         }
         return v < 0 ? v : task.MM.Write(arg, (int)v);
     }

@@ -26,8 +26,24 @@ internal static class SystemFiles
             ["version"] = () => F("version", () => $"{uname.Sysname} version {uname.Release} (sandbox@sentry) {uname.Version}\n"),
             ["filesystems"] = () => F("filesystems", () => "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tdevpts\nnodev\tmqueue\n\t9p\n"),
             ["sys"] = () => Sys(fs, k, uname),
+            ["net"] = () => NetDir(fs, k),
         };
         return d;
+    }
+
+    /// <summary>/proc/net: the sandbox's one network namespace (a directory here, not a link to self/net).</summary>
+    private static Inode NetDir(ProcFilesystem fs, Kernel.Kernel k)
+    {
+        ProcFile N(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/net/" + name), text);
+        var files = new Dictionary<string, Func<Inode>>
+        {
+            ["tcp"] = () => N("tcp", () => Net.Inet.ProcNet.Tcp(k.InetIfMade, v6: false)),
+            ["tcp6"] = () => N("tcp6", () => Net.Inet.ProcNet.Tcp(k.InetIfMade, v6: true)),
+            ["udp"] = () => N("udp", () => Net.Inet.ProcNet.Udp(k.InetIfMade, v6: false)),
+            ["udp6"] = () => N("udp6", () => Net.Inet.ProcNet.Udp(k.InetIfMade, v6: true)),
+            ["dev"] = () => N("dev", () => Net.Inet.ProcNet.Dev(k.InetIfMade)),
+        };
+        return ProcDir.Fixed(fs, ProcFilesystem.Ino("/net"), files);
     }
 
     private static string MemInfo(Kernel.Kernel k)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# AF_INET benchmark: loopback TCP/UDP natively (the host kernel) and in the sandbox (the Sentry's
+# C# netstack) in one run, ratios printed (see bench/README.md).
+#   bench/inet.sh            SANDBOX=path/to/sandbox to use another CLI build
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+RUNS=${RUNS:-3}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# figure KEY CMD...: median of RUNS runs of the number printed after KEY
+figure() {
+    local key=$1; shift
+    for _ in $(seq "$RUNS"); do "$@" | awk -v k="$key" '$1 == k {print $2}'; done | median
+}
+row() { # label native sandbox unit higher-is-better
+    awk -v l="$1" -v n="$2" -v s="$3" -v u="$4" -v h="$5" 'BEGIN {
+        r = (h == "yes") ? n / s : s / n;
+        printf "  %-44s %10s %s   %10s %s   sandbox/native cost %.2fx\n", l, n, u, s, u, r }'
+}
+
+cd "$out"
+sb=("$root/$sandbox" run --platform ptrace --)
+echo "inet benchmark (median of $RUNS runs; cost ratio > 1 means the sandbox is slower)"
+echo "                                                     native             sandbox"
+row "TCP 127.0.0.1 throughput, 64 KiB writes" "$(figure MiB_per_s ./inet_tput 1024)" "$(figure MiB_per_s "${sb[@]}" ./inet_tput 256)" MiB/s yes
+row "TCP ::1 throughput, 64 KiB writes" "$(figure MiB_per_s ./inet_tput 1024 6)" "$(figure MiB_per_s "${sb[@]}" ./inet_tput 256 6)" MiB/s yes
+row "TCP ping-pong, 1 byte, TCP_NODELAY" "$(figure us_per_round_trip ./inet_pingpong 20000)" "$(figure us_per_round_trip "${sb[@]}" ./inet_pingpong 2000)" us no
+row "UDP ping-pong, 1 byte" "$(figure us_per_round_trip ./inet_pingpong 20000 udp)" "$(figure us_per_round_trip "${sb[@]}" ./inet_pingpong 2000 udp)" us no
+row "AF_UNIX stream throughput (for comparison)" "$(figure MiB_per_s ./unix_tput 256)" "$(figure MiB_per_s "${sb[@]}" ./unix_tput 64)" MiB/s yes

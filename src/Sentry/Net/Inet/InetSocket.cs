@@ -1,0 +1,194 @@
+using System.Buffers.Binary;
+using Sandbox.Linux;
+using Sandbox.Linux.Abi;
+using Sandbox.Netstack;
+using Sandbox.Sentry.Kernel;
+
+namespace Sandbox.Sentry.Net.Inet;
+
+/// <summary>
+/// An AF_INET or AF_INET6 socket over the sandbox's <see cref="NetStack"/>: what TCP and UDP
+/// share: the endpoint, readiness (the stack's notifications wake <see cref="Socket.Queue"/>,
+/// which poll, epoll and blocked calls wait on), names, and the IP-level options.
+/// </summary>
+public abstract partial class InetSocket : Socket
+{
+    protected readonly InetStack Net;
+    protected readonly NetStack Stack;
+    protected readonly bool V6;
+
+    protected InetSocket(InetStack net, int family, int type, int protocol, int flags, SocketEndpoint ep)
+        : base(family, type, protocol, flags)
+    {
+        Net = net; Stack = net.Stack; V6 = family == SocketDomain.AF_INET6;
+        Endpoint = ep;
+        // Called under the stack's lock; WaitQueue.Notify only takes its own.
+        ep.Notify = (_, _) => Queue.Notify();
+        Uid = Task.Current?.Creds.Euid ?? 0;
+        net.Add(this);
+    }
+
+    public bool IsV6 => V6;
+    /// <summary>The creator's effective uid, as /proc/net lists it.</summary>
+    protected uint Uid { get; }
+    /// <summary>This socket's line in /proc/net/tcp or udp.</summary>
+    public abstract ProcNetRow ProcRow();
+
+    /// <summary>Leaves /proc/net; the subclass then closes its endpoint.</summary>
+    protected void Unlist() => Net.Remove(this);
+
+    protected SocketEndpoint Endpoint { get; }
+
+    /// <summary>socket(2) for AF_INET and AF_INET6: inet_create's type and protocol checks.</summary>
+    public static long Create(Task t, int family, int type, int protocol, int flags, out Socket? socket)
+    {
+        socket = null;
+        bool v6 = family == SocketDomain.AF_INET6;
+        switch (type)
+        {
+            case SockType.SOCK_STREAM:
+                if (protocol != 0 && protocol != IpProto.IPPROTO_TCP) return -(long)Errno.EPROTONOSUPPORT;
+                socket = new TcpSocket(t.Kernel.Inet, family, flags, v6);
+                return 0;
+            case SockType.SOCK_DGRAM:
+                if (protocol != 0 && protocol != IpProto.IPPROTO_UDP) return -(long)Errno.EPROTONOSUPPORT;
+                socket = new UdpSocket(t.Kernel.Inet, family, flags, v6);
+                return 0;
+            case SockType.SOCK_RAW:
+                // Raw sockets are not offered; without CAP_NET_RAW Linux refuses them first.
+                return t.Creds.Has(Cap.NET_RAW) ? -(long)Errno.EPROTONOSUPPORT : -(long)Errno.EPERM;
+            default:
+                return -(long)Errno.ESOCKTNOSUPPORT;
+        }
+    }
+
+    protected static PollEvents Always => PollEvents.Err | PollEvents.Hup;
+
+    /// <summary>The endpoint's poll bits, taken under the stack's lock.</summary>
+    protected PollEvents Ready()
+    {
+        lock (Stack.Sync) return Endpoint.Readiness();
+    }
+
+    /// <summary>Blocks until one of mask (or an error or hang-up) is ready; 0 or -errno as <see cref="Socket.Wait"/>.</summary>
+    protected long WaitFor(Task t, PollEvents mask, long deadline)
+    {
+        mask |= Always;
+        return Wait(t, () => (Ready() & mask) != 0, deadline, Queue);
+    }
+
+    public override short Readiness(short events)
+    {
+        int ev = (int)(ushort)Ready();
+        if ((ev & Poll.POLLIN) != 0) ev |= Poll.POLLRDNORM;
+        if ((ev & Poll.POLLOUT) != 0) ev |= Poll.POLLWRNORM | Poll.POLLWRBAND;
+        return (short)(ev & (events | Poll.POLLHUP | Poll.POLLERR));
+    }
+
+    protected override int TakeError() => Endpoint.TakeError();
+
+    protected long ParseAddress(ReadOnlySpan<byte> addr, out SockAddr a) => InetAddress.Parse(addr, V6, out a);
+
+    public override int GetName(Span<byte> addr) => InetAddress.Write(addr, Endpoint.LocalName, V6);
+
+    protected abstract SockAddr? PeerName { get; }
+
+    public override int GetPeerName(Span<byte> addr) =>
+        PeerName is { } p ? InetAddress.Write(addr, p, V6) : -(int)Errno.ENOTCONN;
+
+    // ---- options ------------------------------------------------------------------------
+
+    private const int DefaultTtl = 64;
+
+    public override long GetSockOpt(Task t, int level, int name, Span<byte> val)
+    {
+        int v;
+        switch (level)
+        {
+            case SocketLevel.SOL_SOCKET:
+                return base.GetSockOpt(t, level, name, val);
+            case IpProto.SOL_IP when !V6 || name is IpOpt.IP_TTL or IpOpt.IP_TOS:
+                switch (name)
+                {
+                    case IpOpt.IP_TTL: v = Endpoint.Ttl < 0 ? DefaultTtl : Endpoint.Ttl; break;
+                    case IpOpt.IP_TOS: v = Endpoint.Tos; break;
+                    default: return -(long)Errno.ENOPROTOOPT;
+                }
+                break;
+            case IpProto.SOL_IPV6 when V6:
+                switch (name)
+                {
+                    case Ipv6Opt.IPV6_V6ONLY: v = Endpoint.V6Only ? 1 : 0; break;
+                    case Ipv6Opt.IPV6_UNICAST_HOPS: v = Endpoint.Ttl < 0 ? DefaultTtl : Endpoint.Ttl; break;
+                    case Ipv6Opt.IPV6_TCLASS: v = Endpoint.Tos; break;
+                    default: return -(long)Errno.ENOPROTOOPT;
+                }
+                break;
+            default:
+                // ip_getsockopt refuses other levels with EOPNOTSUPP, ipv6_getsockopt with ENOPROTOOPT.
+                return V6 ? -(long)Errno.ENOPROTOOPT : -(long)Errno.EOPNOTSUPP;
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(val, v);
+        return 4;
+    }
+
+    public override long SetSockOpt(Task t, int level, int name, ReadOnlySpan<byte> val)
+    {
+        if (level == SocketLevel.SOL_SOCKET)
+        {
+            long r = base.SetSockOpt(t, level, name, val);
+            if (r < 0) return r;
+            int v = BinaryPrimitives.ReadInt32LittleEndian(val);
+            switch (name)
+            {
+                case SockOpt.SO_REUSEADDR: Endpoint.ReuseAddress = v != 0; break;
+                case SockOpt.SO_REUSEPORT: Endpoint.ReusePort = v != 0; break;
+                default: ApplySocketOption(name, v, val); break;
+            }
+            return 0;
+        }
+        int x;
+        // ip_setsockopt: an int, or a single byte for some options when optlen is 1..3.
+        if (val.Length >= 4) x = BinaryPrimitives.ReadInt32LittleEndian(val);
+        else if (val.Length >= 1 && level == IpProto.SOL_IP) x = val[0];
+        else return -(long)Errno.EINVAL;
+        switch (level)
+        {
+            case IpProto.SOL_IP when !V6 || name is IpOpt.IP_TTL or IpOpt.IP_TOS:
+                switch (name)
+                {
+                    case IpOpt.IP_TTL:
+                        if (x != -1 && (x < 1 || x > 255)) return -(long)Errno.EINVAL;
+                        lock (Stack.Sync) Endpoint.Ttl = x;
+                        return 0;
+                    case IpOpt.IP_TOS:
+                        lock (Stack.Sync) Endpoint.Tos = (byte)x;
+                        return 0;
+                    default: return -(long)Errno.ENOPROTOOPT;
+                }
+            case IpProto.SOL_IPV6 when V6:
+                switch (name)
+                {
+                    case Ipv6Opt.IPV6_V6ONLY:
+                        // Fixed once bound (ipv6_setsockopt: EINVAL when inet_num is set).
+                        if (Endpoint.LocalName.Port != 0) return -(long)Errno.EINVAL;
+                        lock (Stack.Sync) Endpoint.V6Only = x != 0;
+                        return 0;
+                    case Ipv6Opt.IPV6_UNICAST_HOPS:
+                        if (x < -1 || x > 255) return -(long)Errno.EINVAL;
+                        lock (Stack.Sync) Endpoint.Ttl = x;
+                        return 0;
+                    case Ipv6Opt.IPV6_TCLASS:
+                        if (x < -1 || x > 255) return -(long)Errno.EINVAL;
+                        lock (Stack.Sync) Endpoint.Tos = (byte)Math.Max(x, 0);
+                        return 0;
+                    default: return -(long)Errno.ENOPROTOOPT;
+                }
+            default:
+                return -(long)Errno.ENOPROTOOPT;
+        }
+    }
+
+    /// <summary>A SOL_SOCKET option the base class took, for the protocol to follow (buffer sizes, keepalive, linger).</summary>
+    protected virtual void ApplySocketOption(int name, int value, ReadOnlySpan<byte> val) { }
+}

@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Sandbox.Netstack;
+
+namespace Sandbox.Sentry.Net.Inet;
+
+/// <summary>How the sandbox reaches networks (sandbox run --network).</summary>
+public enum NetworkMode
+{
+    /// <summary>The Sentry's own TCP/IP stack; loopback only until a device is configured.</summary>
+    Sandbox,
+    /// <summary>Loopback only: no external interface at all.</summary>
+    None,
+}
+
+/// <summary>
+/// The sandbox's TCP/IP stack: a <see cref="NetStack"/> with its loopback interface, and the
+/// thread that runs its timers (retransmission, delayed ACK, TIME_WAIT) since no link
+/// dispatcher does so while there is only loopback. Made on the first AF_INET/AF_INET6 socket.
+/// </summary>
+public sealed class InetStack : IDisposable
+{
+    private readonly Thread _timers;
+    private volatile bool _stop;
+
+    private readonly ConcurrentDictionary<InetSocket, byte> _sockets = new();
+
+    public NetStack Stack { get; }
+
+    /// <summary>The sockets with a file (for /proc/net).</summary>
+    public ICollection<InetSocket> Sockets() => _sockets.Keys;
+    internal void Add(InetSocket s) => _sockets[s] = 0;
+    internal void Remove(InetSocket s) => _sockets.TryRemove(s, out _);
+    public Nic Loopback { get; }
+
+    public InetStack()
+    {
+        Stack = new NetStack();
+        Loopback = Stack.AddLoopback();
+        _timers = new Thread(RunTimers) { IsBackground = true, Name = "netstack-timers" };
+        _timers.Start();
+    }
+
+    private void RunTimers()
+    {
+        while (!_stop)
+        {
+            long wait = Stack.NextDeadlineUs - Stack.Clock.NowUs;
+            // Timers armed meanwhile are not signalled to this thread: look again every 10 ms at most.
+            Thread.Sleep((int)Math.Clamp((wait + 999) / 1000, 1, 10));
+            try { Stack.RunTimers(); }
+            catch (Exception) { Interlocked.Increment(ref Stack.Stats.InternalErrors); }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _timers.Join();
+    }
+}
