@@ -76,6 +76,10 @@ public sealed class OverlayInode : Inode
         }
     }
 
+    /// <summary>Names the image's directory lacks (ENOENT), up to <see cref="MaxMissing"/> of them.</summary>
+    private HashSet<string>? _lowerMissing;
+    private const int MaxMissing = 4096;
+
     private int LookupLocked(string name, out OverlayInode? child)
     {
         child = null;
@@ -83,7 +87,14 @@ public sealed class OverlayInode : Inode
         if (_children.TryGetValue(name, out child)) return 0;
         Inode? up = null, low = null;
         if (Upper != null && Upper.Lookup(name, out var u) == 0) up = u;
-        if (Lower != null && !Opaque && !_whiteouts.Contains(name) && Lower.Lookup(name, out var l) == 0) low = l;
+        if (Lower != null && !Opaque && !_whiteouts.Contains(name) && _lowerMissing?.Contains(name) != true)
+        {
+            int lr = Lower.Lookup(name, out var l);
+            if (lr == 0) low = l;
+            // The image does not change under the overlay: a name it lacks stays lacking, so the
+            // next lookup (python tries many) skips the walk (a 9P round trip through the Gofer).
+            else if (lr == -(int)Errno.ENOENT && (_lowerMissing ??= new(StringComparer.Ordinal)).Count < MaxMissing) _lowerMissing.Add(name);
+        }
         // An upper non-directory hides the image's entry; directories of both layers merge.
         if (up != null && low != null && !(up.IsDirectory && low.IsDirectory)) low = null;
         if (up == null && low == null) return -(int)Errno.ENOENT;
