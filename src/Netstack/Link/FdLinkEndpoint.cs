@@ -54,28 +54,7 @@ public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
     /// gVisor does; the interface's offloads may then stay on.</param>
     public static FdLinkEndpoint OpenPacket(string ifname, string? netnsPath = null, bool offload = false)
     {
-        FdLinkEndpoint? ep = null;
-        Exception? error = null;
-        var t = new Thread(() =>
-        {
-            try
-            {
-                if (netnsPath != null)
-                {
-                    int ns = HostNative.Open(netnsPath, HostNative.O_RDONLY | HostNative.O_CLOEXEC);
-                    if (ns < 0) throw new IOException($"open {netnsPath}: errno {-ns}");
-                    int r = HostNative.SetNs(ns, HostNative.CLONE_NEWNET);
-                    HostNative.Close(ns);
-                    if (r < 0) throw new IOException($"setns {netnsPath}: errno {-r}");
-                }
-                ep = OpenPacketHere(ifname, offload);
-            }
-            catch (Exception e) { error = e; }
-        });
-        t.Start();
-        t.Join();
-        if (error != null) throw error;
-        return ep!;
+        return HostNative.InNetNamespace(netnsPath, () => OpenPacketHere(ifname, offload));
     }
 
     private static FdLinkEndpoint OpenPacketHere(string ifname, bool offload)

@@ -31,28 +31,7 @@ public static unsafe partial class HostInterface
     /// </summary>
     public static HostInterfaceConfig TakeOver(string ifname, string? netnsPath = null, bool remove = true)
     {
-        HostInterfaceConfig? cfg = null;
-        Exception? error = null;
-        var t = new Thread(() =>
-        {
-            try
-            {
-                if (netnsPath != null)
-                {
-                    int ns = HostNative.Open(netnsPath, HostNative.O_RDONLY | HostNative.O_CLOEXEC);
-                    if (ns < 0) throw new IOException($"open {netnsPath}: errno {-ns}");
-                    int r = HostNative.SetNs(ns, HostNative.CLONE_NEWNET);
-                    HostNative.Close(ns);
-                    if (r < 0) throw new IOException($"setns: errno {-r}");
-                }
-                cfg = TakeOverHere(ifname, remove);
-            }
-            catch (Exception e) { error = e; }
-        });
-        t.Start();
-        t.Join();
-        if (error != null) throw error;
-        return cfg!;
+        return HostNative.InNetNamespace(netnsPath, () => TakeOverHere(ifname, remove));
     }
 
     /// <summary>Adds <paramref name="link"/> to the stack with the taken-over addresses and routes.</summary>

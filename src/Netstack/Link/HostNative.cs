@@ -152,4 +152,35 @@ internal static unsafe partial class HostNative
         n.CopyTo(b, 0);
         return b;
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own that first enters the network
+    /// namespace at <paramref name="netnsPath"/> (null: the caller's): setns changes only the
+    /// calling thread, so the caller's namespace never changes. Rethrows what the work threw.
+    /// </summary>
+    public static T InNetNamespace<T>(string? netnsPath, Func<T> work)
+    {
+        T? result = default;
+        Exception? error = null;
+        var t = new Thread(() =>
+        {
+            try
+            {
+                if (netnsPath != null)
+                {
+                    int ns = Open(netnsPath, O_RDONLY | O_CLOEXEC);
+                    if (ns < 0) throw new IOException($"open {netnsPath}: errno {-ns}");
+                    int r = SetNs(ns, CLONE_NEWNET);
+                    Close(ns);
+                    if (r < 0) throw new IOException($"setns {netnsPath}: errno {-r}");
+                }
+                result = work();
+            }
+            catch (Exception e) { error = e; }
+        });
+        t.Start();
+        t.Join();
+        if (error != null) throw error;
+        return result!;
+    }
 }
