@@ -6,18 +6,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 RUNS=${RUNS:-3}
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# figure KEY CMD...: median of RUNS runs of the number printed after KEY
-figure() {
-    local key=$1; shift
-    for _ in $(seq "$RUNS"); do "$@" | awk -v k="$key" '$1 == k {print $2}'; done | median
-}
-row() { # label native sandbox unit higher-is-better
-    awk -v l="$1" -v n="$2" -v s="$3" -v u="$4" -v h="$5" 'BEGIN {
-        r = (h == "yes") ? n / s : s / n;
-        printf "  %-44s %10s %s   %10s %s   sandbox/native cost %.2fx\n", l, n, u, s, u, r }'
-}
-
 cd "$out"
 sb=("$root/$sandbox" run --platform ptrace --)
 echo "inet benchmark (median of $RUNS runs; cost ratio > 1 means the sandbox is slower)"

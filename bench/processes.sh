@@ -5,12 +5,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 RUNS=${RUNS:-3}
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# figure KEY CMD...: median of RUNS runs of the number printed after KEY
-figure() {
-    local key=$1; shift
-    for _ in $(seq "$RUNS"); do "$@" | awk -v k="$key" '$1 == k {print $2}'; done | median
-}
 ms() { # median wall time in ms of RUNS runs of a command
     for _ in $(seq "$RUNS"); do
         local a b; a=$(date +%s%N); "$@" >/dev/null 2>&1; b=$(date +%s%N); echo $(( (b - a) / 1000 ))
