@@ -53,10 +53,6 @@ internal static unsafe class FileAttr
         return t.Creds.Has(Cap.FOWNER) || st.Uid == t.Creds.Fsuid;
     }
 
-    /// <summary>inotify: a successful attribute change is IN_ATTRIB, a size change IN_MODIFY.</summary>
-    private static long Attrib(Location loc, long r) { if (r == 0) Fsnotify.AttributesChanged(loc); return r; }
-    private static long Modify(Location loc, long r) { if (r == 0) Fsnotify.Modified(loc); return r; }
-
     private static long ApplyMode(Task t, Location loc, uint mode)
     {
         if (loc.ReadOnly) return Err.EROFS;
@@ -64,7 +60,7 @@ internal static unsafe class FileAttr
         loc.Inode.Stat(out var st);
         // Without the group, an unprivileged owner's setgid bit is dropped (chmod(2)).
         if (!t.Creds.Has(Cap.FSETID) && !t.Creds.InGroup(st.Gid)) mode &= ~0x400u;
-        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode & 0xfff)));
+        return Fsnotify.AttributesChanged(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode & 0xfff)));
     }
 
     private static long Chmod(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyMode(t, l, (uint)t.A1);
@@ -105,7 +101,7 @@ internal static unsafe class FileAttr
             uint kill = FileMode.S_ISUID | ((st.Mode & 0x8) != 0 ? FileMode.S_ISGID : 0);
             if ((st.Mode & kill) != 0) mode = st.Mode & 0xfff & ~kill;
         }
-        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode, Uid: u, Gid: g)));
+        return Fsnotify.AttributesChanged(loc, loc.Inode.SetAttr(new SetAttr(Mode: mode, Uid: u, Gid: g)));
     }
 
     private static long Chown(Task t) => Target(t, AtFlags.AT_FDCWD, t.A0, 0, out var l) is var r && r < 0 ? r : ApplyOwner(t, l, (int)t.A1, (int)t.A2);
@@ -134,7 +130,7 @@ internal static unsafe class FileAttr
         if (loc.ReadOnly) return Err.EROFS;
         if (explicitTimes ? !Owner(t, loc.Inode) : !Owner(t, loc.Inode) && Permissions.Check(loc.Inode, Access.W_OK, t.Creds) < 0)
             return explicitTimes ? Err.EPERM : Err.EACCES;
-        return Attrib(loc, loc.Inode.SetAttr(new SetAttr(Atime: atime, Mtime: mtime)));
+        return Fsnotify.AttributesChanged(loc, loc.Inode.SetAttr(new SetAttr(Atime: atime, Mtime: mtime)));
     }
 
     private static long Utimensat(Task t)
@@ -207,7 +203,7 @@ internal static unsafe class FileAttr
         if (loc.ReadOnly) return Err.EROFS;
         r = Permissions.Check(loc.Inode, Access.W_OK, t.Creds);
         if (r < 0) return r;
-        return Modify(loc, loc.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
+        return Fsnotify.Modified(loc, loc.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
     }
 
     private static long Ftruncate(Task t)
@@ -218,7 +214,7 @@ internal static unsafe class FileAttr
         if (!f.Writable) return Err.EINVAL;
         if (f.Location is not { } l || !FileMode.IsReg(l.Inode.Mode)) return Err.EINVAL;
         if (l.ReadOnly) return Err.EROFS;
-        return Modify(l, l.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
+        return Fsnotify.Modified(l, l.Inode.SetAttr(new SetAttr(Size: (long)t.A1)));
     }
 
     private const int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8,
@@ -248,7 +244,7 @@ internal static unsafe class FileAttr
         if (!FileMode.IsReg(st.Mode) || f.Location is not { } l) return Err.ENODEV;
         if (off + len < 0) return -(long)Errno.EFBIG;
         if (l.ReadOnly) return Err.EROFS;
-        return Modify(l, l.Inode.Fallocate(mode, off, len));
+        return Fsnotify.Modified(l, l.Inode.Fallocate(mode, off, len));
     }
 
 }

@@ -39,10 +39,8 @@ internal static unsafe class FileXattr
     {
         long r = PathArgs.Resolve(t, AtFlags.AT_FDCWD, t.A0, follow ? 0 : AtFlags.AT_SYMLINK_NOFOLLOW, out var loc, out _);
         if (r < 0) return r;
-        return Changed(loc, remove ? DoRemove(t, loc, t.A1) : DoSet(t, loc, t.A1, t.A2, t.A3, (int)t.A4));
+        return Fsnotify.AttributesChanged(loc, remove ? DoRemove(t, loc, t.A1) : DoSet(t, loc, t.A1, t.A2, t.A3, (int)t.A4));
     }
-
-    private static long Changed(Location loc, long r) { if (r == 0) Fsnotify.AttributesChanged(loc); return r; }
 
     private static long Fsetxattr(Task t) => FdChange(t, remove: false);
     private static long Fremovexattr(Task t) => FdChange(t, remove: true);
@@ -52,7 +50,7 @@ internal static unsafe class FileXattr
         var f = t.Fds.Get((int)t.A0);
         if (f == null || (f.Flags & OpenFlags.O_PATH) != 0) return Err.EBADF;
         if (f.Location is not { } l) return -(long)Errno.EOPNOTSUPP;
-        return Changed(l, remove ? DoRemove(t, l, t.A1) : DoSet(t, l, t.A1, t.A2, t.A3, (int)t.A4));
+        return Fsnotify.AttributesChanged(l, remove ? DoRemove(t, l, t.A1) : DoSet(t, l, t.A1, t.A2, t.A3, (int)t.A4));
     }
 
     private static long ReadName(Task t, ulong addr, out string name)

@@ -64,6 +64,10 @@ public static class Fsnotify
     public static void Modified(Location l) { if (Active) OnFile(l, IN_MODIFY); }
     public static void AttributesChanged(Location l) { if (Active) OnFile(l, IN_ATTRIB); }
 
+    /// <summary>A call's result passed through: when it succeeded (0), IN_ATTRIB / IN_MODIFY is reported.</summary>
+    public static long AttributesChanged(Location l, long result) { if (result == 0) AttributesChanged(l); return result; }
+    public static long Modified(Location l, long result) { if (result == 0) Modified(l); return result; }
+
     /// <summary>A name was added to <paramref name="dir"/> (creat, mkdir, mknod, symlink, link, bind).</summary>
     public static void Created(Location dir, string name, bool isDirectory)
     {
