@@ -35,7 +35,7 @@ internal static class CompareCommand
             foreach (var e in env) { runArgs.Add("--env"); runArgs.Add(e); }
             if (o.Hostname != null) { runArgs.Add("--hostname"); runArgs.Add(o.Hostname); }
             if (!o.Gofer) runArgs.Add("--no-gofer");
-            if (o.Network != Sentry.Net.Inet.NetworkMode.Sandbox) { runArgs.Add("--network"); runArgs.Add("none"); }
+            if (o.Network != Sentry.Net.Inet.NetworkMode.Sandbox) { runArgs.Add("--network"); runArgs.Add(o.Network.ToString().ToLowerInvariant()); }
             runArgs.Add("--");
             runArgs.AddRange(o.Command);
             var (exe, pre) = Self();

@@ -90,7 +90,7 @@ internal sealed class RunOptions
                     {
                         case "sandbox": o.Network = Sentry.Net.Inet.NetworkMode.Sandbox; break;
                         case "none": o.Network = Sentry.Net.Inet.NetworkMode.None; break;
-                        case "host": Usage.Fail("--network=host is not supported yet"); return null;
+                        case "host": o.Network = Sentry.Net.Inet.NetworkMode.Host; break;
                         default: Usage.Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
                     }
                     break;

@@ -34,7 +34,8 @@ internal static class Usage
           --network MODE        sandbox (default): the Sentry's own TCP/IP stack, whose
                                 sockets the host kernel never sees (loopback only until a
                                 device is given to it); none: loopback only, no external
-                                interface; host: not supported yet
+                                interface; host: the host's own sockets (weaker
+                                isolation: the host kernel's network code is exposed)
           -t, --tty             run the program on a terminal of the sandbox's own (/dev/pts/0,
                                 its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel

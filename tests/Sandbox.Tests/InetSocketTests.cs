@@ -6,7 +6,7 @@ namespace Sandbox.Tests;
 /// AF_INET/AF_INET6 sockets from real programs over the Sentry's TCP/IP stack, compared with
 /// the same programs run natively: python3's http.server fetched by urllib in the same process,
 /// an asyncio echo server with concurrent clients (TCP over 127.0.0.1 and ::1, UDP), curl as a
-/// separate process, and --network none / host. The syscall-level behaviour is covered by
+/// separate process, and --network none (host: HostNetworkTests). The syscall-level behaviour is covered by
 /// tests/syscalls/sock_inet_*.c through <see cref="SyscallDifferentialTests"/>.
 /// </summary>
 public class InetSocketTests
@@ -83,13 +83,5 @@ public class InetSocketTests
         var s = SandboxProcess.Sandboxed("/usr/bin/python3", "-c", script);
         Assert.True(s.Exit == 0, s.Stderr);
         Assert.Equal("3 ['01', '01', '0A'] True\n1 0\n['lo']", s.Stdout.Trim());
-    }
-
-    [Fact]
-    public void NetworkHostIsRefusedClearly()
-    {
-        var s = SandboxProcess.SandboxCli("run", "--network=host", "--", "/bin/true");
-        Assert.Equal(125, s.Exit);
-        Assert.Contains("--network=host is not supported yet", s.Stderr);
     }
 }

@@ -11,7 +11,7 @@ public static class IpProto
 /// <summary>IPPROTO_IP options (linux/in.h).</summary>
 public static class IpOpt
 {
-    public const int IP_TOS = 1, IP_TTL = 2, IP_RECVERR = 11, IP_MTU_DISCOVER = 10, IP_MULTICAST_TTL = 33;
+    public const int IP_TOS = 1, IP_TTL = 2, IP_RECVERR = 11, IP_MTU_DISCOVER = 10, IP_TRANSPARENT = 19, IP_MULTICAST_TTL = 33;
 }
 
 /// <summary>IPPROTO_IPV6 options (linux/in6.h).</summary>
@@ -25,7 +25,8 @@ public static class TcpOpt
 {
     public const int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_CORK = 3, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5,
         TCP_KEEPCNT = 6, TCP_SYNCNT = 7, TCP_LINGER2 = 8, TCP_DEFER_ACCEPT = 9, TCP_WINDOW_CLAMP = 10,
-        TCP_INFO = 11, TCP_QUICKACK = 12, TCP_CONGESTION = 13, TCP_USER_TIMEOUT = 18;
+        TCP_INFO = 11, TCP_QUICKACK = 12, TCP_CONGESTION = 13, TCP_USER_TIMEOUT = 18, TCP_REPAIR = 19,
+        TCP_ZEROCOPY_RECEIVE = 35;
     /// <summary>TCP_CA_NAME_MAX.</summary>
     public const int CongestionNameMax = 16;
 }
@@ -43,6 +44,9 @@ public static class SockIoctl
 {
     public const uint SIOCGIFNAME = 0x8910, SIOCGIFCONF = 0x8912, SIOCGIFFLAGS = 0x8913, SIOCGIFADDR = 0x8915,
         SIOCGIFNETMASK = 0x891b, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927, SIOCGIFINDEX = 0x8933;
+    /// <summary>More read-only queries, each a struct ifreq in and out.</summary>
+    public const uint SIOCGIFDSTADDR = 0x8917, SIOCGIFBRDADDR = 0x8919, SIOCGIFMETRIC = 0x891d,
+        SIOCGIFTXQLEN = 0x8942, SIOCGIFMAP = 0x8970;
     public const int IfreqSize = 40, IfNameSize = 16;
     public const int IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_RUNNING = 0x40, IFF_MULTICAST = 0x1000;
 }

@@ -42,6 +42,9 @@ public static class SockOpt
         SO_PEERSEC = 31, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_PASSSEC = 34, SO_MARK = 36,
         SO_PROTOCOL = 38, SO_DOMAIN = 39, SO_PEEK_OFF = 42, SO_COOKIE = 57, SO_RCVTIMEO_NEW = 66,
         SO_SNDTIMEO_NEW = 67;
+    /// <summary>Options whose values hold a pointer (a BPF program): a host socket never gets them.</summary>
+    public const int SO_ATTACH_FILTER = 26, SO_DETACH_FILTER = 27, SO_LOCK_FILTER = 44, SO_ATTACH_BPF = 50,
+        SO_ATTACH_REUSEPORT_CBPF = 51, SO_ATTACH_REUSEPORT_EBPF = 52, SO_ZEROCOPY = 60;
 }
 
 /// <summary>Control message types at SOL_SOCKET.</summary>

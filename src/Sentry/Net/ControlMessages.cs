@@ -8,8 +8,10 @@ public sealed class ControlMessages
     /// <summary>Files passed, each holding one reference owned by this object until handed on.</summary>
     public List<FileDescription>? Rights;
     public Ucred? Creds;
+    /// <summary>Messages of other levels, in the host's cmsg layout, for sockets that are the host's (--network=host).</summary>
+    public byte[]? Raw;
 
-    public bool IsEmpty => Rights == null && Creds == null;
+    public bool IsEmpty => Rights == null && Creds == null && Raw == null;
 
     /// <summary>Drops the references to files that were never delivered.</summary>
     public void Release()

@@ -100,7 +100,11 @@ public abstract partial class Socket : FileDescription
             case SIOCINQ: v = InQueue(); break;
             case SIOCOUTQ: v = OutQueue(); break;
             // Socket-level commands (type 0x89) fall through to the network devices (sock_ioctl → dev_ioctl).
-            default: return (cmd >> 8 & 0xff) == 0x89 ? Inet.InterfaceIoctl.Handle(task, task.Kernel.Inet.Stack, cmd, arg) : -(long)Errno.ENOTTY;
+            default:
+                if ((cmd >> 8 & 0xff) != 0x89) return -(long)Errno.ENOTTY;
+                return task.Kernel.Options.Network == Inet.NetworkMode.Host
+                    ? Host.HostInterfaceIoctl.Handle(task, cmd, arg)
+                    : Inet.InterfaceIoctl.Handle(task, task.Kernel.Inet.Stack, cmd, arg);
         }
         return v < 0 ? v : task.MM.Write(arg, (int)v);
     }

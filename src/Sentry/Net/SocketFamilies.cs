@@ -22,8 +22,9 @@ public static class SocketFamilies
     static SocketFamilies()
     {
         Register(SocketDomain.AF_UNIX, CreateUnix, PairUnix);
-        Register(SocketDomain.AF_INET, (Task t, int type, int protocol, int flags, out Socket? s) => Inet.InetSocket.Create(t, SocketDomain.AF_INET, type, protocol, flags, out s));
-        Register(SocketDomain.AF_INET6, (Task t, int type, int protocol, int flags, out Socket? s) => Inet.InetSocket.Create(t, SocketDomain.AF_INET6, type, protocol, flags, out s));
+        Register(SocketDomain.AF_INET, (Task t, int type, int protocol, int flags, out Socket? s) => CreateInet(t, SocketDomain.AF_INET, type, protocol, flags, out s));
+        Register(SocketDomain.AF_INET6, (Task t, int type, int protocol, int flags, out Socket? s) => CreateInet(t, SocketDomain.AF_INET6, type, protocol, flags, out s));
+        Register(SocketDomain.AF_NETLINK, CreateNetlink);
     }
 
     public static void Register(int family, Factory create, PairFactory? pair = null)
@@ -58,6 +59,21 @@ public static class SocketFamilies
             return -(long)Errno.EOPNOTSUPP;
         }
         return p(t, type, protocol, flags, out a, out b);
+    }
+
+    /// <summary>The sandbox's own stack, or with --network=host the host's sockets.</summary>
+    private static long CreateInet(Task t, int family, int type, int protocol, int flags, out Socket? socket) =>
+        t.Kernel.Options.Network == Inet.NetworkMode.Host
+            ? Host.HostSocket.Create(t, family, type, protocol, flags, out socket)
+            : Inet.InetSocket.Create(t, family, type, protocol, flags, out socket);
+
+    /// <summary>Routing netlink: the host's, read-only, with --network=host.</summary>
+    private static long CreateNetlink(Task t, int type, int protocol, int flags, out Socket? socket)
+    {
+        socket = null;
+        if (t.Kernel.Options.Network != Inet.NetworkMode.Host) return -(long)Errno.EAFNOSUPPORT;
+        if (type is not (SockType.SOCK_RAW or SockType.SOCK_DGRAM)) return -(long)Errno.ESOCKTNOSUPPORT;
+        return Host.HostSocket.Create(t, SocketDomain.AF_NETLINK, type, protocol, flags, out socket);
     }
 
     /// <summary>unix_create(): protocol 0 or PF_UNIX; SOCK_RAW is taken as SOCK_DGRAM.</summary>

@@ -40,6 +40,15 @@ internal static partial class SocketMsgCalls
                 };
                 if (r < 0) { c.Release(); return r; }
             }
+            else if (s is Net.Host.HostSocket)
+            {
+                // IP_PKTINFO, IP_TTL, UDP_SEGMENT...: the host socket reads them itself.
+                int at = c.Raw?.Length ?? 0, size = SocketAbi.CmsgAlign((int)cmsgLen);
+                var raw = c.Raw ?? Array.Empty<byte>();
+                Array.Resize(ref raw, at + size);
+                buf.AsSpan(off, Math.Min(size, len - off)).CopyTo(raw.AsSpan(at));
+                c.Raw = raw;
+            }
             off += SocketAbi.CmsgAlign((int)cmsgLen);
         }
         control = c.IsEmpty ? null : c;
@@ -90,9 +99,10 @@ internal static partial class SocketMsgCalls
         {
             if (addr == 0 || len == 0)
             {
-                if (c.Creds != null || c.Rights != null) msgFlags |= MsgFlags.MSG_CTRUNC;
+                if (c.Creds != null || c.Rights != null || c.Raw != null) msgFlags |= MsgFlags.MSG_CTRUNC;
                 return 0;
             }
+            if (c.Raw is { } raw) return WriteRawControl(t, raw, addr, len, ref msgFlags);
             long used = 0;
             if (c.Creds is { } cr)
             {
@@ -138,6 +148,24 @@ internal static partial class SocketMsgCalls
             if (c.Rights != null) c.Rights.RemoveAll(f => f == null);
             c.Release();
         }
+    }
+
+    /// <summary>
+    /// A host socket's control messages, already in the cmsg layout: as many whole messages as fit,
+    /// MSG_CTRUNC for the rest.
+    /// </summary>
+    private static long WriteRawControl(Task t, byte[] raw, ulong addr, long len, ref int msgFlags)
+    {
+        int off = 0;
+        while (off + SocketAbi.CmsghdrSize <= raw.Length)
+        {
+            int cmlen = (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(raw.AsSpan(off)), (ulong)(raw.Length - off));
+            int space = Math.Min(SocketAbi.CmsgAlign(cmlen), raw.Length - off);
+            if (cmlen < SocketAbi.CmsghdrSize || off + cmlen > len) { msgFlags |= MsgFlags.MSG_CTRUNC; break; }
+            off += Math.Min(space, (int)Math.Min(len - off, int.MaxValue));
+        }
+        if (off > 0 && t.MM.CopyOut(addr, raw.AsSpan(0, off)) < 0) return Err.EFAULT;
+        return off;
     }
 
     /// <summary>put_cmsg: a header and data, cut to the room left (MSG_CTRUNC).</summary>

@@ -10,6 +10,11 @@ public enum NetworkMode
     Sandbox,
     /// <summary>Loopback only: no external interface at all.</summary>
     None,
+    /// <summary>
+    /// AF_INET/AF_INET6 sockets are the host's, in the Sentry's network namespace (weaker
+    /// isolation: the host kernel's network code is exposed to the application).
+    /// </summary>
+    Host,
 }
 
 /// <summary>

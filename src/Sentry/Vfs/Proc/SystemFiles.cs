@@ -34,7 +34,9 @@ internal static class SystemFiles
     /// <summary>/proc/net: the sandbox's one network namespace (a directory here, not a link to self/net).</summary>
     private static Inode NetDir(ProcFilesystem fs, Kernel.Kernel k)
     {
-        ProcFile N(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/net/" + name), text);
+        // --network=host: the sockets are the host's, so the tables are too (as gVisor's hostinet shows them).
+        ProcFile N(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/net/" + name),
+            k.Options.Network == Net.Inet.NetworkMode.Host ? () => Sandbox.Linux.Native.HostProc.ReadAllText("net/" + name) ?? "" : text);
         var files = new Dictionary<string, Func<Inode>>
         {
             ["tcp"] = () => N("tcp", () => Net.Inet.ProcNet.Tcp(k.InetIfMade, v6: false)),
