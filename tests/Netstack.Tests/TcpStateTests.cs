@@ -268,9 +268,16 @@ public class TcpStateTests
     public void LingerZeroCloseResets()
     {
         var (net, c, s, _) = Connected();
+        c.Send("abc"u8);
+        Assert.True(net.Run(() => s.Available == 3, limitUs: 1_000_000));
         c.LingerSeconds = 0;
+        c.Shutdown(read: true, write: false);
         c.Close();
         Assert.True(net.Run(() => s.State == TcpState.Closed, limitUs: 1_000_000));
+        // What arrived before the reset is still read, then the reset is reported (tcp_reset).
+        var buf = new byte[8];
+        Assert.Equal(3, s.Receive(buf));
+        Assert.Equal(-(int)Errno.ECONNRESET, s.Receive(buf));
     }
 
     [Fact]

@@ -174,6 +174,13 @@ public sealed partial class TcpSocket : InetSocket
                 int n;
                 while (copied < size)
                 {
+                    if (copied > 0 && _tcp.Available == 0)
+                    {
+                        // With data in hand, an error or the end of stream is left for the next
+                        // call (tcp_recvmsg stops at them without taking sk_err).
+                        if ((Ready() & (PollEvents.Err | PollEvents.Hup | PollEvents.RdHup)) != 0) return copied;
+                        break;
+                    }
                     int want = (int)Math.Min(size - copied, buf.Length);
                     // Peeked first: a bad buffer (EFAULT) leaves the data queued, as in tcp_recvmsg.
                     n = _tcp.Receive(buf.AsSpan(0, want), peek: true);
@@ -235,11 +242,27 @@ public sealed partial class TcpSocket : InetSocket
     protected override void Release()
     {
         Unlist();
-        _tcp.Notify = null;
         // Data arriving after close is answered with a reset (tcp_rcv_state_process on a dead
         // socket); the stack does so for a socket also shut for reading.
         var st = _tcp.State;
         if (st != TcpState.Listen && st != TcpState.Closed) _tcp.Shutdown(read: true, write: false);
         _tcp.Close();
+        Linger();
+        _tcp.Notify = null;
+    }
+
+    /// <summary>
+    /// SO_LINGER with a time: the closing task waits until what it sent is acknowledged and our
+    /// FIN with it, or the time runs out, or a signal comes (tcp_close → sk_stream_wait_close).
+    /// Either way the connection goes on closing by itself; close(2) returns 0.
+    /// </summary>
+    private void Linger()
+    {
+        int secs;
+        lock (Stack.Sync) secs = _tcp.LingerSeconds ?? 0;
+        if (secs <= 0 || Task.Current is not { } t) return;
+        bool Closing() { lock (Stack.Sync) return _tcp.State is TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck; }
+        if (!Closing()) return;
+        t.BlockUntil(() => !Closing(), Task.MonotonicNow() + secs * 1_000_000_000L, Queue);
     }
 }
