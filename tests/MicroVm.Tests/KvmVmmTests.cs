@@ -41,6 +41,51 @@ public sealed unsafe class KvmVmmTests
         Assert.Equal((0, 1, 3, 1), (ds.L, ds.Db, ds.Type, ds.S));
     }
 
+    /// <summary>The RSDP the kernel finds by scanning, the XSDT, and a MADT with one enabled Local APIC per vCPU.</summary>
+    [Fact]
+    public void AcpiTablesListEveryVcpuWithValidChecksums()
+    {
+        var ram = new byte[16 << 20];
+        AcpiTables.Write(ram, 3);
+        var rsdp = ram.AsSpan((int)AcpiTables.Rsdp, 36);
+        Assert.Equal("RSD PTR ", Encoding.ASCII.GetString(rsdp[..8]));
+        Assert.Equal(0, Sum(rsdp[..20]));
+        Assert.Equal(0, Sum(rsdp));
+        var xsdt = Table(ram, BinaryPrimitives.ReadUInt64LittleEndian(rsdp[24..]), "XSDT");
+        var tables = new Dictionary<string, byte[]>();
+        for (int i = 36; i < xsdt.Length; i += 8)
+        {
+            ulong at = BinaryPrimitives.ReadUInt64LittleEndian(xsdt.AsSpan(i));
+            string sig = Encoding.ASCII.GetString(ram, (int)at, 4);
+            tables[sig] = Table(ram, at, sig);
+        }
+        Assert.Equal(new[] { "APIC", "FACP" }, tables.Keys.Order());
+        var fadt = tables["FACP"];
+        Assert.Equal(1u << 20, BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(112)) & (1u << 20));
+        Table(ram, BinaryPrimitives.ReadUInt64LittleEndian(fadt.AsSpan(140)), "DSDT");
+        var madt = tables["APIC"];
+        var apicIds = new List<int>();
+        int ioapics = 0;
+        for (int at = 44; at < madt.Length; at += madt[at + 1])
+        {
+            if (madt[at] == 0 && (madt[at + 4] & 1) != 0) apicIds.Add(madt[at + 3]);
+            if (madt[at] == 1) ioapics++;
+        }
+        Assert.Equal(new[] { 0, 1, 2 }, apicIds);
+        Assert.Equal(1, ioapics);
+        Assert.Throws<ArgumentOutOfRangeException>(() => AcpiTables.Write(ram, 0));
+
+        static int Sum(ReadOnlySpan<byte> b) { byte s = 0; foreach (var v in b) s += v; return s; }
+        static byte[] Table(byte[] ram, ulong at, string sig)
+        {
+            Assert.Equal(sig, Encoding.ASCII.GetString(ram, (int)at, 4));
+            int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(ram.AsSpan((int)at + 4));
+            var t = ram.AsSpan((int)at, len).ToArray();
+            Assert.Equal(0, Sum(t));
+            return t;
+        }
+    }
+
     [Fact]
     public void TheElfLoaderPlacesSegmentsAndRejectsWhatDoesNotFit()
     {

@@ -5,8 +5,8 @@ using Sandbox.MicroVm.VhostUser;
 namespace Sandbox.MicroVm.Kvm;
 
 /// <summary>The direct-KVM VMM (no QEMU): one VM with guest RAM mapped in this process, KVM's
-/// in-kernel irqchip and PIT, one vCPU thread entering the kernel through the 64-bit boot
-/// protocol, the 8250 console at 0x3f8 and a virtio-mmio console (the agent's channel,
+/// in-kernel irqchip and PIT, one thread per vCPU (the boot CPU enters the kernel through the
+/// 64-bit boot protocol; ACPI tables list the others, which the guest starts), the 8250 console at 0x3f8 and a virtio-mmio console (the agent's channel,
 /// hvc0) described on the command line (virtio_mmio.device=). The guest stops itself by
 /// rebooting (reboot=t: a triple fault, KVM_EXIT_SHUTDOWN).</summary>
 public sealed unsafe partial class KvmMachine : IDisposable
@@ -14,15 +14,17 @@ public sealed unsafe partial class KvmMachine : IDisposable
     /// <summary>Device windows from here, 4 KiB apart, interrupts from FirstIrq (the console first: hvc0).</summary>
     public const ulong MmioBase = 0xd0000000;
     public const int FirstIrq = 5;
+    public const int MaxCpus = 64;
 
-    int _kvm = -1, _vm = -1, _vcpu = -1, _vmmSock = -1;
+    int _kvm = -1, _vm = -1, _vmmSock = -1;
+    readonly List<KvmVcpu> _vcpus = new();
+    /// <summary>Device emulation is shared by the vCPU threads.</summary>
+    readonly object _io = new();
+    int _stopped;
     readonly List<int> _irqFds = new();
     readonly List<VirtioMmioDevice> _devices = new();
     byte* _ram;
     nuint _ramSize;
-    byte* _run;
-    nuint _runSize;
-    Thread? _thread;
     Serial8250 _serial = null!;
     readonly Cmos _cmos = new();
     VirtioConsole _console = null!;
@@ -40,14 +42,15 @@ public sealed unsafe partial class KvmMachine : IDisposable
     /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda);
     /// tap, when given, backs a virtio-net device with that MAC.</summary>
     public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null,
-        Tap? tap = null, byte[]? mac = null)
+        Tap? tap = null, byte[]? mac = null, int cpus = 1)
     {
+        if (cpus is < 1 or > MaxCpus) throw new ArgumentException($"the direct-KVM VMM takes 1 .. {MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
         if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
         if (memoryMiB is < 64 or > 3072) throw new ArgumentException("the direct-KVM VMM takes 64 .. 3072 MiB (RAM stays below the device window)");
         var m = new KvmMachine();
         try
         {
-            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage, tap, mac);
+            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus);
             return m;
         }
         catch
@@ -57,7 +60,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac)
+    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");
@@ -109,15 +112,20 @@ public sealed unsafe partial class KvmMachine : IDisposable
         full.Append(" sandbox.port=hvc0 reboot=t panic=-1");
         BootLoader.WriteZeroPage(ram, full.ToString(), initrdAddr, (ulong)initrd.Length);
         BootLoader.WritePageTablesAndGdt(ram);
+        AcpiTables.Write(ram, cpus);
 
-        _vcpu = KvmApi.Check(KvmApi.ioctl(_vm, KvmApi.CREATE_VCPU, 0), "CREATE_VCPU");
-        _runSize = (nuint)KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.GET_VCPU_MMAP_SIZE, 0), "GET_VCPU_MMAP_SIZE");
-        _run = (byte*)KvmApi.mmap(null, _runSize, 3, 1 /* MAP_SHARED */, _vcpu, 0);
-        if (_run == (byte*)-1) { _run = null; throw new IOException($"kvm_run: {KvmApi.Err()}"); }
-        SetCpuid();
-        SetRegisters(entry);
-        _thread = new Thread(RunLoop) { IsBackground = true, Name = "kvm-vcpu0" };
-        _thread.Start();
+        for (int i = 0; i < cpus; i++)
+        {
+            var v = new KvmVcpu(_vm, _kvm, i);
+            _vcpus.Add(v);
+            SetCpuid(v, cpus);
+        }
+        SetRegisters(_vcpus[0], entry);
+        foreach (var v in _vcpus)
+        {
+            v.Thread = new Thread(() => RunLoop(v)) { IsBackground = true, Name = $"kvm-vcpu{v.Id}" };
+            v.Thread.Start();
+        }
     }
 
     /// <summary>An eventfd wired to interrupt line gsi of the in-kernel irqchip.</summary>
@@ -144,7 +152,8 @@ public sealed unsafe partial class KvmMachine : IDisposable
     [LibraryImport("libc", SetLastError = true)] private static partial int ftruncate(int fd, long length);
     [LibraryImport("libc", SetLastError = true)] private static partial int socketpair(int domain, int type, int protocol, int* sv);
 
-    void SetCpuid()
+    /// <summary>The host's supported CPUID, with the hypervisor bit and this vCPU's APIC id (leaves 1, 0xB, 0x1F).</summary>
+    void SetCpuid(KvmVcpu v, int cpus)
     {
         const int max = 256;
         var buf = new byte[8 + max * sizeof(KvmApi.CpuidEntry)];
@@ -154,19 +163,24 @@ public sealed unsafe partial class KvmMachine : IDisposable
             KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.GET_SUPPORTED_CPUID, b), "GET_SUPPORTED_CPUID");
             var e = (KvmApi.CpuidEntry*)(b + 8);
             for (int i = 0; i < *(uint*)b; i++)
+            {
                 if (e[i].Function == 1)
                 {
-                    e[i].Ecx |= 1u << 31;                           // running under a hypervisor
-                    e[i].Ebx = (e[i].Ebx & 0x00ffffff);             // APIC id 0
+                    e[i].Ecx |= 1u << 31;                                       // running under a hypervisor
+                    e[i].Ebx = (e[i].Ebx & 0x0000ffff) | (uint)v.Id << 24 | (uint)Math.Min(cpus, 255) << 16;
+                    if (cpus > 1) e[i].Edx |= 1u << 28;                         // HTT: the count above is valid
                 }
-            KvmApi.Check(KvmApi.ioctl(_vcpu, KvmApi.SET_CPUID2, b), "SET_CPUID2");
+                if (e[i].Function is 0xb or 0x1f) e[i].Edx = (uint)v.Id;       // x2APIC id
+            }
+            KvmApi.Check(KvmApi.ioctl(v.Fd, KvmApi.SET_CPUID2, b), "SET_CPUID2");
         }
     }
 
-    void SetRegisters(ulong entry)
+    void SetRegisters(KvmVcpu v, ulong entry)
     {
+        int vcpu = v.Fd;
         KvmApi.Sregs s;
-        KvmApi.Check(KvmApi.ioctl(_vcpu, KvmApi.GET_SREGS, &s), "GET_SREGS");
+        KvmApi.Check(KvmApi.ioctl(vcpu, KvmApi.GET_SREGS, &s), "GET_SREGS");
         var code = BootLoader.SegmentFrom(BootLoader.Gdt[1], 0x08);
         var data = BootLoader.SegmentFrom(BootLoader.Gdt[2], 0x10);
         s.Cs = code;
@@ -179,21 +193,27 @@ public sealed unsafe partial class KvmMachine : IDisposable
         s.Cr4 |= 0x20;                                  // PAE
         s.Cr0 |= 0x80000001 | 0x10;                     // PG | PE | ET
         s.Efer |= 0x500;                                // LME | LMA
-        KvmApi.Check(KvmApi.ioctl(_vcpu, KvmApi.SET_SREGS, &s), "SET_SREGS");
+        KvmApi.Check(KvmApi.ioctl(vcpu, KvmApi.SET_SREGS, &s), "SET_SREGS");
         var r = new KvmApi.Regs { Rip = entry, Rsi = BootLoader.ZeroPage, Rsp = BootLoader.BootStack, Rbp = BootLoader.BootStack, Rflags = 2 };
-        KvmApi.Check(KvmApi.ioctl(_vcpu, KvmApi.SET_REGS, &r), "SET_REGS");
+        KvmApi.Check(KvmApi.ioctl(vcpu, KvmApi.SET_REGS, &r), "SET_REGS");
         var fpu = stackalloc byte[416];
         new Span<byte>(fpu, 416).Clear();
         *(ushort*)(fpu + 128) = 0x37f;
         *(uint*)(fpu + 408) = 0x1f80;
-        KvmApi.Check(KvmApi.ioctl(_vcpu, KvmApi.SET_FPU, fpu), "SET_FPU");
+        KvmApi.Check(KvmApi.ioctl(vcpu, KvmApi.SET_FPU, fpu), "SET_FPU");
     }
 
-    void RunLoop()
+    void RunLoop(KvmVcpu v)
     {
+        v.Entered();
         string why;
-        try { why = Loop(); }
+        try { why = Loop(v); }
         catch (Exception e) { why = $"VMM error: {e.Message}"; }
+        // The first vCPU to stop stops the VM: the others are kicked out of KVM_RUN (after a
+        // reboot the guest leaves them halted with interrupts off, where they would stay).
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _stop = true;
+        foreach (var o in _vcpus) if (o != v) o.Kick();
         _console.Stop();
         try { AgentSocket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
         if (_vmmSock >= 0) { KvmApi.close(_vmmSock); _vmmSock = -1; }
@@ -202,16 +222,17 @@ public sealed unsafe partial class KvmMachine : IDisposable
 
     volatile bool _stop;
 
-    string Loop()
+    string Loop(KvmVcpu v)
     {
+        byte* _run = v.Run;
         while (!_stop)
         {
-            if (KvmApi.ioctl(_vcpu, KvmApi.RUN, 0) < 0)
+            if (!v.Enter())
             {
                 if (KvmApi.Errno is 4 or 11) continue;
-                return $"KVM_RUN: {KvmApi.Err()}";
+                return $"KVM_RUN (vCPU {v.Id}): {KvmApi.Err()}";
             }
-            Exits++;
+            Interlocked.Increment(ref Exits);
             uint reason = *(uint*)(_run + 8);
             switch (reason)
             {
@@ -221,7 +242,8 @@ public sealed unsafe partial class KvmMachine : IDisposable
                     ushort port = *(ushort*)(_run + 34);
                     uint count = *(uint*)(_run + 36);
                     byte* data = _run + *(ulong*)(_run + 40);
-                    for (uint i = 0; i < count; i++, data += size) Io(port, dir == 1, data, size);
+                    lock (_io)
+                        for (uint i = 0; i < count; i++, data += size) Io(port, dir == 1, data, size);
                     break;
                 }
                 case KvmApi.EXIT_MMIO:
@@ -230,16 +252,19 @@ public sealed unsafe partial class KvmMachine : IDisposable
                     byte* data = _run + 40;
                     uint len = *(uint*)(_run + 48);
                     bool write = _run[52] != 0;
-                    var dev = Device(addr);
-                    if (dev is not null)
+                    lock (_io)
                     {
-                        if (write) dev.Write(addr, len >= 4 ? *(uint*)data : len == 2 ? *(ushort*)data : *data);
-                        else { uint v = dev.Read(addr, (int)Math.Min(len, 4)); for (int i = 0; i < len && i < 8; i++) data[i] = i < 4 ? (byte)(v >> (8 * i)) : (byte)0; }
+                        var dev = Device(addr);
+                        if (dev is not null)
+                        {
+                            if (write) dev.Write(addr, len >= 4 ? *(uint*)data : len == 2 ? *(ushort*)data : *data);
+                            else { uint r = dev.Read(addr, (int)Math.Min(len, 4)); for (int i = 0; i < len && i < 8; i++) data[i] = i < 4 ? (byte)(r >> (8 * i)) : (byte)0; }
+                        }
+                        else if (!write) new Span<byte>(data, (int)Math.Min(len, 8u)).Fill(0xff);
                     }
-                    else if (!write) new Span<byte>(data, (int)Math.Min(len, 8u)).Fill(0xff);
                     break;
                 }
-                case KvmApi.EXIT_HLT: return "the guest halted";
+                case KvmApi.EXIT_HLT: return $"the guest halted (vCPU {v.Id})";
                 case KvmApi.EXIT_SHUTDOWN: return "shutdown";
                 case KvmApi.EXIT_SYSTEM_EVENT: return "system event (power off or reset)";
                 case KvmApi.EXIT_INTR: break;
@@ -278,13 +303,15 @@ public sealed unsafe partial class KvmMachine : IDisposable
     public void Dispose()
     {
         _stop = true;
-        // A vCPU blocked in KVM_RUN leaves only when the guest exits; the guest is asked to
-        // (agent shutdown) before this. Whatever still runs is abandoned with its thread.
-        if (_thread is not null && !_thread.Join(TimeSpan.FromSeconds(2))) return;
+        // The guest is asked to stop (agent shutdown) before this; vCPUs still in KVM_RUN are kicked out.
+        foreach (var v in _vcpus) v.Kick();
+        foreach (var v in _vcpus)
+            if (v.Thread is not null && !v.Thread.Join(TimeSpan.FromSeconds(2))) return; // stuck: abandoned, not freed under it
         _console?.Stop();
         AgentSocket?.Dispose();
         if (_vmmSock >= 0) KvmApi.close(_vmmSock);
-        if (_run != null) KvmApi.munmap(_run, _runSize);
+        foreach (var v in _vcpus) v.Dispose();
+        _vcpus.Clear();
         foreach (var d in _devices)
         {
             if (d is VirtioBlock b) b.Close();
@@ -292,8 +319,8 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
         foreach (var fd in _irqFds) KvmApi.close(fd);
         _irqFds.Clear();
-        foreach (var fd in new[] { _vcpu, _vm, _kvm }) if (fd >= 0) KvmApi.close(fd);
+        foreach (var fd in new[] { _vm, _kvm }) if (fd >= 0) KvmApi.close(fd);
         if (_ram != null) KvmApi.munmap(_ram, _ramSize);
-        _ram = null; _run = null; _vcpu = _vm = _kvm = _vmmSock = -1;
+        _ram = null; _vm = _kvm = _vmmSock = -1;
     }
 }

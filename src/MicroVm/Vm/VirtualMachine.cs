@@ -49,8 +49,8 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         if (o.Vmm == Vmm.Kvm && HostSystem.KvmUnusableReason() is { } kvmWhy)
             throw new NotSupportedException($"the direct-KVM VMM (--vmm kvm) needs /dev/kvm: {kvmWhy}");
-        if (o.Vmm == Vmm.Kvm && o.Cpus != 1)
-            throw new NotSupportedException("the direct-KVM VMM runs one vCPU (--cpus 1)");
+        if (o.Vmm == Vmm.Kvm && o.Cpus > Kvm.KvmMachine.MaxCpus)
+            throw new NotSupportedException($"the direct-KVM VMM runs at most {Kvm.KvmMachine.MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
         if (o.Vmm == Vmm.Kvm && o.Share is not (ShareKind.None or ShareKind.Auto or ShareKind.Block))
             throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none)");
         if (o.Vmm == Vmm.Kvm && o.Network is { Backend: not Vm.NetBackend.VhostUser })
@@ -114,7 +114,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         double prepareMs = sw.Elapsed.TotalMilliseconds;
         _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
         byte[]? mac = o.Network is { } n2 ? Convert.FromHexString(n2.Mac.Replace(":", "")) : null;
-        try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac); }
+        try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus); }
         catch { tap?.Dispose(); throw; }
         double spawnMs = sw.Elapsed.TotalMilliseconds;
         Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
