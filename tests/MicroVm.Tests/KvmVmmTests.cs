@@ -61,7 +61,8 @@ public sealed unsafe class KvmVmmTests
         }
         Assert.Equal(new[] { "APIC", "FACP" }, tables.Keys.Order());
         var fadt = tables["FACP"];
-        Assert.Equal(1u << 20, BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(112)) & (1u << 20));
+        Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(fadt.AsSpan(112)) & (1u << 20)); // not hardware-reduced: the 8259s stay
+        Assert.Equal("FACS", Encoding.ASCII.GetString(ram, (int)BinaryPrimitives.ReadUInt64LittleEndian(fadt.AsSpan(132)), 4));
         Table(ram, BinaryPrimitives.ReadUInt64LittleEndian(fadt.AsSpan(140)), "DSDT");
         var madt = tables["APIC"];
         var apicIds = new List<int>();

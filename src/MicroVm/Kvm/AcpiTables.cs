@@ -6,15 +6,17 @@ namespace Sandbox.MicroVm.Kvm;
 /// <summary>
 /// The ACPI tables that tell the guest how many CPUs it has (ACPI 6.x, chapter 5): an RSDP in
 /// the BIOS area the kernel scans (0xE0000..0xFFFFF, 5.2.5.1), an XSDT pointing at a FADT
-/// (hardware-reduced ACPI: no PM timer, no SCI, 5.2.9) with an empty DSDT, and a MADT with one
-/// Local APIC per vCPU and KVM's in-kernel I/O APIC (5.2.12). The trimmed kernel has ACPI but no
+/// (5.2.9: no fixed hardware, already in ACPI mode since SMI_CMD is 0) with a FACS and an empty
+/// DSDT, and a MADT with one Local APIC per vCPU and KVM's in-kernel I/O APIC (5.2.12). Not
+/// hardware-reduced ACPI: that would make Linux drop the legacy 8259s and their IRQ numbers,
+/// which the virtio-mmio devices of the command line (IRQ 5 onwards) rely on. The trimmed kernel has ACPI but no
 /// MP-table parser, so this is how the application processors are found; KVM's in-kernel LAPIC
 /// then starts them (INIT/SIPI). The region is outside the e820 RAM map.
 /// </summary>
 internal static class AcpiTables
 {
     public const ulong Rsdp = 0xe0000;
-    const ulong Xsdt = Rsdp + 0x40, Fadt = Xsdt + 0x40, Dsdt = Fadt + 0x200, Madt = Dsdt + 0x40;
+    const ulong Xsdt = Rsdp + 0x40, Fadt = Xsdt + 0x40, Dsdt = Fadt + 0x200, Facs = Dsdt + 0x40, Madt = Facs + 0x40;
     public const ulong LapicBase = 0xfee00000, IoApicBase = 0xfec00000;
     /// <summary>What fits below 0xF0000 with the MADT's 8 bytes per CPU.</summary>
     public const int MaxCpus = 255;
@@ -44,12 +46,20 @@ internal static class AcpiTables
         var d = Header(ram, Dsdt, "DSDT", 36, 2);
         d[9] = Checksum(d);
 
+        // FACS (5.2.10, 64 bytes, no checksum).
+        var fa = ram.Slice((int)Facs, 64);
+        Encoding.ASCII.GetBytes("FACS").CopyTo(fa);
+        BinaryPrimitives.WriteUInt32LittleEndian(fa[4..], 64);
+        fa[32] = 2;                                                                      // version
+
         // FADT (revision 6, 276 bytes).
         var f = Header(ram, Fadt, "FACP", 276, 6);
+        BinaryPrimitives.WriteUInt32LittleEndian(f[36..], (uint)Facs);                 // FIRMWARE_CTRL
         BinaryPrimitives.WriteUInt32LittleEndian(f[40..], (uint)Dsdt);                 // DSDT
+        BinaryPrimitives.WriteUInt16LittleEndian(f[46..], 9);                           // SCI_INT (never raised)
         BinaryPrimitives.WriteUInt16LittleEndian(f[109..], 1 << 2 | 1 << 4);            // IAPC_BOOT_ARCH: no VGA, no ASPM
-        BinaryPrimitives.WriteUInt32LittleEndian(f[112..], 1u << 20);                   // Flags: HW_REDUCED_ACPI
         f[131] = 3;                                                                      // FADT minor version
+        BinaryPrimitives.WriteUInt64LittleEndian(f[132..], Facs);                       // X_FIRMWARE_CTRL
         BinaryPrimitives.WriteUInt64LittleEndian(f[140..], Dsdt);                       // X_DSDT
         Encoding.ASCII.GetBytes("SANDBOX").CopyTo(f[268..]);                            // hypervisor vendor identity
         f[9] = Checksum(f);
