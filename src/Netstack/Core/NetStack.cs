@@ -40,6 +40,7 @@ public sealed partial class NetStack
     internal Reassembler Reassembly { get; }
     internal TcpTable Tcp { get; }
     internal UdpTable Udp { get; }
+    internal IcmpTable Icmp { get; } = new();
 
     public IReadOnlyList<Nic> Nics => _nics;
     public IReadOnlyList<RouteEntry> Routes => _routes;
