@@ -24,6 +24,7 @@ public static class SocketFamilies
         Register(SocketDomain.AF_UNIX, CreateUnix, PairUnix);
         Register(SocketDomain.AF_INET, (Task t, int type, int protocol, int flags, out Socket? s) => Inet.InetSocket.Create(t, SocketDomain.AF_INET, type, protocol, flags, out s));
         Register(SocketDomain.AF_INET6, (Task t, int type, int protocol, int flags, out Socket? s) => Inet.InetSocket.Create(t, SocketDomain.AF_INET6, type, protocol, flags, out s));
+        Register(SocketDomain.AF_NETLINK, Netlink.NetlinkSocket.Create);
     }
 
     public static void Register(int family, Factory create, PairFactory? pair = null)
