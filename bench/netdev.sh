@@ -69,9 +69,37 @@ loopback() { # runner...: iperf3 server and client on 127.0.0.1 in one process t
     for _ in $(seq "$RUNS"); do "$@" sh -c "iperf3 -s -1 -D; sleep 1; iperf3 -c 127.0.0.1 -t $T -J" | mbps; done | median
 }
 
+# HTTP request rate: python3's http.server (HTTP/1.0: a connection per request) in the namespace,
+# a host client making REQS sequential GETs of a small file; requests per second.
+REQS=${REQS:-500}
+rate() { # address
+    python3 - "$1" "$REQS" <<'PY'
+import http.client, sys, time
+host, n = sys.argv[1], int(sys.argv[2])
+for _ in range(600):  # until the server is up
+    try:
+        c = http.client.HTTPConnection(host, 8000, timeout=5); c.request("GET", "/"); c.getresponse().read(); break
+    except OSError: time.sleep(0.3)
+t = time.time()
+for _ in range(n):
+    c = http.client.HTTPConnection(host, 8000, timeout=30); c.request("GET", "/"); r = c.getresponse(); r.read(); c.close()
+print("%.0f" % (n / (time.time() - t)))
+PY
+}
+www=$(mktemp -d); echo hello > "$www/index.html"
+http_runs() { # native|sandbox
+    for _ in $(seq "$RUNS"); do
+        if [[ $1 == native ]]; then ip netns exec "$nsn" python3 -m http.server 8000 --directory "$www" >/dev/null 2>&1 & spid=$!; rate 10.216.1.2
+        else readdr "$nss" "bns${tag}p" 10.216.2; "$sb" run --netns "$nss" -- /usr/bin/python3 -m http.server 8000 --directory "$www" >/dev/null 2>&1 & spid=$!; rate 10.216.2.2; fi
+        kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
+    done | median
+}
+
 echo "netdev benchmark: iperf3, $T s per run, median of $RUNS runs (ratio = sandbox/native, > 1 means the sandbox is faster)"
 echo "                                                     native             sandbox"
 ratio() { awk -v l="$1" -v n="$2" -v s="$3" 'BEGIN { printf "  %-44s %10s Mbit/s %10s Mbit/s   ratio %.2fx\n", l, n, s, s / n }'; }
 ratio "TCP host -> namespace (veth)" "$(runs native_server "" 10.216.1.2)" "$(runs sandbox_server "" 10.216.2.2)"
 ratio "TCP namespace -> host (veth, iperf3 -R)" "$(runs native_server -R 10.216.1.2)" "$(runs sandbox_server -R 10.216.2.2)"
 ratio "TCP loopback inside" "$(loopback ip netns exec "$nsn")" "$(loopback "$sb" run --)"
+awk -v n="$(http_runs native)" -v s="$(http_runs sandbox)" 'BEGIN { printf "  %-44s %10s req/s  %10s req/s    ratio %.2fx\n", "HTTP requests (python3 http.server, host client)", n, s, s / n }'
+rm -rf "$www"
