@@ -173,12 +173,13 @@ public class NetDeviceTests(ITestOutputHelper log)
     {
         SkipUnlessNetDevice();
         using var net = new NetDevice();
-        var r = net.RunSandbox(Slow, "/bin/sh", "-c", "ip addr; ip route; ip addr add 10.9.9.9/24 dev lo; echo add=$?");
+        var r = net.RunSandbox(Slow, "/bin/sh", "-c", "ip addr; ip route; ip route get 192.0.2.7; ip addr add 10.9.9.9/24 dev lo; echo add=$?");
         log.WriteLine(r.Stdout + r.Stderr);
         Assert.Contains($"inet {net.SandboxIp}/24", r.Stdout);
         Assert.Contains($"{net.NsIf}: <BROADCAST,MULTICAST,UP,LOWER_UP>", r.Stdout);
         Assert.Contains("inet 127.0.0.1/8 scope host lo", r.Stdout);
         Assert.Contains($"default via {net.HostIp} dev {net.NsIf}", r.Stdout);
+        Assert.Contains($"192.0.2.7 via {net.HostIp} dev {net.NsIf} src {net.SandboxIp}", r.Stdout);
         Assert.Contains("add=2", r.Stdout);
         // The kernel in the namespace no longer has the address: only the stack answers.
         var (_, o, _) = NetDevice.Run("ip", $"netns exec {net.Ns} ip -4 addr show {net.NsIf}");

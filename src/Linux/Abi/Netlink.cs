@@ -28,7 +28,8 @@ public static class Rtnl
     public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_PRIORITY = 6, RTA_PREFSRC = 7, RTA_TABLE = 15, RTA_PREF = 20;
     public const uint IFF_UP = 1, IFF_BROADCAST = 2, IFF_LOOPBACK = 8, IFF_RUNNING = 0x40, IFF_MULTICAST = 0x1000, IFF_LOWER_UP = 0x10000;
     public const byte IFA_F_PERMANENT = 0x80, IF_OPER_UNKNOWN = 0, IF_OPER_UP = 6;
-    public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_TABLE_MAIN = 254;
-    public const byte RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTN_UNICAST = 1;
+    public const byte RT_SCOPE_UNIVERSE = 0, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255;
+    public const byte RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTN_UNICAST = 1, RTN_LOCAL = 2;
+    public const uint RTM_F_CLONED = 0x200;
     public const ushort ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772;
 }

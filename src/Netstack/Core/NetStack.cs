@@ -129,6 +129,17 @@ public sealed partial class NetStack
         return -(int)Errno.ENETUNREACH;
     }
 
+    /// <summary>
+    /// The route lookup of `ip route get` (caller holds <see cref="Sync"/>): the interface, our
+    /// source address and the next hop towards <paramref name="remote"/>; 0 or -errno.
+    /// </summary>
+    public int Lookup(Address remote, out Nic nic, out Address source, out Address nextHop)
+    {
+        int r = FindRoute(remote, default, out var route);
+        nic = route.Nic; source = route.Local; nextHop = route.NextHop;
+        return r;
+    }
+
     /// <summary>Hands a received frame to the stack. Never throws on hostile input.</summary>
     /// <param name="settle">False while more frames of a batch follow: acknowledgements and
     /// output are then coalesced until <see cref="Settle"/> (or a later settling call).</param>

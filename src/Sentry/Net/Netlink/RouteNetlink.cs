@@ -93,8 +93,10 @@ internal static class RouteNetlink
                         foreach (bool v6 in new[] { false, true })
                         {
                             if (family != 0 && family != (v6 ? SocketDomain.AF_INET6 : SocketDomain.AF_INET)) continue;
-                            foreach (var r in stack.Routes)
-                                if (r.Destination.IsV6 == v6) messages.Add(RouteMsg(w, stack, r, seq, portid));
+                            // In the FIB trie's order, as Linux dumps it: by destination, shorter prefixes first.
+                            var routes = stack.Routes.Where(r => r.Destination.IsV6 == v6)
+                                .OrderBy(r => SortKey(r.Destination), StringComparer.Ordinal).ThenBy(r => r.Prefix);
+                            foreach (var r in routes) messages.Add(RouteMsg(w, stack, r, seq, portid));
                         }
                         break;
                     default:
@@ -104,6 +106,7 @@ internal static class RouteNetlink
                 acked = true;  // a dump ends with NLMSG_DONE, not an acknowledgement
                 return 0;
             }
+            if (type == Rtnl.RTM_GETROUTE) return GetRoute(stack, body, seq, portid, replies);
             if (type != Rtnl.RTM_GETLINK) return -(int)Errno.EOPNOTSUPP;
             // rtnl_getlink: by ifi_index, else by IFLA_IFNAME.
             if (body.Length < Rtnl.IfInfoSize) return -(int)Errno.EINVAL;
@@ -222,6 +225,53 @@ internal static class RouteNetlink
         w.AttrU32(Rtnl.RTA_OIF, (uint)r.Nic.Id);
         w.End(at);
         return w.Written.ToArray();
+    }
+
+    /// <summary>
+    /// inet_rtm_getroute / inet6_rtm_getroute: the route to RTA_DST as one RTM_NEWROUTE (a
+    /// host route, RTM_F_CLONED; RTN_LOCAL in the local table for our own addresses).
+    /// </summary>
+    private static int GetRoute(NetStack stack, ReadOnlySpan<byte> body, uint seq, uint portid, List<byte[]> replies)
+    {
+        if (body.Length < Rtnl.RtMsgSize) return -(int)Errno.EINVAL;
+        byte family = body[0];
+        if (family != SocketDomain.AF_INET && family != SocketDomain.AF_INET6) return -(int)Errno.EOPNOTSUPP;
+        bool v6 = family == SocketDomain.AF_INET6;
+        Address dst = v6 ? Address.AnyV6 : Address.AnyV4;
+        foreach (var (t, v) in Attributes(body[Rtnl.RtMsgSize..]))
+            if (t == Rtnl.RTA_DST && v.Length == (v6 ? 16 : 4)) dst = v6 ? Address.FromV6(v) : Address.FromV4(v);
+        int e = stack.Lookup(dst, out var nic, out var src, out var hop);
+        if (e != 0) return e;
+        bool local = nic.IsLoopback;
+        var w = new NetlinkWriter();
+        int at = w.Begin(Rtnl.RTM_NEWROUTE, 0, seq, portid);
+        var b = w.Body(Rtnl.RtMsgSize);
+        b[0] = family;
+        b[1] = (byte)(v6 ? 128 : 32);
+        byte table = local ? Rtnl.RT_TABLE_LOCAL : Rtnl.RT_TABLE_MAIN;
+        b[4] = table;
+        b[6] = local ? Rtnl.RT_SCOPE_HOST : Rtnl.RT_SCOPE_UNIVERSE;
+        b[7] = local ? Rtnl.RTN_LOCAL : Rtnl.RTN_UNICAST;
+        BinaryPrimitives.WriteUInt32LittleEndian(b[8..], Rtnl.RTM_F_CLONED);
+        w.AttrU32(Rtnl.RTA_TABLE, table);
+        Span<byte> raw = stackalloc byte[v6 ? 16 : 4];
+        dst.WriteTo(raw);
+        w.Attr(Rtnl.RTA_DST, raw);
+        w.AttrU32(Rtnl.RTA_OIF, (uint)nic.Id);
+        src.WriteTo(raw);
+        w.Attr(Rtnl.RTA_PREFSRC, raw);
+        if (hop != dst) { hop.WriteTo(raw); w.Attr(Rtnl.RTA_GATEWAY, raw); }
+        w.End(at);
+        replies.Add(w.Written.ToArray());
+        return 0;
+    }
+
+    /// <summary>The address's bytes in hex: ordinal order is numeric order.</summary>
+    private static string SortKey(Address a)
+    {
+        Span<byte> b = stackalloc byte[16];
+        a.WriteTo(b);
+        return Convert.ToHexString(b[..(a.IsV6 ? 16 : 4)]);
     }
 
     private static List<(ushort Type, byte[] Value)> Attributes(ReadOnlySpan<byte> b)
