@@ -35,7 +35,8 @@ internal static class RunCommand
             var (exe, pre) = CompareCommand.Self();
             spec.GoferCommand = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
         }
-        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network };
+        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network,
+            NetworkNamespace = o.NetworkNamespace };
 
         Boot boot;
         try { boot = new Boot(platform, spec, options); }

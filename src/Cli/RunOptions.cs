@@ -24,6 +24,8 @@ internal sealed class RunOptions
     public string Runtime = "sentry";
     /// <summary>--network: sandbox (default, the Sentry's own TCP/IP stack) or none (loopback only).</summary>
     public Sentry.Net.Inet.NetworkMode Network = Sentry.Net.Inet.NetworkMode.Sandbox;
+    /// <summary>--netns NAME|PATH: the network namespace whose interfaces the Sentry's stack takes over (a path).</summary>
+    public string? NetworkNamespace;
     public List<string> Command = new();
 
     /// <summary>Parses; returns null and prints why on bad input.</summary>
@@ -94,6 +96,15 @@ internal sealed class RunOptions
                         default: Usage.Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
                     }
                     break;
+                case "--netns" when !compare:
+                {
+                    if ((v = Value(a)) == null) return null;
+                    // NAME as ip-netns(8) makes them, or any path to a namespace (/proc/PID/ns/net).
+                    string path = v.Contains('/') ? v : "/var/run/netns/" + v;
+                    if (v.Length == 0 || !File.Exists(path)) { Usage.Fail($"--netns {v}: no such network namespace ({path})"); return null; }
+                    o.NetworkNamespace = path;
+                    break;
+                }
                 case "--runtime" when !compare:
                     if ((v = Value(a)) == null) return null;
                     if (v is not ("sentry" or "microvm")) { Usage.Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
@@ -111,6 +122,10 @@ internal sealed class RunOptions
         if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
         if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
         { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
+        if (o.NetworkNamespace != null && o.Network != Sentry.Net.Inet.NetworkMode.Sandbox)
+        { Usage.Fail("--netns gives the sandbox's stack a device: only with --network sandbox"); return null; }
+        if (o.NetworkNamespace != null && o.Runtime == "microvm")
+        { Usage.Fail("--netns is a Sentry option; not with --runtime microvm"); return null; }
         if (o.RootfsWritable)
         {
             if (o.ReadOnlyRootfs) { Usage.Fail("--rootfs-writable and --read-only contradict each other"); return null; }

@@ -32,10 +32,13 @@ internal static class Usage
           --clear-env           start from an empty environment instead of the caller's
           --hostname NAME       hostname the program sees (default: the host's)
           --network MODE        sandbox (default): the Sentry's own TCP/IP stack, whose
-                                sockets the host kernel never sees (loopback only until a
-                                device is given to it); none: loopback only, no external
-                                interface; host: the host's own sockets (weaker
-                                isolation: the host kernel's network code is exposed)
+                                sockets the host kernel never sees (loopback only without
+                                --netns); none: loopback only, no external interface;
+                                host: the host's own sockets (weaker isolation: the host
+                                kernel's network code is exposed)
+          --netns NAME|PATH     with --network sandbox: the stack takes over every interface
+                                but lo of that network namespace (/var/run/netns/NAME, or a
+                                path such as /proc/PID/ns/net): addresses, routes, MAC, MTU
           -t, --tty             run the program on a terminal of the sandbox's own (/dev/pts/0,
                                 its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel

@@ -3,7 +3,11 @@ namespace Sandbox.Linux.Abi;
 /// <summary>IP protocol numbers and option levels (netinet/in.h).</summary>
 public static class IpProto
 {
-    public const int IPPROTO_IP = 0, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_IPV6 = 41;
+    public const int IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_IPV6 = 41, IPPROTO_ICMPV6 = 58;
+    /// <summary>SOL_RAW (ICMP_FILTER) and SOL_ICMPV6 (ICMP6_FILTER) levels.</summary>
+    public const int SOL_RAW = 255, SOL_ICMPV6 = 58;
+    /// <summary>ICMP_FILTER (linux/icmp.h) and ICMP6_FILTER (linux/icmpv6.h): both 1.</summary>
+    public const int ICMP_FILTER = 1, ICMP6_FILTER = 1;
     /// <summary>Option levels are the protocol numbers: SOL_IP 0, SOL_TCP 6, SOL_UDP 17, SOL_IPV6 41.</summary>
     public const int SOL_IP = 0, SOL_TCP = 6, SOL_UDP = 17, SOL_IPV6 = 41;
 }

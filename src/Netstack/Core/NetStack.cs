@@ -40,6 +40,7 @@ public sealed partial class NetStack
     internal Reassembler Reassembly { get; }
     internal TcpTable Tcp { get; }
     internal UdpTable Udp { get; }
+    internal IcmpTable Icmp { get; } = new();
 
     public IReadOnlyList<Nic> Nics => _nics;
     public IReadOnlyList<RouteEntry> Routes => _routes;
@@ -126,6 +127,17 @@ public sealed partial class NetStack
             return 0;
         }
         return -(int)Errno.ENETUNREACH;
+    }
+
+    /// <summary>
+    /// The route lookup of `ip route get` (caller holds <see cref="Sync"/>): the interface, our
+    /// source address and the next hop towards <paramref name="remote"/>; 0 or -errno.
+    /// </summary>
+    public int Lookup(Address remote, out Nic nic, out Address source, out Address nextHop)
+    {
+        int r = FindRoute(remote, default, out var route);
+        nic = route.Nic; source = route.Local; nextHop = route.NextHop;
+        return r;
     }
 
     /// <summary>Hands a received frame to the stack. Never throws on hostile input.</summary>

@@ -65,10 +65,10 @@ public sealed partial class NetStack
                     SendUnreachable(nic, src, dst, head, payload);
                 break;
             case Ipv4Header.ProtoIcmp when !src.IsV6:
-                HandleIcmpv4(nic, src, dst, payload, multi);
+                HandleIcmpv4(nic, src, dst, payload, multi, head);
                 break;
             case Ipv6Header.ProtoIcmpv6 when src.IsV6:
-                HandleIcmpv6(nic, src, dst, payload);
+                HandleIcmpv6(nic, src, dst, payload, head);
                 break;
             default:
                 if (!multi && !src.IsV6) SendIcmpv4Error(nic, src, dst, 3, 2, head, payload); // protocol unreachable
@@ -82,9 +82,10 @@ public sealed partial class NetStack
         else SendIcmpv4Error(nic, src, dst, 3, 3, head, payload);
     }
 
-    private void HandleIcmpv4(Nic nic, Address src, Address dst, ReadOnlySpan<byte> m, bool multi)
+    private void HandleIcmpv4(Nic nic, Address src, Address dst, ReadOnlySpan<byte> m, bool multi, ReadOnlySpan<byte> head)
     {
         if (m.Length < 8 || !Checksum.Verify(Checksum.Add(0, m))) { Stats.ChecksumErrors++; return; }
+        if (Icmp.Any) Icmp.Deliver(src, dst, head[..Math.Min(head.Length, (head[0] & 0xf) * 4)], m);
         byte type = m[0];
         if (type == 8 && !multi && m.Length <= 65535 - Headroom) // echo request (RFC 792)
         {

@@ -58,13 +58,14 @@ public sealed partial class NetStack
         return false;
     }
 
-    private void HandleIcmpv6(Nic nic, Address src, Address dst, ReadOnlySpan<byte> m)
+    private void HandleIcmpv6(Nic nic, Address src, Address dst, ReadOnlySpan<byte> m, ReadOnlySpan<byte> head)
     {
         if (m.Length < 4 || !Checksum.Verify(Checksum.Add(Checksum.Pseudo(src, dst, Ipv6Header.ProtoIcmpv6, m.Length), m)))
         {
             Stats.ChecksumErrors++;
             return;
         }
+        if (Icmp.Any) Icmp.Deliver(src, dst, head[..Math.Min(head.Length, Ipv6Header.Length)], m);
         switch (m[0])
         {
             case 128 when !dst.IsMulticast: // echo request (RFC 4443 4.1)

@@ -16,6 +16,8 @@ public sealed record HostInterfaceConfig(
 public static unsafe partial class HostInterface
 {
     private const int AF_NETLINK = 16, NETLINK_ROUTE = 0, AF_INET = 2, AF_INET6 = 10;
+    private const ushort RTM_NEWLINK = 16, RTM_GETLINK = 18, IFLA_IFNAME = 3;
+    private const uint IFF_LOOPBACK = 8;
     private const ushort RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_GETADDR = 22, RTM_NEWROUTE = 24, RTM_GETROUTE = 26;
     private const ushort NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_DUMP = 0x300;
     private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5, RTA_TABLE = 15;
@@ -32,6 +34,38 @@ public static unsafe partial class HostInterface
     public static HostInterfaceConfig TakeOver(string ifname, string? netnsPath = null, bool remove = true)
     {
         return HostNative.InNetNamespace(netnsPath, () => TakeOverHere(ifname, remove));
+    }
+
+    /// <summary>
+    /// The names of the interfaces other than loopback in the namespace at
+    /// <paramref name="netnsPath"/> (null: the caller's), in index order (RTM_GETLINK dump).
+    /// </summary>
+    public static IReadOnlyList<string> ListInterfaces(string? netnsPath = null)
+    {
+        return HostNative.InNetNamespace(netnsPath, () =>
+        {
+            int fd = HostNative.Socket(AF_NETLINK, HostNative.SOCK_RAW | HostNative.SOCK_CLOEXEC, NETLINK_ROUTE);
+            if (fd < 0) throw new IOException($"socket(AF_NETLINK): errno {-fd}");
+            try
+            {
+                var names = new List<(int, string)>();
+                foreach (var m in Dump(fd, RTM_GETLINK, 16))
+                {
+                    if (BinaryPrimitives.ReadUInt16LittleEndian(m.AsSpan(4)) != RTM_NEWLINK) continue;
+                    // struct ifinfomsg: family, pad, type, index, flags, change.
+                    var body = m.AsSpan(16);
+                    int index = BinaryPrimitives.ReadInt32LittleEndian(body[4..]);
+                    uint flags = BinaryPrimitives.ReadUInt32LittleEndian(body[8..]);
+                    if ((flags & IFF_LOOPBACK) != 0) continue;
+                    foreach (var (t, val) in Attributes(body[16..]))
+                        if (t == IFLA_IFNAME)
+                            names.Add((index, System.Text.Encoding.ASCII.GetString(val).TrimEnd('\0')));
+                }
+                names.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+                return (IReadOnlyList<string>)names.Select(n => n.Item2).ToList();
+            }
+            finally { HostNative.Close(fd); }
+        });
     }
 
     /// <summary>Adds <paramref name="link"/> to the stack with the taken-over addresses and routes.</summary>

@@ -105,6 +105,12 @@ public sealed class Boot : IDisposable
             if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly);
             if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
         }
+        // The network namespace is opened by path: now, before the Sentry confines itself.
+        if (options.NetworkNamespace is { } netns && options.Network == Net.Inet.NetworkMode.Sandbox)
+        {
+            try { Kernel.AttachNetworkNamespace(netns); }
+            catch { Dispose(); throw; }
+        }
     }
 
     /// <summary>mkdir -p in the sandbox's tree (the overlay takes the new directories).</summary>

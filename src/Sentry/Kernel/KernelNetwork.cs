@@ -21,6 +21,16 @@ public sealed partial class Kernel
     /// <summary>The stack if a socket has made it yet (/proc/net does not make one).</summary>
     public InetStack? InetIfMade => Volatile.Read(ref _inet);
 
+    /// <summary>Makes the stack now with the interfaces of <see cref="KernelOptions.NetworkNamespace"/> (at boot, before the Sentry is confined).</summary>
+    internal void AttachNetworkNamespace(string netnsPath)
+    {
+        try { Inet.TakeOverNamespace(netnsPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"network namespace {netnsPath}: {e.Message}", e);
+        }
+    }
+
     private void DisposeNetwork()
     {
         lock (_inetLock) { _inet?.Dispose(); _inet = null; }

@@ -15,4 +15,11 @@ public sealed class KernelOptions
 
     /// <summary>--network: the sandbox's own stack (default) or loopback only.</summary>
     public Net.Inet.NetworkMode Network { get; set; } = Net.Inet.NetworkMode.Sandbox;
+
+    /// <summary>
+    /// A network namespace path (/var/run/netns/NAME, /proc/PID/ns/net): with
+    /// <see cref="Net.Inet.NetworkMode.Sandbox"/>, the stack takes over its interfaces at boot;
+    /// null: loopback only.
+    /// </summary>
+    public string? NetworkNamespace { get; set; }
 }

@@ -67,11 +67,11 @@ public static class SocketFamilies
             ? Host.HostSocket.Create(t, family, type, protocol, flags, out socket)
             : Inet.InetSocket.Create(t, family, type, protocol, flags, out socket);
 
-    /// <summary>Routing netlink: the host's, read-only, with --network=host.</summary>
+    /// <summary>Routing netlink: the sandbox's stack, or the host's (read-only) with --network=host.</summary>
     private static long CreateNetlink(Task t, int type, int protocol, int flags, out Socket? socket)
     {
         socket = null;
-        if (t.Kernel.Options.Network != Inet.NetworkMode.Host) return -(long)Errno.EAFNOSUPPORT;
+        if (t.Kernel.Options.Network != Inet.NetworkMode.Host) return Netlink.NetlinkSocket.Create(t, type, protocol, flags, out socket);
         if (type is not (SockType.SOCK_RAW or SockType.SOCK_DGRAM)) return -(long)Errno.ESOCKTNOSUPPORT;
         return Host.HostSocket.Create(t, SocketDomain.AF_NETLINK, type, protocol, flags, out socket);
     }

@@ -99,7 +99,7 @@ internal static partial class SocketMsgCalls
         {
             if (addr == 0 || len == 0)
             {
-                if (c.Creds != null || c.Rights != null || c.Raw != null) msgFlags |= MsgFlags.MSG_CTRUNC;
+                if (c.Creds != null || c.Rights != null || c.Other != null || c.Raw != null) msgFlags |= MsgFlags.MSG_CTRUNC;
                 return 0;
             }
             if (c.Raw is { } raw) return WriteRawControl(t, raw, addr, len, ref msgFlags);
@@ -111,6 +111,12 @@ internal static partial class SocketMsgCalls
                 long w = PutCmsg(t, addr, len, ref used, Scm.SCM_CREDENTIALS, u, ref msgFlags);
                 if (w < 0) return w;
             }
+            if (c.Other is { } other)
+                foreach (var (level, type, data) in other)
+                {
+                    long w = PutCmsg(t, addr, len, ref used, type, data, ref msgFlags, level);
+                    if (w < 0) return w;
+                }
             if (c.Rights is { } rights)
             {
                 long room = len - used;
@@ -169,7 +175,8 @@ internal static partial class SocketMsgCalls
     }
 
     /// <summary>put_cmsg: a header and data, cut to the room left (MSG_CTRUNC).</summary>
-    private static long PutCmsg(Task t, ulong addr, long len, ref long used, int type, ReadOnlySpan<byte> data, ref int msgFlags)
+    private static long PutCmsg(Task t, ulong addr, long len, ref long used, int type, ReadOnlySpan<byte> data, ref int msgFlags,
+        int level = SocketLevel.SOL_SOCKET)
     {
         long room = len - used;
         if (room < SocketAbi.CmsghdrSize) { msgFlags |= MsgFlags.MSG_CTRUNC; return 0; }
@@ -177,7 +184,7 @@ internal static partial class SocketMsgCalls
         if (room < cmlen) { msgFlags |= MsgFlags.MSG_CTRUNC; cmlen = room; }
         Span<byte> b = stackalloc byte[SocketAbi.CmsghdrSize + data.Length];
         BinaryPrimitives.WriteUInt64LittleEndian(b, (ulong)cmlen);
-        BinaryPrimitives.WriteInt32LittleEndian(b.Slice(8), SocketLevel.SOL_SOCKET);
+        BinaryPrimitives.WriteInt32LittleEndian(b.Slice(8), level);
         BinaryPrimitives.WriteInt32LittleEndian(b.Slice(12), type);
         data.CopyTo(b.Slice(SocketAbi.CmsghdrSize));
         if (t.MM.CopyOut(addr + (ulong)used, b.Slice(0, (int)cmlen)) < 0) return Err.EFAULT;

@@ -51,12 +51,22 @@ public abstract partial class InetSocket : Socket
                 socket = new TcpSocket(t.Kernel.Inet, family, flags, v6);
                 return 0;
             case SockType.SOCK_DGRAM:
+                // A ping socket (icmp(7)); Linux also checks net.ipv4.ping_group_range, which the sandbox opens to all, as gVisor does.
+                if (protocol == (v6 ? IpProto.IPPROTO_ICMPV6 : IpProto.IPPROTO_ICMP))
+                {
+                    socket = new IcmpSocket(t.Kernel.Inet, family, type, flags, v6);
+                    return 0;
+                }
                 if (protocol != 0 && protocol != IpProto.IPPROTO_UDP) return -(long)Errno.EPROTONOSUPPORT;
                 socket = new UdpSocket(t.Kernel.Inet, family, flags, v6);
                 return 0;
             case SockType.SOCK_RAW:
-                // Raw sockets are not offered; without CAP_NET_RAW Linux refuses them first.
-                return t.Creds.Has(Cap.NET_RAW) ? -(long)Errno.EPROTONOSUPPORT : -(long)Errno.EPERM;
+                // Without CAP_NET_RAW Linux refuses raw sockets before looking at the protocol.
+                if (!t.Creds.Has(Cap.NET_RAW)) return -(long)Errno.EPERM;
+                // Only ICMP is offered raw (ping); raw TCP, UDP or IP_HDRINCL sockets are not.
+                if (protocol != (v6 ? IpProto.IPPROTO_ICMPV6 : IpProto.IPPROTO_ICMP)) return -(long)Errno.EPROTONOSUPPORT;
+                socket = new IcmpSocket(t.Kernel.Inet, family, type, flags, v6);
+                return 0;
             default:
                 return -(long)Errno.ESOCKTNOSUPPORT;
         }

@@ -37,6 +37,8 @@ public sealed class InetStack : IDisposable
     internal void Remove(InetSocket s) => _sockets.TryRemove(s, out _);
     public Nic Loopback { get; }
 
+    private readonly List<(FdLinkEndpoint Link, LinkDispatcher Dispatcher)> _devices = new();
+
     public InetStack()
     {
         Stack = new NetStack();
@@ -44,6 +46,33 @@ public sealed class InetStack : IDisposable
         _timers = new Thread(RunTimers) { IsBackground = true, Name = "netstack-timers" };
         _timers.Start();
     }
+
+    /// <summary>
+    /// Takes over every interface but loopback in the network namespace at
+    /// <paramref name="netnsPath"/>, as runsc does: the stack gets each one's addresses, routes,
+    /// MAC and MTU and a packet socket on it, and the kernel there loses the addresses (and its
+    /// IPv6) so only the stack answers on the wire. Must run before the Sentry confines itself
+    /// (the namespace is opened by path). Throws IOException saying what failed.
+    /// </summary>
+    public void TakeOverNamespace(string netnsPath)
+    {
+        var names = HostInterface.ListInterfaces(netnsPath);
+        foreach (var name in names)
+        {
+            // Offloads on: the host hands over super-segments and cuts ours up (virtio-net headers).
+            var link = FdLinkEndpoint.OpenPacket(name, netnsPath, offload: true);
+            try
+            {
+                var cfg = HostInterface.TakeOver(name, netnsPath);
+                var nic = HostInterface.Attach(Stack, link, cfg);
+                _devices.Add((link, new LinkDispatcher(Stack, nic, link)));
+            }
+            catch { link.Dispose(); throw; }
+        }
+    }
+
+    /// <summary>The devices taken over from the network namespace (none on loopback-only stacks).</summary>
+    public int DeviceCount => _devices.Count;
 
     private void RunTimers()
     {
@@ -61,5 +90,11 @@ public sealed class InetStack : IDisposable
     {
         _stop = true;
         _timers.Join();
+        foreach (var (link, dispatcher) in _devices)
+        {
+            dispatcher.Dispose();
+            link.Dispose();
+        }
+        _devices.Clear();
     }
 }

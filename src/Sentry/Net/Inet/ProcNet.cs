@@ -24,7 +24,7 @@ public static class ProcNet
         int i = 0;
         foreach (var s in net.Sockets())
         {
-            if (s.IsV6 != v6 || (s is TcpSocket) != tcp) continue;
+            if (s.IsV6 != v6 || (s is TcpSocket) != tcp || s is IcmpSocket) continue;
             var row = s.ProcRow();
             sb.Append($"{i++,4}: ");
             Addr(sb, row.Local, v6);
