@@ -273,11 +273,12 @@ public sealed class KvmVmmBootTests
         {
             Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
             File.Copy("/bin/busybox", Path.Combine(rootfs, "bin/busybox"));
-            await using var vm = await VirtualMachine.StartAsync(new MicroVmOptions { Vmm = Vmm.Kvm, Rootfs = rootfs, MemoryMiB = 256, BootTimeout = TimeSpan.FromSeconds(120) });
+            // Two vCPUs: the guest finds the second in the ACPI MADT and starts it.
+            await using var vm = await VirtualMachine.StartAsync(new MicroVmOptions { Vmm = Vmm.Kvm, Rootfs = rootfs, MemoryMiB = 256, Cpus = 2, BootTimeout = TimeSpan.FromSeconds(120) });
             var o = new MemoryStream();
-            int code = await vm.RunAsync(["/bin/busybox", "sh", "-c", "uname -r; echo hi; exit 3"], stdout: o, stderr: o).WaitAsync(TimeSpan.FromSeconds(60));
+            int code = await vm.RunAsync(["/bin/busybox", "sh", "-c", "uname -r; echo hi; /bin/busybox nproc; exit 3"], stdout: o, stderr: o).WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(3, code);
-            Assert.Matches(@"^\d+\.\d+.*-sandbox-microvm\nhi\n$", Encoding.UTF8.GetString(o.ToArray()));
+            Assert.Matches(@"^\d+\.\d+.*-sandbox-microvm\nhi\n2\n$", Encoding.UTF8.GetString(o.ToArray()));
         }
         finally { Directory.Delete(rootfs, true); }
     }
