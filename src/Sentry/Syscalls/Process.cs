@@ -152,7 +152,7 @@ internal static unsafe class Process
     }
 
     private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
+        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
         PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
         PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
 
@@ -214,7 +214,14 @@ internal static unsafe class Process
                 t.Creds = c;
                 return 0;
             }
-            case PR_GET_SECCOMP: return 0;
+            case PR_GET_SECCOMP: return t.SeccompMode;
+            case PR_SET_SECCOMP:
+                return t.A1 switch
+                {
+                    (ulong)Linux.Abi.Seccomp.MODE_STRICT => SeccompCalls.Do(t, Linux.Abi.Seccomp.SET_MODE_STRICT, 0, 0),
+                    (ulong)Linux.Abi.Seccomp.MODE_FILTER => SeccompCalls.Do(t, Linux.Abi.Seccomp.SET_MODE_FILTER, 0, t.A2),
+                    _ => Err.EINVAL,
+                };
             case PR_GET_TIMERSLACK: return 50_000; // the default 50 µs
             case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, t.Group.ChildSubreaper ? 1 : 0);
             case PR_SET_CHILD_SUBREAPER:
