@@ -15,4 +15,7 @@ public sealed class KernelOptions
 
     /// <summary>--network: the sandbox's own stack (default) or loopback only.</summary>
     public Net.Inet.NetworkMode Network { get; set; } = Net.Inet.NetworkMode.Sandbox;
+
+    /// <summary>--sysctl values (dotted keys Sysctls.Check accepted); the rest keep Linux's defaults.</summary>
+    public IReadOnlyDictionary<string, string>? Sysctls { get; set; }
 }

@@ -32,10 +32,10 @@ public sealed class VirtualFs
         return r < 0 ? r : MountAt(at, fs, readOnly, path);
     }
 
-    /// <summary>Mounts <paramref name="fs"/> at a directory already resolved (mount(2)).</summary>
+    /// <summary>Mounts <paramref name="fs"/> at a place already resolved (mount(2)): a directory over a directory, a file over a file.</summary>
     public int MountAt(Location at, Filesystem fs, bool readOnly, string path)
     {
-        if (!at.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+        if (at.Inode.IsDirectory != fs.Root.IsDirectory) return -(int)(at.Inode.IsDirectory ? Errno.EISDIR : Errno.ENOTDIR);
         lock (_mounts)
         {
             var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };

@@ -4,13 +4,22 @@ using SeccompAbi = Sandbox.Linux.Abi.Seccomp;
 
 namespace Sandbox.Sentry.Kernel.Seccomp;
 
+/// <summary>What a filter runs over seccomp_data: a program the application gave, or a profile the sandbox was started with.</summary>
+public interface ISeccompRules
+{
+    /// <summary>The verdict for seccomp_data given as its eight 64-bit words (nr | arch &lt;&lt; 32, instruction_pointer, args[0..5]).</summary>
+    uint Run(ReadOnlySpan<ulong> data);
+    /// <summary>Instructions, for MAX_INSNS_PER_PATH.</summary>
+    int Length { get; }
+}
+
 /// <summary>
 /// One attached filter and, through Prev, those attached before it. Immutable: fork, clone and
 /// execve share the chain; a new filter makes a new head.
 /// </summary>
 public sealed class SeccompFilter
 {
-    public SeccompProgram Program { get; }
+    public ISeccompRules Program { get; }
     public SeccompFilter? Prev { get; }
     /// <summary>SECCOMP_FILTER_FLAG_LOG: actions other than ALLOW would be logged (the Sentry has no audit log; kept for the record).</summary>
     public bool Log { get; }
@@ -19,7 +28,7 @@ public sealed class SeccompFilter
     /// <summary>The instructions the kernel counts against MAX_INSNS_PER_PATH: each filter's length plus 4.</summary>
     public int PathInsns { get; }
 
-    public SeccompFilter(SeccompProgram program, SeccompFilter? prev, bool log)
+    public SeccompFilter(ISeccompRules program, SeccompFilter? prev, bool log)
     {
         Program = program; Prev = prev; Log = log;
         Count = (prev?.Count ?? 0) + 1;

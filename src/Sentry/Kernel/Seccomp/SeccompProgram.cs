@@ -11,7 +11,7 @@ public readonly record struct BpfInsn(ushort Code, byte Jt, byte Jf, uint K);
 /// attaching (bpf_check_classic, then seccomp_check_filter: only the instructions a seccomp
 /// filter may use, loads word-aligned inside seccomp_data, BPF_LEN turned into the constant 64).
 /// </summary>
-public sealed class SeccompProgram
+public sealed class SeccompProgram : ISeccompRules
 {
     private readonly BpfInsn[] _insns;
 
