@@ -46,7 +46,8 @@ internal static class SecurityOptions
         if (o.SeccompProfile is { } profile && profile != "unconfined")
         {
             string json;
-            try { json = File.ReadAllText(profile); }
+            if (profile is "runtime/default" or "docker/default") json = RuntimeDefaultProfile.Json;
+            else try { json = File.ReadAllText(profile); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { error = $"--seccomp-profile {profile}: {e.Message}"; return null; }
             try { sec.Seccomp = SeccompProfile.Parse(json, sec.Capabilities ?? hostBounding); }
             catch (FormatException e) { error = $"--seccomp-profile {profile}: {e.Message}"; return null; }

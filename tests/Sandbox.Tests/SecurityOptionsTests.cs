@@ -99,6 +99,17 @@ public class SecurityOptionsTests : IDisposable
     }
 
     [Fact]
+    public void RuntimeDefaultProfileLetsCapabilitiesDecide()
+    {
+        // runtime/default allows mount(2) to a holder of CAP_SYS_ADMIN, as docker's profile does.
+        var r = Sh("grep '^Seccomp:' /proc/self/status; mount -t tmpfs x /mnt && echo mounted; echo piped | cat", "--seccomp-profile", "runtime/default");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal("Seccomp:\t2\nmounted\npiped\n", r.Stdout);
+        r = Sh("mount -t tmpfs x /mnt 2>/dev/null && echo mounted || echo refused", "--seccomp-profile", "docker/default", "--cap-drop", "SYS_ADMIN");
+        Assert.Equal("refused\n", r.Stdout);
+    }
+
+    [Fact]
     public void BadSeccompProfilesAreRefused()
     {
         string p = Path.Combine(_dir, "bad.json");
