@@ -115,7 +115,9 @@ public class SecurityOptionsTests : IDisposable
         string p = Path.Combine(_dir, "bad.json");
         foreach (var json in new[] { "{}", "not json", """{"defaultAction":"SCMP_ACT_SOMETHING"}""",
                      """{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_AARCH64"]}""",
-                     """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOTIFY"}]}""" })
+                     """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_NOTIFY"}]}""",
+                     """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":[1],"action":"SCMP_ACT_ERRNO"}]}""",
+                     """{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":"0","op":"SCMP_CMP_EQ"}]}]}""" })
         {
             File.WriteAllText(p, json);
             var r = Sh("true", "--seccomp-profile", p);

@@ -35,6 +35,13 @@ public sealed class SeccompProfile : ISeccompRules
     /// </summary>
     public static SeccompProfile Parse(string json, ulong capabilities)
     {
+        // A value of the wrong JSON kind (a number where a string belongs ...) is a bad profile too.
+        try { return ParseDocument(json, capabilities); }
+        catch (InvalidOperationException e) { throw new FormatException(e.Message); }
+    }
+
+    private static SeccompProfile ParseDocument(string json, ulong capabilities)
+    {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new FormatException($"not JSON: {e.Message}"); }
