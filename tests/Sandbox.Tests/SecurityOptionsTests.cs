@@ -140,6 +140,30 @@ public class SecurityOptionsTests : IDisposable
     }
 
     [Fact]
+    public void LocalPortRangeSysctlPicksEphemeralPorts()
+    {
+        string src = Path.Combine(_dir, "port.c"), exe = Path.Combine(_dir, "port");
+        File.WriteAllText(src, """
+            #include <stdio.h>
+            #include <arpa/inet.h>
+            #include <sys/socket.h>
+            int main(void)
+            {
+                int s = socket(AF_INET, SOCK_DGRAM, 0);
+                struct sockaddr_in a = { .sin_family = AF_INET };
+                socklen_t l = sizeof a;
+                if (bind(s, (void *)&a, sizeof a) || getsockname(s, (void *)&a, &l)) return 1;
+                printf("%d\n", ntohs(a.sin_port));
+                return 0;
+            }
+            """);
+        Assert.Equal(0, SandboxProcess.Run("gcc", new[] { "-static", "-o", exe, src }).Exit);
+        var r = SandboxProcess.SandboxCli("run", "--sysctl", "net.ipv4.ip_local_port_range=40000 40001", "--", exe);
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Contains(r.Stdout.Trim(), new[] { "40000", "40001" });
+    }
+
+    [Fact]
     public void MountsTmpfsBindsMaskedAndReadonlyPaths()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "data", "sub"));

@@ -2,7 +2,8 @@ namespace Sandbox.Sentry.Kernel;
 
 /// <summary>
 /// The sysctls a sandbox may be given (`--sysctl`, CRI's sysctls): those Linux keeps per IPC or
-/// network namespace, as runc allows them, with Linux's defaults. Their values show in /proc/sys.
+/// network namespace, as runc allows them, with Linux's defaults. Their values show in /proc/sys;
+/// net.ipv4.ip_local_port_range also sets the stack's ephemeral ports.
 /// </summary>
 public static class Sysctls
 {
@@ -50,6 +51,19 @@ public static class Sysctls
         if (parts.Length != fields || !parts.All(p => ulong.TryParse(p, out _) || long.TryParse(p, out _)))
             return $"{key}: '{value}' is not {(fields == 1 ? "a number" : $"{fields} numbers")}";
         return null;
+    }
+
+    /// <summary>The stack settings the net.* sysctls decide (today: the ephemeral port range).</summary>
+    public static Netstack.StackOptions StackOptions(KernelOptions options)
+    {
+        var o = new Netstack.StackOptions();
+        var range = Value(options, "net.ipv4.ip_local_port_range").Split('\t');
+        if (int.TryParse(range[0], out int low) && int.TryParse(range[1], out int high) && low > 0 && low <= high && high < 65536)
+        {
+            o.EphemeralLow = low;
+            o.EphemeralHigh = high;
+        }
+        return o;
     }
 
     /// <summary>The value the sandbox shows for <paramref name="key"/>.</summary>

@@ -32,9 +32,9 @@ public sealed class InetStack : IDisposable
     internal void Remove(InetSocket s) => _sockets.TryRemove(s, out _);
     public Nic Loopback { get; }
 
-    public InetStack()
+    public InetStack(StackOptions? options = null)
     {
-        Stack = new NetStack();
+        Stack = new NetStack(options: options);
         Loopback = Stack.AddLoopback();
         _timers = new Thread(RunTimers) { IsBackground = true, Name = "netstack-timers" };
         _timers.Start();
