@@ -194,6 +194,16 @@ public class SecurityOptionsTests : IDisposable
     }
 
     [Fact]
+    public void ProcPathsCanBeMaskedAndMadeReadOnly()
+    {
+        // What CRI's default masked and read-only paths do (runc: /proc/kcore ... masked, /proc/sys read-only).
+        var r = Sh("wc -c < /proc/cpuinfo; ls /proc/sys/kernel/random | wc -l; cat /proc/sys/kernel/ostype; echo x > /proc/sys/kernel/hostname 2>/dev/null || echo sys read-only",
+            "--masked-path", "/proc/cpuinfo", "--masked-path", "/proc/sys/kernel/random", "--masked-path", "/proc/kcore", "--readonly-path", "/proc/sys");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal("0\n0\nLinux\nsys read-only\n", r.Stdout);
+    }
+
+    [Fact]
     public void BadMountsAreRefused()
     {
         Assert.Equal(125, Sh("true", "--mount", "type=bind,source=/no/such/dir,destination=/x").Exit);
