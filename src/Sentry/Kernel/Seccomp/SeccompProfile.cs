@@ -12,7 +12,8 @@ namespace Sandbox.Sentry.Kernel.Seccomp;
 /// </summary>
 public sealed class SeccompProfile : ISeccompRules
 {
-    private readonly record struct ArgCheck(int Index, string Op, ulong Value, ulong ValueTwo);
+    private enum CmpOp { Ne, Lt, Le, Eq, Ge, Gt, MaskedEq }
+    private readonly record struct ArgCheck(int Index, CmpOp Op, ulong Value, ulong ValueTwo);
     private readonly record struct Rule(ArgCheck[] Args, uint Verdict);
 
     private readonly Rule[]?[] _rules = new Rule[]?[Linux.SyscallTable.Count];
@@ -109,9 +110,13 @@ public sealed class SeccompProfile : ISeccompRules
         if (index is < 0 or > 5) throw new FormatException("an args entry's index must be 0 to 5");
         ulong value = a.TryGetProperty("value", out var v) ? v.GetUInt64() : 0;
         ulong two = a.TryGetProperty("valueTwo", out var v2) ? v2.GetUInt64() : 0;
-        string op = a.TryGetProperty("op", out var o) ? o.GetString() ?? "" : "";
-        if (op is not ("SCMP_CMP_NE" or "SCMP_CMP_LT" or "SCMP_CMP_LE" or "SCMP_CMP_EQ" or "SCMP_CMP_GE" or "SCMP_CMP_GT" or "SCMP_CMP_MASKED_EQ"))
-            throw new FormatException($"unknown args op '{op}'");
+        string name = a.TryGetProperty("op", out var o) ? o.GetString() ?? "" : "";
+        CmpOp op = name switch
+        {
+            "SCMP_CMP_NE" => CmpOp.Ne, "SCMP_CMP_LT" => CmpOp.Lt, "SCMP_CMP_LE" => CmpOp.Le, "SCMP_CMP_EQ" => CmpOp.Eq,
+            "SCMP_CMP_GE" => CmpOp.Ge, "SCMP_CMP_GT" => CmpOp.Gt, "SCMP_CMP_MASKED_EQ" => CmpOp.MaskedEq,
+            _ => throw new FormatException($"unknown args op '{name}'"),
+        };
         return new ArgCheck(index, op, value, two);
     }
 
@@ -147,12 +152,12 @@ public sealed class SeccompProfile : ISeccompRules
             ulong arg = data[2 + c.Index];
             bool ok = c.Op switch
             {
-                "SCMP_CMP_NE" => arg != c.Value,
-                "SCMP_CMP_LT" => arg < c.Value,
-                "SCMP_CMP_LE" => arg <= c.Value,
-                "SCMP_CMP_EQ" => arg == c.Value,
-                "SCMP_CMP_GE" => arg >= c.Value,
-                "SCMP_CMP_GT" => arg > c.Value,
+                CmpOp.Ne => arg != c.Value,
+                CmpOp.Lt => arg < c.Value,
+                CmpOp.Le => arg <= c.Value,
+                CmpOp.Eq => arg == c.Value,
+                CmpOp.Ge => arg >= c.Value,
+                CmpOp.Gt => arg > c.Value,
                 _ => (arg & c.Value) == c.ValueTwo,
             };
             if (!ok) return false;
