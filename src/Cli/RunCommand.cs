@@ -29,14 +29,17 @@ internal static class RunCommand
         // (its own /tmp, /proc, /dev): then /. An explicit --cwd must exist.
         string cwd = o.Cwd ?? (o.Rootfs == "/" && !HiddenInSandbox(Directory.GetCurrentDirectory()) ? Directory.GetCurrentDirectory() : "/");
         var spec = new SandboxSpec { Rootfs = o.Rootfs, Argv = o.Command, Env = o.BuildEnv(), Cwd = cwd, Volumes = o.Volumes, ReadOnlyRootfs = o.ReadOnlyRootfs,
-            Terminal = o.Tty, TerminalSize = LocalTerminal.Size(), RootfsWritable = o.RootfsWritable };
+            Terminal = o.Tty, TerminalSize = LocalTerminal.Size(), RootfsWritable = o.RootfsWritable,
+            Mounts = o.Mounts, MaskedPaths = o.MaskedPaths, ReadonlyPaths = o.ReadonlyPaths };
+        if (SecurityOptions.Build(o, out string securityError) is not { } security) return Fail(securityError);
+        spec.Security = security;
         if (o.Gofer)
         {
             var (exe, pre) = CompareCommand.Self();
             spec.GoferCommand = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
         }
         var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network,
-            NetworkNamespace = o.NetworkNamespace };
+            NetworkNamespace = o.NetworkNamespace, Sysctls = o.Sysctls.Count > 0 ? o.Sysctls : null };
 
         Boot boot;
         try { boot = new Boot(platform, spec, options); }

@@ -27,6 +27,20 @@ internal sealed class RunOptions
     /// <summary>--netns NAME|PATH: the network namespace whose interfaces the Sentry's stack takes over (a path).</summary>
     public string? NetworkNamespace;
     public List<string> Command = new();
+    /// <summary>--user UID[:GID] or NAME[:GROUP] (names from the rootfs's /etc/passwd and /etc/group).</summary>
+    public string? User;
+    public List<string> Groups = new();
+    public List<string> CapAdd = new(), CapDrop = new(), CapAmbient = new();
+    public bool NoNewPrivileges;
+    /// <summary>--seccomp-profile FILE (OCI linux.seccomp or docker's format); "unconfined": none.</summary>
+    public string? SeccompProfile;
+    public List<Sentry.Kernel.SpecMount> Mounts = new();
+    public List<string> MaskedPaths = new(), ReadonlyPaths = new();
+    public Dictionary<string, string> Sysctls = new(StringComparer.Ordinal);
+
+    /// <summary>Whether any option of the process's security (identity, caps, seccomp) was given.</summary>
+    public bool HasSecurityOptions => User != null || Groups.Count > 0 || CapAdd.Count > 0 || CapDrop.Count > 0
+        || CapAmbient.Count > 0 || NoNewPrivileges || SeccompProfile != null;
 
     /// <summary>Parses; returns null and prints why on bad input.</summary>
     public static RunOptions? Parse(string[] args, bool compare)
@@ -111,6 +125,53 @@ internal sealed class RunOptions
                     o.Runtime = v;
                     break;
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
+                case "--user" or "-u" when !compare: if ((v = Value(a)) == null) return null; o.User = v; break;
+                case "--groups" or "--group-add" when !compare:
+                    if ((v = Value(a)) == null) return null;
+                    o.Groups.AddRange(v.Split(',', StringSplitOptions.RemoveEmptyEntries));
+                    break;
+                case "--cap-add" or "--cap-drop" or "--cap-ambient" when !compare:
+                {
+                    if ((v = Value(a)) == null) return null;
+                    var list = a == "--cap-add" ? o.CapAdd : a == "--cap-drop" ? o.CapDrop : o.CapAmbient;
+                    foreach (var cap in v.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        if (!cap.Equals("ALL", StringComparison.OrdinalIgnoreCase) && Linux.Abi.Cap.Parse(cap) < 0)
+                        { Usage.Fail($"{a}: unknown capability '{cap}'"); return null; }
+                        list.Add(cap);
+                    }
+                    break;
+                }
+                case "--no-new-privileges" when !compare: o.NoNewPrivileges = true; break;
+                case "--seccomp-profile" when !compare: if ((v = Value(a)) == null) return null; o.SeccompProfile = v; break;
+                case "--mount" when !compare:
+                {
+                    if ((v = Value(a)) == null) return null;
+                    var m = ParseMount(v, out string why);
+                    if (m == null) { Usage.Fail($"--mount {v}: {why}"); return null; }
+                    o.Mounts.Add(m);
+                    break;
+                }
+                case "--tmpfs" when !compare:
+                    if ((v = Value(a)) == null) return null;
+                    if (!v.StartsWith('/')) { Usage.Fail($"--tmpfs {v}: the path must be absolute"); return null; }
+                    o.Mounts.Add(new Sentry.Kernel.SpecMount("tmpfs", null, v.Split(':')[0], false));
+                    break;
+                case "--masked-path" or "--readonly-path" when !compare:
+                    if ((v = Value(a)) == null) return null;
+                    if (!v.StartsWith('/')) { Usage.Fail($"{a} {v}: the path must be absolute"); return null; }
+                    (a == "--masked-path" ? o.MaskedPaths : o.ReadonlyPaths).Add(v);
+                    break;
+                case "--sysctl" when !compare:
+                {
+                    if ((v = Value(a)) == null) return null;
+                    int at = v.IndexOf('=');
+                    if (at <= 0) { Usage.Fail($"--sysctl expects KEY=VALUE, got '{v}'"); return null; }
+                    string key = Sentry.Kernel.Sysctls.Normalize(v[..at]), value = v[(at + 1)..].Trim();
+                    if (Sentry.Kernel.Sysctls.Check(key, value) is { } bad) { Usage.Fail($"--sysctl: {bad}"); return null; }
+                    o.Sysctls[key] = value;
+                    break;
+                }
                 default:
                     if (a.StartsWith('-')) { Usage.Fail($"unknown option '{a}'"); return null; }
                     o.Command.AddRange(args[i..]);
@@ -126,17 +187,53 @@ internal sealed class RunOptions
         { Usage.Fail("--netns gives the sandbox's stack a device: only with --network sandbox"); return null; }
         if (o.NetworkNamespace != null && o.Runtime == "microvm")
         { Usage.Fail("--netns is a Sentry option; not with --runtime microvm"); return null; }
+        if (o.Runtime == "microvm" && (o.HasSecurityOptions || o.Mounts.Count > 0 || o.MaskedPaths.Count > 0 || o.ReadonlyPaths.Count > 0 || o.Sysctls.Count > 0))
+        { Usage.Fail("--user, --groups, --cap-*, --no-new-privileges, --seccomp-profile, --mount, --tmpfs, --masked-path, --readonly-path and --sysctl are Sentry options; not with --runtime microvm"); return null; }
         if (o.RootfsWritable)
         {
             if (o.ReadOnlyRootfs) { Usage.Fail("--rootfs-writable and --read-only contradict each other"); return null; }
             if (!o.Gofer) { Usage.Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
             if (Path.GetFullPath(o.Rootfs) == "/") { Usage.Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
         }
+        if (!o.Gofer && o.Mounts.Any(m => m.Type == "bind" && !m.ReadOnly)) { Usage.Fail("read-write bind mounts are served by a Gofer: not with --no-gofer (add ,ro)"); return null; }
         if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Usage.Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
         foreach (var p in o.Platforms)
             if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
         if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
         return o;
+    }
+
+    /// <summary>--mount type=bind|tmpfs,source=HOST,destination=PATH[,ro|readonly] (docker's form; src/dst/target also taken).</summary>
+    private static Sentry.Kernel.SpecMount? ParseMount(string spec, out string why)
+    {
+        string type = "bind";
+        string? source = null, destination = null;
+        bool ro = false;
+        foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = part.IndexOf('=');
+            string k = eq < 0 ? part : part[..eq], val = eq < 0 ? "" : part[(eq + 1)..];
+            switch (k)
+            {
+                case "type": type = val; break;
+                case "source" or "src": source = val; break;
+                case "destination" or "dst" or "target": destination = val; break;
+                case "ro" or "readonly": ro = eq < 0 || val is "1" or "true"; break;
+                case "rw": ro = false; break;
+                case "bind-propagation" or "rbind" or "bind": break; // one mount namespace: nothing to propagate to
+                default: why = $"unknown field '{k}'"; return null;
+            }
+        }
+        if (type is not ("bind" or "tmpfs")) { why = $"type {type}: only bind and tmpfs"; return null; }
+        if (destination == null || !destination.StartsWith('/')) { why = "destination must be an absolute path"; return null; }
+        if (type == "bind")
+        {
+            if (string.IsNullOrEmpty(source)) { why = "a bind mount needs source="; return null; }
+            source = Path.GetFullPath(source);
+            if (!Directory.Exists(source) && !File.Exists(source)) { why = $"{source}: no such file or directory"; return null; }
+        }
+        why = "";
+        return new Sentry.Kernel.SpecMount(type, source, destination, ro);
     }
 
     /// <summary>The caller's environment in its original order (as a child of the caller would get it).</summary>

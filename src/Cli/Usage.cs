@@ -43,9 +43,25 @@ internal static class Usage
                                 its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel
                                 (sandbox microvm --help has its own options)
+          -u, --user U[:G]      uid and gid (numbers, or names from the rootfs's /etc/passwd
+                                and /etc/group) of the program
+          --groups G1,G2        more supplementary groups
+          --cap-add CAP         add a capability (CHOWN or CAP_CHOWN; ALL); repeatable
+          --cap-drop CAP        drop one; ALL starts from none (then --cap-add); repeatable
+          --cap-ambient CAP     also ambient, so a non-root --user keeps it; repeatable
+          --no-new-privileges   set-user-ID programs gain nothing (no_new_privs)
+          --seccomp-profile P   a seccomp profile (OCI linux.seccomp or docker JSON file),
+                                runtime/default (built in) or unconfined
+          --mount SPEC          type=bind,source=HOST,destination=PATH[,ro] (a directory or a
+                                file) or type=tmpfs,destination=PATH; repeatable
+          --tmpfs PATH          an empty tmpfs at PATH; repeatable
+          --masked-path PATH    hide PATH: /dev/null over a file, an empty read-only directory
+          --readonly-path PATH  make PATH read-only
+          --sysctl KEY=VALUE    a namespaced sysctl (kernel.shm*, kernel.msg*, kernel.sem,
+                                fs.mqueue.*, net.*), shown in /proc/sys; repeatable
 
         compare options: --platform P (repeatable; default every available platform),
-          --ignore-stderr, and the run options above.
+          --ignore-stderr, and the run options above up to --runtime.
 
         exit status: the program's, 128+N if signal N killed it; 125 for sandbox errors,
         126 if the program cannot be executed, 127 if it is not found.

@@ -17,4 +17,23 @@ public static class Cap
     public const uint VERSION_1 = 0x19980330, VERSION_2 = 0x20071026, VERSION_3 = 0x20080522;
 
     public static ulong Bit(int cap) => 1UL << cap;
+
+    /// <summary>The names capabilities(7) gives, by number, without the CAP_ prefix.</summary>
+    public static readonly string[] Names =
+    {
+        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+        "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+        "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+        "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+        "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+        "CHECKPOINT_RESTORE",
+    };
+
+    /// <summary>A capability by name, with or without CAP_, any case; -1 when unknown.</summary>
+    public static int Parse(string name)
+    {
+        var n = name.ToUpperInvariant();
+        if (n.StartsWith("CAP_", StringComparison.Ordinal)) n = n[4..];
+        return Array.IndexOf(Names, n);
+    }
 }

@@ -37,7 +37,18 @@ public sealed class SandboxSpec
     public bool Terminal { get; set; }
     /// <summary>The terminal's size at start (rows, columns).</summary>
     public (int Rows, int Cols) TerminalSize { get; set; } = (24, 80);
+    /// <summary>The first process's identity, capabilities, no_new_privs and seccomp filter.</summary>
+    public ProcessSecurity Security { get; set; } = new();
+    /// <summary>--mount and --tmpfs, in order, after the volumes.</summary>
+    public IReadOnlyList<SpecMount> Mounts { get; set; } = Array.Empty<SpecMount>();
+    /// <summary>Paths hidden as runc hides them: /dev/null over a file, an empty read-only tmpfs over a directory (missing ones are skipped).</summary>
+    public IReadOnlyList<string> MaskedPaths { get; set; } = Array.Empty<string>();
+    /// <summary>Paths made read-only in place (missing ones are skipped).</summary>
+    public IReadOnlyList<string> ReadonlyPaths { get; set; } = Array.Empty<string>();
 }
+
+/// <summary>A mount of the OCI spec's kind: a host file or directory (bind) or an empty tmpfs.</summary>
+public sealed record SpecMount(string Type, string? Source, string Destination, bool ReadOnly);
 
 /// <summary>The outcome of running a sandbox.</summary>
 public sealed record SandboxResult(ExitStatus Status, ExecError? StartError);
@@ -88,29 +99,86 @@ public sealed class Boot : IDisposable
         if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
             || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
             Kernel.Debug("no /tmp in the rootfs: no writable directory");
-        // Volumes last, so that they show over the sandbox's own /tmp and /dev too.
+        // Volumes and mounts last, so that they show over the sandbox's own /tmp and /dev too.
         foreach (var (host, guest, readOnly) in spec.Volumes)
+            MountHostDirectory(vfs, host, guest, readOnly, $"--volume {host}:{guest}");
+        foreach (var m in spec.Mounts)
         {
-            int vr = MakeDirs(vfs, guest);
-            // With a Gofer, each volume has one of its own, confined to that directory.
-            Filesystem fs;
-            if (spec.GoferCommand != null)
+            string what = $"--mount {m.Type} {m.Destination}";
+            if (m.Type == "tmpfs")
             {
-                var g = P9.GoferProcess.Start(spec.GoferCommand, host, readOnly, extraArgs: new[] { "--donate-fds" });
-                _volumeGofers.Add(g);
-                fs = new Vfs.Gofer.GoferFilesystem(g.Client, readOnly);
+                int tr = MakeDirs(vfs, m.Destination);
+                if (tr == 0) tr = vfs.MountAt(m.Destination, new TmpFilesystem(), m.ReadOnly);
+                if (tr < 0) throw new IOException($"{what}: {ErrnoText.Message(-tr)}");
             }
-            else if (!readOnly) throw new IOException($"--volume {host}:{guest}: read-write volumes are served by a Gofer (not with --no-gofer)");
-            else fs = new HostFilesystem(host);
-            if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly);
-            if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
+            else if (Directory.Exists(m.Source)) MountHostDirectory(vfs, m.Source!, m.Destination, m.ReadOnly, what);
+            else if (File.Exists(m.Source)) MountHostFile(vfs, m.Source!, m.Destination, m.ReadOnly, what);
+            else throw new IOException($"{what}: {m.Source}: no such file or directory");
         }
+        foreach (var path in spec.ReadonlyPaths)
+            if (vfs.Resolve(vfs.Root, vfs.Root, path, true, out var at) == 0)
+            {
+                int rr = vfs.MountAt(at, new BindFilesystem(at), readOnly: true, path);
+                if (rr < 0) throw new IOException($"--readonly-path {path}: {ErrnoText.Message(-rr)}");
+            }
+        foreach (var path in spec.MaskedPaths)
+            if (vfs.Resolve(vfs.Root, vfs.Root, path, true, out var at) == 0)
+            {
+                Filesystem mask = at.Inode.IsDirectory ? new TmpFilesystem() : new NullFileFilesystem();
+                int mr = vfs.MountAt(at, mask, readOnly: at.Inode.IsDirectory, path);
+                if (mr < 0) throw new IOException($"--masked-path {path}: {ErrnoText.Message(-mr)}");
+            }
         // The network namespace is opened by path: now, before the Sentry confines itself.
         if (options.NetworkNamespace is { } netns && options.Network == Net.Inet.NetworkMode.Sandbox)
         {
             try { Kernel.AttachNetworkNamespace(netns); }
             catch { Dispose(); throw; }
         }
+    }
+
+    /// <summary>A host directory at <paramref name="guest"/>: with a Gofer, one of its own confined to that directory.</summary>
+    private void MountHostDirectory(VirtualFs vfs, string host, string guest, bool readOnly, string what)
+    {
+        int vr = MakeDirs(vfs, guest);
+        if (vr == 0) vr = vfs.MountAt(guest, HostFilesystemFor(host, readOnly, what), readOnly);
+        if (vr < 0) throw new IOException($"{what}: {ErrnoText.Message(-vr)}");
+    }
+
+    /// <summary>A host file at <paramref name="guest"/>: its directory is served, only the file is mounted.</summary>
+    private void MountHostFile(VirtualFs vfs, string host, string guest, bool readOnly, string what)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(host)) ?? "/";
+        var fs = HostFilesystemFor(dir, readOnly, what);
+        int r = fs.Root.Lookup(Path.GetFileName(host), out var file);
+        if (r == 0 && file!.IsDirectory) r = -(int)Errno.EISDIR;
+        int slash = guest.TrimEnd('/').LastIndexOf('/');
+        string parent = slash <= 0 ? "/" : guest[..slash], name = guest[(slash + 1)..];
+        if (r == 0) r = MakeDirs(vfs, parent);
+        Location at = default;
+        if (r == 0) r = vfs.Resolve(vfs.Root, vfs.Root, parent, true, out at);
+        if (r == 0)
+        {
+            r = vfs.Resolve(vfs.Root, at, name, true, out var existing);
+            if (r == -(int)Errno.ENOENT)
+            {
+                r = at.Inode.Create(name, FileMode.S_IFREG | 0x1a4, 0, 0, null, out _);
+                if (r == 0) r = vfs.Resolve(vfs.Root, at, name, true, out existing);
+            }
+            if (r == 0) r = vfs.MountAt(existing, new BindFilesystem(file!), readOnly, guest);
+        }
+        if (r < 0) throw new IOException($"{what}: {ErrnoText.Message(-r)}");
+    }
+
+    private Filesystem HostFilesystemFor(string host, bool readOnly, string what)
+    {
+        if (_spec.GoferCommand != null)
+        {
+            var g = P9.GoferProcess.Start(_spec.GoferCommand, host, readOnly, extraArgs: new[] { "--donate-fds" });
+            _volumeGofers.Add(g);
+            return new Vfs.Gofer.GoferFilesystem(g.Client, readOnly);
+        }
+        if (!readOnly) throw new IOException($"{what}: read-write host paths are served by a Gofer (not with --no-gofer)");
+        return new HostFilesystem(host);
     }
 
     /// <summary>mkdir -p in the sandbox's tree (the overlay takes the new directories).</summary>
@@ -153,6 +221,7 @@ public sealed class Boot : IDisposable
         var group = new ThreadGroup(Kernel, tid);
         var fds = new FdTable();
         var task = new Task(Kernel, tid, group, new MemoryManager(Kernel.MemoryFile), fds, new FsContext(root, cwd), Credentials.FromHost());
+        _spec.Security.Apply(task);
         HostTerminalRelay? relay = null;
         if (_spec.Terminal) relay = StartTerminal(group, fds);
         else

@@ -101,6 +101,8 @@ public sealed partial class Kernel
             Comm = parent.Comm,
             Dumpable = parent.Dumpable,
             NoNewPrivs = parent.NoNewPrivs,
+            SeccompMode = parent.SeccompMode,
+            SeccompFilter = parent.SeccompFilter,
             Affinity = parent.Affinity,
         };
         child.Regs = parent.Regs;

@@ -14,7 +14,7 @@ public sealed partial class Kernel
         {
             var s = Volatile.Read(ref _inet);
             if (s != null) return s;
-            lock (_inetLock) return _inet ??= new InetStack();
+            lock (_inetLock) return _inet ??= new InetStack(Sysctls.StackOptions(Options));
         }
     }
 

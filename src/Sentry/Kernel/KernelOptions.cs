@@ -22,4 +22,7 @@ public sealed class KernelOptions
     /// null: loopback only.
     /// </summary>
     public string? NetworkNamespace { get; set; }
+
+    /// <summary>--sysctl values (dotted keys Sysctls.Check accepted); the rest keep Linux's defaults.</summary>
+    public IReadOnlyDictionary<string, string>? Sysctls { get; set; }
 }

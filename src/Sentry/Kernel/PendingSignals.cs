@@ -65,6 +65,9 @@ public sealed record SignalInfo(int Signo, int Code = SignalInfo.SI_USER)
     public ulong Value { get; init; }
     public long Utime { get; init; }
     public long Stime { get; init; }
+    /// <summary>SIGSYS from seccomp: the syscall number and its audit arch (Addr: the call's address).</summary>
+    public int Syscall { get; init; }
+    public uint Arch { get; init; }
     /// <summary>Timers: expirations since this signal was queued (it is queued once; POSIX timers).</summary>
     public int TimerOverrun;
     /// <summary>Taken off the pending queue (delivered, or read by sigwait/signalfd).</summary>
@@ -84,6 +87,11 @@ public sealed record SignalInfo(int Signo, int Code = SignalInfo.SI_USER)
         {
             case Linux.Signals.SIGSEGV or Linux.Signals.SIGBUS or Linux.Signals.SIGILL or Linux.Signals.SIGFPE or Linux.Signals.SIGTRAP when Code > 0:
                 BitConverter.TryWriteBytes(si.Slice(16), Addr);
+                break;
+            case Linux.Signals.SIGSYS when Code > 0:
+                BitConverter.TryWriteBytes(si.Slice(16), Addr);
+                BitConverter.TryWriteBytes(si.Slice(24), Syscall);
+                BitConverter.TryWriteBytes(si.Slice(28), Arch);
                 break;
             case Linux.Signals.SIGCHLD when Code > 0:
                 BitConverter.TryWriteBytes(si.Slice(16), Pid);

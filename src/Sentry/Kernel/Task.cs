@@ -64,6 +64,9 @@ public sealed partial class Task
     public string ExecPath { get => Group.ExecPath; set => Group.ExecPath = value; }
     public bool Dumpable { get; set; } = true;
     public bool NoNewPrivs { get; set; }
+    /// <summary>seccomp(2): SECCOMP_MODE_* and the filters attached (newest first); fork, clone and execve keep both.</summary>
+    public int SeccompMode { get; set; }
+    public Seccomp.SeccompFilter? SeccompFilter { get; set; }
     /// <summary>sched_setaffinity's mask as the program set it (null: all of the sandbox's CPUs). The host placement stays the Sentry's.</summary>
     public byte[]? Affinity { get; set; }
     public int PdeathSignal { get; set; }

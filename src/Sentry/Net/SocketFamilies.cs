@@ -34,12 +34,16 @@ public static class SocketFamilies
     }
 
     /// <summary>__sock_create's checks, then the family's.</summary>
+    private const int AfPacket = 17;
+
     public static long Create(Task t, int family, int type, int protocol, int flags, out Socket? socket)
     {
         socket = null;
         if ((uint)family >= SocketDomain.AF_MAX) return -(long)Errno.EAFNOSUPPORT;
         if ((uint)type >= SockType.SOCK_MAX) return -(long)Errno.EINVAL;
         var f = Factories[family];
+        // packet(7) sockets take CAP_NET_RAW before anything else is looked at.
+        if (f == null && family == AfPacket && !t.Creds.Has(Linux.Abi.Cap.NET_RAW)) return -(long)Errno.EPERM;
         return f == null ? -(long)Errno.EAFNOSUPPORT : f(t, type, protocol, flags, out socket);
     }
 

@@ -23,17 +23,6 @@ internal static unsafe class MountCalls
         t[Sysno.Umount2] = &Umount2;
     }
 
-    /// <summary>A bind mount: another mount whose root is a directory (or file) of an existing filesystem.</summary>
-    private sealed class BindFilesystem : Filesystem
-    {
-        private readonly Filesystem _of;
-        public BindFilesystem(Location source) { _of = source.Inode.Fs; Root = source.Inode; Dev = _of.Dev; }
-        public override string Type => _of.Type;
-        public override Inode Root { get; }
-        public override bool ReadOnly => _of.ReadOnly;
-        public override long Magic => _of.Magic;
-    }
-
     private static long ReadOptionalString(Task t, ulong addr, out string? s)
     {
         s = null;

@@ -152,9 +152,36 @@ internal static unsafe class Process
     }
 
     private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
+        PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
         PR_GET_TIMERSLACK = 30, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
-        PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+        PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_CAP_AMBIENT = 47;
+    private const int PR_CAP_AMBIENT_IS_SET = 1, PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_LOWER = 3, PR_CAP_AMBIENT_CLEAR_ALL = 4;
+
+    /// <summary>PR_CAP_AMBIENT (prctl(2)): a capability can be raised only while permitted and inheritable.</summary>
+    private static long CapAmbient(Task t)
+    {
+        var c = t.Creds;
+        if (t.A1 == PR_CAP_AMBIENT_CLEAR_ALL)
+        {
+            if ((t.A2 | t.A3 | t.A4) != 0) return Err.EINVAL;
+            if (c.CapAmbient != 0) { c = c.Clone(); c.CapAmbient = 0; t.Creds = c; }
+            return 0;
+        }
+        if (t.A2 > Cap.LAST_CAP || (t.A3 | t.A4) != 0) return Err.EINVAL;
+        ulong bit = Cap.Bit((int)t.A2);
+        switch (t.A1)
+        {
+            case PR_CAP_AMBIENT_IS_SET: return (c.CapAmbient & bit) != 0 ? 1 : 0;
+            case PR_CAP_AMBIENT_RAISE:
+                if ((c.CapPermitted & bit) == 0 || (c.CapInheritable & bit) == 0) return Err.EPERM;
+                c = c.Clone(); c.CapAmbient |= bit; t.Creds = c;
+                return 0;
+            case PR_CAP_AMBIENT_LOWER:
+                c = c.Clone(); c.CapAmbient &= ~bit; t.Creds = c;
+                return 0;
+            default: return Err.EINVAL;
+        }
+    }
 
     private static long Prctl(Task t)
     {
@@ -214,7 +241,15 @@ internal static unsafe class Process
                 t.Creds = c;
                 return 0;
             }
-            case PR_GET_SECCOMP: return 0;
+            case PR_CAP_AMBIENT: return CapAmbient(t);
+            case PR_GET_SECCOMP: return t.SeccompMode;
+            case PR_SET_SECCOMP:
+                return t.A1 switch
+                {
+                    (ulong)Linux.Abi.Seccomp.MODE_STRICT => SeccompCalls.Do(t, Linux.Abi.Seccomp.SET_MODE_STRICT, 0, 0),
+                    (ulong)Linux.Abi.Seccomp.MODE_FILTER => SeccompCalls.Do(t, Linux.Abi.Seccomp.SET_MODE_FILTER, 0, t.A2),
+                    _ => Err.EINVAL,
+                };
             case PR_GET_TIMERSLACK: return 50_000; // the default 50 µs
             case PR_GET_CHILD_SUBREAPER: return t.MM.Write(t.A1, t.Group.ChildSubreaper ? 1 : 0);
             case PR_SET_CHILD_SUBREAPER:

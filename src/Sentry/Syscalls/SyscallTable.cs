@@ -31,6 +31,7 @@ public static unsafe partial class SyscallTable
         Mm.Register(t);
         Process.Register(t);
         IdentityCalls.Register(t);
+        SeccompCalls.Register(t);
         FileTransfer.Register(t);
         MemfdCalls.Register(t);
         InotifyCalls.Register(t);
@@ -62,7 +63,8 @@ public static unsafe partial class SyscallTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Dispatch(Task t)
     {
-        long r = Invoke(t, (long)t.Regs.OrigRax);
+        long nr = (long)t.Regs.OrigRax;
+        long r = t.SeccompMode != 0 && Kernel.Seccomp.SyscallFilter.Intercept(t, nr, out long blocked) ? blocked : Invoke(t, nr);
         if (!t.Exiting) t.Regs.Rax = (ulong)r;
     }
 

@@ -32,14 +32,17 @@ public sealed class VirtualFs
         return r < 0 ? r : MountAt(at, fs, readOnly, path);
     }
 
-    /// <summary>Mounts <paramref name="fs"/> at a directory already resolved (mount(2)).</summary>
+    /// <summary>Mounts <paramref name="fs"/> at a place already resolved (mount(2)): a directory over a directory, a file over a file.</summary>
     public int MountAt(Location at, Filesystem fs, bool readOnly, string path)
     {
-        if (!at.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
+        if (at.Inode.IsDirectory != fs.Root.IsDirectory) return -(int)(at.Inode.IsDirectory ? Errno.EISDIR : Errno.ENOTDIR);
         lock (_mounts)
         {
             var m = new Mount(fs, at.Mount, at.Dentry, readOnly) { Path = path };
             _mounts[at.Dentry] = m;
+            // Directories that make their dentries afresh at each lookup (procfs) must find this
+            // one and its ancestors again, or the mount would never be crossed.
+            for (var d = at.Dentry; d.Parent != null; d = d.Parent) _pinned.Add(d);
             _all.Add(m);
         }
         return 0;
@@ -65,6 +68,9 @@ public sealed class VirtualFs
                 if (x.Point != null && _mounts.TryGetValue(x.Point, out var cur) && cur == x) _mounts.Remove(x.Point);
                 _all.Remove(x);
             }
+            _pinned.Clear();
+            foreach (var x in _all)
+                for (var d = x.Point; d?.Parent != null; d = d.Parent) _pinned.Add(d);
         }
         return 0;
     }
@@ -72,6 +78,20 @@ public sealed class VirtualFs
     public bool IsMountPoint(Dentry d)
     {
         lock (_mounts) return _mounts.ContainsKey(d);
+    }
+
+    /// <summary>Dentries on the way to mount points (see MountAt); few, so a scan.</summary>
+    private readonly HashSet<Dentry> _pinned = new();
+
+    private Dentry? PinnedChild(Dentry parent, string name)
+    {
+        lock (_mounts)
+        {
+            if (_pinned.Count == 0) return null;
+            foreach (var d in _pinned)
+                if (d.Parent == parent && d.Name == name && !d.Dead) return d;
+        }
+        return null;
     }
 
     private Location CrossMounts(Location l)
@@ -140,7 +160,7 @@ public sealed class VirtualFs
                 continue;
             }
             bool dynamic = cur.Inode.DynamicChildren;
-            var child = dynamic ? null : cur.Dentry.CachedChild(name);
+            var child = dynamic ? PinnedChild(cur.Dentry, name) : cur.Dentry.CachedChild(name);
             if (child == null)
             {
                 int r = cur.Inode.Lookup(name, out var inode);

@@ -1,3 +1,5 @@
+using Runtime.V1;
+
 namespace Sandbox.Shim.Backends;
 
 /// <summary>
@@ -11,12 +13,86 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
     /// <summary>The container asked for a read-only root filesystem (securityContext.readOnlyRootFilesystem).</summary>
     public bool ReadOnlyRootfs { get; init; }
 
+    /// <summary>`sandbox run` flags for identity, capabilities, seccomp, mounts and sysctls (SecurityArgumentsFor).</summary>
+    public IReadOnlyList<string> SecurityArguments { get; init; } = Array.Empty<string>();
+
+    /// <summary>What containerd gives a container that asks for nothing else (oci.DefaultCaps, docker's list).</summary>
+    private static readonly string[] DefaultCapabilities =
+    {
+        "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
+        "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+    };
+
+    /// <summary>
+    /// The CRI container's security context, mounts and the pod's sysctls as `sandbox run` flags,
+    /// with containerd's meaning: the default capability list plus add minus drop (ALL in either
+    /// as docker reads it), privileged = every capability, no seccomp and no masked or read-only paths.
+    /// </summary>
+    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod)
+    {
+        var a = new List<string>();
+        var sc = config.Linux?.SecurityContext;
+        if (sc != null)
+        {
+            string? user = sc.RunAsUser != null ? sc.RunAsUser.Value.ToString() : string.IsNullOrEmpty(sc.RunAsUsername) ? null : sc.RunAsUsername;
+            if (user != null) { a.Add("--user"); a.Add(sc.RunAsGroup != null ? $"{user}:{sc.RunAsGroup.Value}" : user); }
+            if (sc.SupplementalGroups.Count > 0) { a.Add("--groups"); a.Add(string.Join(',', sc.SupplementalGroups)); }
+            if (sc.NoNewPrivs) a.Add("--no-new-privileges");
+        }
+        bool privileged = sc?.Privileged == true;
+        var caps = new HashSet<string>(privileged ? new[] { "ALL" } : DefaultCapabilities, StringComparer.OrdinalIgnoreCase);
+        if (!privileged && sc?.Capabilities is { } c)
+        {
+            static string Name(string n) => n.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? n[4..].ToUpperInvariant() : n.ToUpperInvariant();
+            if (c.DropCapabilities.Any(d => Name(d) == "ALL")) caps.Clear();
+            foreach (var add in c.AddCapabilities) caps.Add(Name(add));
+            foreach (var drop in c.DropCapabilities) caps.Remove(Name(drop));
+            if (caps.Contains("ALL")) caps = new(new[] { "ALL" }, StringComparer.OrdinalIgnoreCase);
+            foreach (var amb in c.AddAmbientCapabilities) { a.Add("--cap-ambient"); a.Add(Name(amb)); }
+        }
+        a.Add("--cap-drop"); a.Add("ALL");
+        if (caps.Count > 0) { a.Add("--cap-add"); a.Add(string.Join(',', caps)); }
+        if (!privileged && SeccompProfileOf(sc) is { } profile) { a.Add("--seccomp-profile"); a.Add(profile); }
+        if (!privileged && sc != null)
+        {
+            foreach (var m in sc.MaskedPaths) { a.Add("--masked-path"); a.Add(m); }
+            foreach (var r in sc.ReadonlyPaths) { a.Add("--readonly-path"); a.Add(r); }
+        }
+        foreach (var m in config.Mounts)
+        {
+            if (string.IsNullOrEmpty(m.HostPath) || string.IsNullOrEmpty(m.ContainerPath)) continue;
+            a.Add("--mount");
+            a.Add($"type=bind,source={m.HostPath},destination={m.ContainerPath}{(m.Readonly ? ",ro" : "")}");
+        }
+        if (pod?.Linux?.Sysctls is { Count: > 0 } sysctls)
+            foreach (var (k, v) in sysctls.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { a.Add("--sysctl"); a.Add($"{k}={v}"); }
+        return a;
+    }
+
+    /// <summary>The profile to hand `sandbox run`, or null for none (unconfined, or nothing asked).</summary>
+    private static string? SeccompProfileOf(LinuxContainerSecurityContext? sc)
+    {
+        if (sc?.Seccomp is { } p)
+            return p.ProfileType switch
+            {
+                SecurityProfile.Types.ProfileType.RuntimeDefault => "runtime/default",
+                SecurityProfile.Types.ProfileType.Localhost => p.LocalhostRef,
+                _ => null,
+            };
+#pragma warning disable CS0612 // the deprecated path form is what older kubelets and critest 1.26 send
+        string path = sc?.SeccompProfilePath ?? "";
+#pragma warning restore CS0612
+        if (path.StartsWith("localhost/", StringComparison.Ordinal)) return path["localhost/".Length..];
+        return path is "runtime/default" or "docker/default" ? path : null;
+    }
+
     public List<string> RunArguments()
     {
         var a = new List<string> { "run", "--platform", Platform, "--rootfs", Rootfs, "--cwd", Cwd, "--clear-env" };
         foreach (var e in Env) { a.Add("--env"); a.Add(e); }
         if (!string.IsNullOrEmpty(Hostname)) { a.Add("--hostname"); a.Add(Hostname); }
         if (ReadOnlyRootfs) a.Add("--read-only");
+        a.AddRange(SecurityArguments);
         a.Add("--");
         a.AddRange(Argv);
         return a;

@@ -39,9 +39,9 @@ public sealed class InetStack : IDisposable
 
     private readonly List<(FdLinkEndpoint Link, LinkDispatcher Dispatcher)> _devices = new();
 
-    public InetStack()
+    public InetStack(StackOptions? options = null)
     {
-        Stack = new NetStack();
+        Stack = new NetStack(options: options);
         Loopback = Stack.AddLoopback();
         _timers = new Thread(RunTimers) { IsBackground = true, Name = "netstack-timers" };
         _timers.Start();

@@ -236,7 +236,7 @@ internal static class PidDirectory
         sb.Append($"Threads:\t{threads}\nSigQ:\t0/{g.Rlimits[Rlimit.SIGPENDING].Cur}\nSigPnd:\t{t?.Pending.Mask ?? 0:x16}\nShdPnd:\t{g.SharedPending.Mask:x16}\n");
         sb.Append($"SigBlk:\t{t?.SignalMask ?? 0:x16}\nSigIgn:\t{ignored:x16}\nSigCgt:\t{caught:x16}\n");
         sb.Append($"CapInh:\t{c.CapInheritable:x16}\nCapPrm:\t{c.CapPermitted:x16}\nCapEff:\t{c.CapEffective:x16}\nCapBnd:\t{c.CapBounding:x16}\nCapAmb:\t{c.CapAmbient:x16}\n");
-        sb.Append($"NoNewPrivs:\t{(t?.NoNewPrivs == true ? 1 : 0)}\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+        sb.Append($"NoNewPrivs:\t{(t?.NoNewPrivs == true ? 1 : 0)}\nSeccomp:\t{t?.SeccompMode ?? 0}\nSeccomp_filters:\t{t?.SeccompFilter?.Count ?? 0}\n");
         sb.Append($"Cpus_allowed:\t{(cpus >= 64 ? ulong.MaxValue : (1UL << cpus) - 1):x}\nCpus_allowed_list:\t0-{cpus - 1}\n");
         sb.Append("voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         return sb.ToString();

@@ -117,17 +117,32 @@ internal static class SystemFiles
             ["nr_open"] = () => V("fs/nr_open", () => "1048576"),
             ["pipe-max-size"] = () => V("fs/pipe-max-size", () => "1048576"),
         };
-        var net = new Dictionary<string, Func<Inode>>
-        {
-            ["core"] = () => Dir("net/core", new() { ["somaxconn"] = () => V("net/core/somaxconn", () => "4096") }),
-        };
-        return Dir("", new()
+        var root = new Dictionary<string, Func<Inode>>
         {
             ["kernel"] = () => Dir("kernel", kernel),
             ["vm"] = () => Dir("vm", vm),
             ["fs"] = () => Dir("fs", fsDir),
-            ["net"] = () => Dir("net", net),
-        });
+        };
+        var dirs = new Dictionary<string, Dictionary<string, Func<Inode>>>(StringComparer.Ordinal)
+        {
+            [""] = root, ["kernel"] = kernel, ["vm"] = vm, ["fs"] = fsDir,
+        };
+        Dictionary<string, Func<Inode>> DirFor(string path)
+        {
+            if (dirs.TryGetValue(path, out var d)) return d;
+            var made = dirs[path] = new Dictionary<string, Func<Inode>>();
+            int slash = path.LastIndexOf('/');
+            DirFor(slash < 0 ? "" : path[..slash])[path[(slash + 1)..]] = () => Dir(path, made);
+            return made;
+        }
+        // The namespaced sysctls, with the values --sysctl gave.
+        foreach (var key in Kernel.Sysctls.Defaults.Keys)
+        {
+            string path = key.Replace('.', '/');
+            int slash = path.LastIndexOf('/');
+            DirFor(path[..slash])[path[(slash + 1)..]] = () => V(path, () => Kernel.Sysctls.Value(k.Options, key));
+        }
+        return Dir("", root);
     }
 
     /// <summary>/proc/PID/mounts: the mount table as seen from the task's root.</summary>
