@@ -5,9 +5,7 @@ using Sandbox.Sentry.Loader;
 using Sandbox.Sentry.Memory;
 using Sandbox.Sentry.Platform;
 using Sandbox.Sentry.Vfs;
-using Sandbox.Sentry.Vfs.Dev;
 using Sandbox.Sentry.Vfs.Host;
-using Sandbox.Sentry.Vfs.Tmp;
 using Sandbox.Sentry.Vfs.Tty;
 
 namespace Sandbox.Sentry.Kernel;
@@ -71,27 +69,9 @@ public sealed class Boot : IDisposable
         else image = new HostFilesystem(spec.Rootfs);
         var vfs = new VirtualFs(spec.RootfsWritable ? image : new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
         Kernel = new Kernel(platform, vfs, options);
-        int r = vfs.MountAt("/dev", new DevFilesystem(Kernel.DevPts), readOnly: false);
-        if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
-        // The host's /proc and /sys describe the host (and the Sentry): never show them; the
-        // sandbox has its own.
-        if (vfs.MountAt("/proc", new Vfs.Proc.ProcFilesystem(Kernel), readOnly: false) < 0)
-            Kernel.Debug("no /proc in the rootfs");
-        if (vfs.MountAt("/sys", new Vfs.SysFs.SysFilesystem(), readOnly: true) < 0)
-            Kernel.Debug("no /sys in the rootfs");
-        if (r == 0 && vfs.MountAt("/dev/shm", new Vfs.Tmp.TmpFilesystem(), readOnly: false) < 0)
-            Kernel.Debug("no /dev/shm");
-        if (r == 0 && vfs.MountAt("/dev/pts", Kernel.DevPts, readOnly: false) < 0)
-            Kernel.Debug("no /dev/pts");
-        // /tmp is a tmpfs over the rootfs's own (whose files stay visible), as on hosts whose
-        // /tmp is a tmpfs.
-        if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
-            || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
-            Kernel.Debug("no /tmp in the rootfs: no writable directory");
-        // Volumes last, so that they show over the sandbox's own /tmp and /dev too.
+        var volumes = new List<(Filesystem, string, bool)>();
         foreach (var (host, guest, readOnly) in spec.Volumes)
         {
-            int vr = MakeDirs(vfs, guest);
             // With a Gofer, each volume has one of its own, confined to that directory.
             Filesystem fs;
             if (spec.GoferCommand != null)
@@ -102,28 +82,9 @@ public sealed class Boot : IDisposable
             }
             else if (!readOnly) throw new IOException($"--volume {host}:{guest}: read-write volumes are served by a Gofer (not with --no-gofer)");
             else fs = new HostFilesystem(host);
-            if (vr == 0) vr = vfs.MountAt(guest, fs, readOnly);
-            if (vr < 0) throw new IOException($"--volume {host}:{guest}: {ErrnoText.Message(-vr)}");
+            volumes.Add((fs, guest, readOnly));
         }
-    }
-
-    /// <summary>mkdir -p in the sandbox's tree (the overlay takes the new directories).</summary>
-    private static int MakeDirs(VirtualFs vfs, string path)
-    {
-        var at = vfs.Root;
-        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int r = vfs.Resolve(vfs.Root, at, name, true, out var next);
-            if (r == -(int)Errno.ENOENT)
-            {
-                r = at.Inode.Create(name, FileMode.S_IFDIR | 0x1ed, 0, 0, null, out _);
-                if (r == 0) r = vfs.Resolve(vfs.Root, at, name, true, out next);
-            }
-            if (r < 0) return r;
-            if (!next.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
-            at = next;
-        }
-        return 0;
+        SandboxMounts.Add(Kernel, vfs, vfs.Root, volumes);
     }
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>
@@ -194,37 +155,10 @@ public sealed class Boot : IDisposable
 
     private bool StartInit(Task task)
     {
-        string program = _spec.Argv[0];
-        string? path = FindProgram(task, program);
-        if (path == null)
-        {
-            _startError = new ExecError(-(int)Errno.ENOENT, $"{program}: command not found");
-            _startCode = 127;
-            return false;
-        }
-        int r = Exec.Run(task, path, _spec.Argv, _spec.Env, out var err);
-        if (r < 0)
-        {
-            _startError = err;
-            _startCode = r == -(int)Errno.ENOENT ? 127 : 126;
-            return false;
-        }
-        return true;
-    }
-
-    /// <summary>execvp's lookup: a name without a slash is searched in the sandbox's PATH.</summary>
-    private string? FindProgram(Task task, string program)
-    {
-        if (program.Contains('/')) return program;
-        string pathVar = _spec.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..]
-                         ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (var dir in pathVar.Split(':'))
-        {
-            string candidate = (dir.Length == 0 ? "." : dir) + "/" + program;
-            if (Kernel.Vfs.Resolve(task.Root, task.Cwd, candidate, true, out var loc) == 0 && FileMode.IsReg(loc.Inode.Mode))
-                return candidate;
-        }
-        return null;
+        if (FirstProgram.Exec(task, _spec.Argv, _spec.Env, out var err, out int code)) return true;
+        _startError = err;
+        _startCode = code;
+        return false;
     }
 
     public void Dispose()
