@@ -26,14 +26,23 @@ internal sealed class RunOptions
     public Sentry.Net.Inet.NetworkMode Network = Sentry.Net.Inet.NetworkMode.Sandbox;
     public List<string> Command = new();
 
-    /// <summary>Parses; returns null and prints why on bad input.</summary>
-    public static RunOptions? Parse(string[] args, bool compare)
+    /// <summary>
+    /// Parses; returns null and prints why on bad input (or hands why to <paramref name="report"/>).
+    /// <paramref name="hostPaths"/>: host directories (rootfs, volumes) are checked here; a pod
+    /// Sentry, which sees none, parses what its client checked already.
+    /// </summary>
+    public static RunOptions? Parse(string[] args, bool compare, Action<string>? report = null, bool hostPaths = true)
     {
         var o = new RunOptions();
+        int Fail(string why)
+        {
+            if (report != null) report(why); else Usage.Fail(why);
+            return Usage.SandboxError;
+        }
         int i = 0;
         string? Value(string flag)
         {
-            if (i + 1 >= args.Length) { Usage.Fail($"{flag} needs a value"); return null; }
+            if (i + 1 >= args.Length) { Fail($"{flag} needs a value"); return null; }
             return args[++i];
         }
         for (; i < args.Length; i++)
@@ -62,7 +71,7 @@ internal sealed class RunOptions
                 case "--cwd": if ((v = Value(a)) == null) return null; o.Cwd = v; break;
                 case "--env":
                     if ((v = Value(a)) == null) return null;
-                    if (!v.Contains('=') || v.StartsWith('=')) { Usage.Fail($"--env expects K=V, got '{v}'"); return null; }
+                    if (!v.Contains('=') || v.StartsWith('=')) { Fail($"--env expects K=V, got '{v}'"); return null; }
                     o.Env.Add(v);
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
@@ -76,10 +85,10 @@ internal sealed class RunOptions
                     if ((v = Value(a)) == null) return null;
                     var parts = v.Split(':');
                     if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !parts[1].StartsWith('/'))
-                    { Usage.Fail($"--volume expects HOST:GUEST[:ro], GUEST absolute; got '{v}'"); return null; }
-                    if (!Directory.Exists(parts[0])) { Usage.Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
+                    { Fail($"--volume expects HOST:GUEST[:ro], GUEST absolute; got '{v}'"); return null; }
+                    if (hostPaths && !Directory.Exists(parts[0])) { Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
                     string mode = parts.Length == 3 ? parts[2] : "rw";
-                    if (mode is not ("ro" or "rw")) { Usage.Fail($"--volume {v}: mode must be ro or rw"); return null; }
+                    if (mode is not ("ro" or "rw")) { Fail($"--volume {v}: mode must be ro or rw"); return null; }
                     o.Volumes.Add((parts[0], parts[1], mode == "ro"));
                     break;
                 }
@@ -90,37 +99,37 @@ internal sealed class RunOptions
                     {
                         case "sandbox": o.Network = Sentry.Net.Inet.NetworkMode.Sandbox; break;
                         case "none": o.Network = Sentry.Net.Inet.NetworkMode.None; break;
-                        case "host": Usage.Fail("--network=host is not supported yet"); return null;
-                        default: Usage.Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
+                        case "host": Fail("--network=host is not supported yet"); return null;
+                        default: Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
                     }
                     break;
                 case "--runtime" when !compare:
                     if ((v = Value(a)) == null) return null;
-                    if (v is not ("sentry" or "microvm")) { Usage.Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
+                    if (v is not ("sentry" or "microvm")) { Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
                     o.Runtime = v;
                     break;
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
                 default:
-                    if (a.StartsWith('-')) { Usage.Fail($"unknown option '{a}'"); return null; }
+                    if (a.StartsWith('-')) { Fail($"unknown option '{a}'"); return null; }
                     o.Command.AddRange(args[i..]);
                     i = args.Length;
                     break;
             }
         }
-        if (o.Command.Count == 0) { Usage.Fail("no program given"); return null; }
-        if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
+        if (o.Command.Count == 0) { Fail("no program given"); return null; }
+        if (!compare && o.Platforms.Count > 1) { Fail("run takes one --platform"); return null; }
         if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
-        { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
+        { Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
         if (o.RootfsWritable)
         {
-            if (o.ReadOnlyRootfs) { Usage.Fail("--rootfs-writable and --read-only contradict each other"); return null; }
-            if (!o.Gofer) { Usage.Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
-            if (Path.GetFullPath(o.Rootfs) == "/") { Usage.Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
+            if (o.ReadOnlyRootfs) { Fail("--rootfs-writable and --read-only contradict each other"); return null; }
+            if (!o.Gofer) { Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
+            if (Path.GetFullPath(o.Rootfs) == "/") { Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
         }
-        if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Usage.Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
+        if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
         foreach (var p in o.Platforms)
-            if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
-        if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
+            if (p is not ("auto" or "ptrace" or "kvm")) { Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
+        if (hostPaths && !Directory.Exists(o.Rootfs)) { Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
         return o;
     }
 
