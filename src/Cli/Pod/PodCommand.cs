@@ -127,7 +127,8 @@ internal static class PodCommand
         }
         int pid = int.Parse(c.Call(new[] { "start", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
         int code = WaitForwardingSignals(c, control, id, pid, o.Tty);
-        if (!keep) c.Call(new[] { "destroy", id });
+        // Destroyed already when it was killed that way.
+        if (!keep) try { c.Call(new[] { "destroy", id }); } catch (ControlErrorException) { }
         return code;
     }
 

@@ -176,6 +176,10 @@ internal sealed class PodServer
         {
             case "version": return Ok(ControlFrame.Version.ToString());
             case "list": return Ok(_pod.Containers().Select(c => c.Id).ToArray());
+            // The container's first process once started (0 before): a caller can tell "created" from "running".
+            case "pid":
+                if (_pod.Find(Arg(1)) == null) return Error($"no container {msg[1]}");
+                return Ok(_initPids.TryGetValue(msg[1], out int initPid) ? initPid.ToString() : "0");
             case "create": return Create(Arg(1), msg.Skip(2).ToArray(), fds, owned);
             case "start": return Start(Arg(1), msg.Skip(2).ToArray(), fds, owned, init: true);
             case "exec": return Start(Arg(1), msg.Skip(2).ToArray(), fds, owned, init: false);
