@@ -15,6 +15,10 @@ public static class SandboxMounts
 {
     public static void Add(Kernel kernel, VirtualFs vfs, Location root, IReadOnlyList<(Filesystem Fs, string Guest, bool ReadOnly)> volumes)
     {
+        // Mount points an image lacks (a minimal image has no /proc) are made, in its writable
+        // layer, as runc makes them in a bundle.
+        foreach (var dir in new[] { "/dev", "/proc", "/sys", "/tmp" })
+            if (vfs.Resolve(root, root, dir, true, out _) == -(int)Errno.ENOENT) MakeDirs(vfs, root, dir);
         int r = MountAt(vfs, root, "/dev", new DevFilesystem(kernel.DevPts), readOnly: false);
         if (r < 0) kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
         // The host's /proc and /sys describe the host (and the Sentry): never show them; the

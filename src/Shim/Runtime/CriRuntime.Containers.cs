@@ -34,7 +34,7 @@ public sealed partial class CriRuntime
         lock (_lock)
         {
             var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
-            if (p.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
+            if (StateOf(p) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
         }
         // Outside the lock: the image store calls back into the runtime (ImageInUse) under its own.
         var image = _images.Find(cfg.Image.Image) ?? throw Errors.NotFound($"image {cfg.Image.Image} not found: pull it first");
@@ -46,7 +46,7 @@ public sealed partial class CriRuntime
         lock (_lock)
         {
             var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
-            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             var same = _containers.Values.FirstOrDefault(c => c.PodId == pod.Id && c.Config.Metadata.Name == md.Name && c.Config.Metadata.Attempt == md.Attempt);
             if (same != null) throw Errors.AlreadyExists($"container name {md.Name} (attempt {md.Attempt}) is reserved for container {same.Id} in pod {pod.Id}");
 
@@ -115,7 +115,7 @@ public sealed partial class CriRuntime
             if (c.State != ContainerState.ContainerCreated || _starting.Contains(c.Id))
                 throw Errors.FailedPrecondition($"container {c.Id} is {(_starting.Contains(c.Id) ? "starting" : Describe(c.State))}, not created");
             pod = _pods[c.PodId];
-            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
             if (!_vms.TryGetValue(pod.Id, out vm)) monitored = StartMonitored(c, pod);
             else _starting.Add(c.Id);
