@@ -24,16 +24,40 @@ public sealed class PodTests : IDisposable
             File.CreateSymbolicLink(Path.Combine(_rootfs, "bin", a), "busybox");
         File.WriteAllText(Path.Combine(_rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
         _socket = Path.Combine(_dir, "pod.sock");
+        _pod = StartPod(_socket);
+    }
+
+    private static Process StartPod(string socket, params string[] extra)
+    {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { SandboxProcess.SandboxDll, "pod", "serve", "--control", _socket }) psi.ArgumentList.Add(a);
-        _pod = Process.Start(psi)!;
-        _pod.BeginOutputReadLine();
-        _pod.BeginErrorReadLine();
+        foreach (var a in new[] { SandboxProcess.SandboxDll, "pod", "serve", "--control", socket }.Concat(extra)) psi.ArgumentList.Add(a);
+        var pod = Process.Start(psi)!;
+        pod.BeginOutputReadLine();
+        pod.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            try { using var c = ControlConnection.Connect(_socket); Assert.Equal("1", c.Call(new[] { "version" })[1]); break; }
-            catch (IOException) when (DateTime.UtcNow < deadline && !_pod.HasExited) { Thread.Sleep(50); }
+            try { using var c = ControlConnection.Connect(socket); Assert.Equal("1", c.Call(new[] { "version" })[1]); return pod; }
+            catch (IOException) when (DateTime.UtcNow < deadline && !pod.HasExited) { Thread.Sleep(50); }
+        }
+    }
+
+    [Fact]
+    public void WithPauseThePodHasAPid1OfItsOwn()
+    {
+        string socket = Path.Combine(_dir, "paused.sock");
+        using var pod = StartPod(socket, "--pause");
+        try
+        {
+            var r = SandboxProcess.SandboxCli("pod", "run", "--control", socket, "--id", "c", "--rootfs", _rootfs, "--env", "PATH=/bin", "--",
+                "sh", "-c", "echo pid=$$; echo cmdline=$(cat /proc/1/cmdline); kill -9 1; cat /proc/1/comm");
+            Assert.True(r.Exit == 0, r.Stderr);
+            Assert.Equal("pid=2\ncmdline=\npause\n", r.Stdout);
+        }
+        finally
+        {
+            SandboxProcess.SandboxCli("pod", "shutdown", "--control", socket);
+            pod.WaitForExit(10_000);
         }
     }
 

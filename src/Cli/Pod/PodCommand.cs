@@ -14,7 +14,7 @@ internal static class PodCommand
 {
     public const string UsageText = """
         usage: sandbox pod serve --control SOCKET [--platform P] [--hostname NAME]
-                                 [--network sandbox|none] [--netns PATH] [--debug-log FILE]
+                                 [--network sandbox|none] [--netns PATH] [--pause] [--debug-log FILE]
                sandbox pod run --control SOCKET --id ID [--keep] RUN-OPTIONS -- PROGRAM [ARGS...]
                sandbox pod exec --control SOCKET --id ID RUN-OPTIONS -- PROGRAM [ARGS...]
                sandbox pod kill --control SOCKET --id ID [--pid PID] SIGNAL
@@ -22,7 +22,8 @@ internal static class PodCommand
                sandbox pod list|shutdown --control SOCKET
 
         serve: one Sentry for a pod, confined, with no program yet; its containers share its
-          process ids and network stack (loopback between them works).
+          process ids and network stack (loopback between them works). --pause: PID 1 is
+          the pod's own, a process that never runs (a pod sharing one PID namespace).
         run: creates container ID (its root filesystem from --rootfs, --volume, --read-only,
           served by Gofers this command starts) and runs PROGRAM as its first process on this
           command's stdin, stdout and stderr; exits with its status and removes the container

@@ -27,12 +27,15 @@ internal sealed class PodServer
 
     public static int Serve(string[] args)
     {
-        string? control = null, platformName = "auto", hostname = null, debugLog = null, netns = null;
+        string? control = null, hostname = null, debugLog = null, netns = null;
+        string platformName = "auto";
         var network = Sentry.Net.Inet.NetworkMode.Sandbox;
+        bool pause = false;
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
-            string? Value() => i + 1 < args.Length ? args[++i] : null;
+            if (a != "--pause" && i + 1 >= args.Length) return Usage.Fail($"{a} needs a value");
+            string Value() => args[++i];
             switch (a)
             {
                 case "--control": control = Value(); break;
@@ -42,6 +45,7 @@ internal sealed class PodServer
                 // The pod's network namespace (a pod IP through a real device): kept for the
                 // netstack's device once `sandbox run --netns` exists; loopback works without it.
                 case "--netns": netns = Value(); break;
+                case "--pause": pause = true; break;
                 case "--network":
                     network = Value() switch
                     {
@@ -53,9 +57,8 @@ internal sealed class PodServer
                     break;
                 default: return Usage.Fail($"pod serve: unknown option '{a}'");
             }
-            if (i >= args.Length) return Usage.Fail($"{a} needs a value");
         }
-        if (control == null || platformName == null) return Usage.Fail("pod serve needs --control SOCKET");
+        if (control == null) return Usage.Fail("pod serve needs --control SOCKET");
         if (platformName is not ("auto" or "ptrace" or "kvm")) return Usage.Fail($"unknown platform '{platformName}'");
         bool jail = SentryJail.Possible(out string notConfined);
         if (jail && !SentryJail.InStageTwo) return Fail(SentryJail.ReexecAs(new[] { "pod", "serve" }, args));
@@ -83,6 +86,7 @@ internal sealed class PodServer
 
         var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network };
         var pod = new Sandbox.Sentry.Kernel.Pod(platform, options);
+        if (pause) pod.AddPauseProcess();
         if (netns != null) pod.Kernel.Debug($"--netns {netns}: no device is taken from it yet; the pod has loopback");
         if (jail && SentryJail.Confine(platform) is { } why)
         {
@@ -112,7 +116,11 @@ internal sealed class PodServer
         {
             var conn = ControlConnection.Accept(listener);
             if (conn == null) { if (_shutdown.IsSet) return; Thread.Sleep(10); continue; }
-            new Thread(() => Serve(conn)) { IsBackground = true, Name = "pod client" }.Start();
+            new Thread(() =>
+            {
+                try { Serve(conn); }
+                catch (Exception e) when (e is not OutOfMemoryException) { _pod.Kernel.Debug($"pod control connection: {e}"); }
+            }) { IsBackground = true, Name = "pod client" }.Start();
         }
     }
 
@@ -142,8 +150,9 @@ internal sealed class PodServer
                 if (msg == null) break;
                 List<string>? reply;
                 try { reply = Handle(conn, msg, fds, owned); }
-                catch (Exception e) when (e is IOException or FormatException or OverflowException or ArgumentException or InvalidOperationException or P9.P9ConnectionException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    // A request the pod cannot carry out (or a bug in carrying it out) fails that request, never the pod.
                     reply = new List<string> { "error", e.Message };
                 }
                 finally

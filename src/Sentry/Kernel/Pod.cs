@@ -44,6 +44,28 @@ public sealed class Pod : IDisposable
         Kernel = new Kernel(platform, vfs, options);
     }
 
+    /// <summary>
+    /// Gives the pod a PID 1 of its own, as Kubernetes' pause container is in a pod that shares
+    /// one PID namespace: a process that never runs (no program, an empty command line,
+    /// `[pause]` in ps) and that signals do not reach, so no container's program is PID 1.
+    /// Call before any container starts.
+    /// </summary>
+    public void AddPauseProcess()
+    {
+        var vfs = Kernel.Vfs;
+        var top = vfs.Root;
+        var empty = new Vfs.Tmp.TmpFilesystem(0x16d /* 0555 */);
+        if (top.Inode.Create(".pause", FileMode.S_IFDIR | 0x16d, 0, 0, null, out _) < 0
+            || vfs.Resolve(top, top, ".pause", true, out var at) < 0 || vfs.MountAt(at, empty, readOnly: true, "/") < 0
+            || vfs.Resolve(top, top, ".pause", true, out var root) < 0)
+            throw new IOException("the pause process's root could not be made");
+        int tid = Kernel.AllocateTid();
+        var group = new ThreadGroup(Kernel, tid) { Pause = true, ExecPath = "/pause" };
+        var task = new Task(Kernel, tid, group, new MemoryManager(Kernel.MemoryFile), new FdTable(), new FsContext(root, root), Credentials.FromHost())
+        { Comm = "pause" };
+        Kernel.Register(task);
+    }
+
     /// <summary>Ids are names in the pod's tree: no slashes, no dot names, not too long.</summary>
     public static bool ValidId(string id) => id.Length is > 0 and <= 128 && id != "." && id != ".." && !id.Contains('/') && !id.Contains('\0');
 

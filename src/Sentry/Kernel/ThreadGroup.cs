@@ -24,6 +24,9 @@ public sealed class ThreadGroup
     /// exit status once it is gone. Called with the kernel lock held: it must not block.
     /// </summary>
     public Action<ExitStatus>? OnExit { get; set; }
+
+    /// <summary>A pod's PID 1 that never runs (see Pod.AddPauseProcess): signals do not reach it.</summary>
+    public bool Pause { get; init; }
     public int Tgid { get; }
     public ThreadGroup? Parent { get; set; }
     public List<ThreadGroup> Children { get; } = new();

@@ -42,7 +42,10 @@ public sealed partial class CriRuntime
             if (handler.Backend == "sentry")
             {
                 socket = PodSentry.SocketPath(PodsDir, id);
-                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, ct).ConfigureAwait(false); }
+                // A pod sharing one PID namespace has PID 1 of its own (Kubernetes' pause container);
+                // otherwise the first container's program is PID 1.
+                bool podPid = cfg.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod;
+                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, ct).ConfigureAwait(false); }
                 catch (IOException e) { throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}"); }
                 started = true;
             }
