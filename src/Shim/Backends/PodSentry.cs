@@ -36,6 +36,17 @@ public static class PodSentry
             try { while ((n = await p.StandardError.ReadAsync(buf).ConfigureAwait(false)) > 0) lock (stderr) if (stderr.Length < 16384) stderr.Append(buf, 0, n); }
             catch (Exception e) when (e is IOException or ObjectDisposedException) { }
         });
+        try { return await WaitReadyAsync(p, socket, stderr, reading, ct).ConfigureAwait(false); }
+        catch
+        {
+            // Cancelled or failed: no Sentry is left behind for a pod that was never recorded.
+            try { p.Kill(); } catch (InvalidOperationException) { }
+            throw;
+        }
+    }
+
+    private static async Task<int> WaitReadyAsync(Process p, string socket, System.Text.StringBuilder stderr, Task reading, CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
@@ -52,12 +63,8 @@ public static class PodSentry
                 lock (stderr) said = stderr.ToString().Trim();
                 throw new IOException($"the pod's Sentry exited with {p.ExitCode}{(said.Length > 0 ? ": " + said : "")}");
             }
-            if (DateTime.UtcNow > deadline || ct.IsCancellationRequested)
-            {
-                try { p.Kill(); } catch (InvalidOperationException) { }
-                ct.ThrowIfCancellationRequested();
-                throw new IOException("the pod's Sentry did not answer on its control socket within 30 s");
-            }
+            ct.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline) throw new IOException("the pod's Sentry did not answer on its control socket within 30 s");
             await Task.Delay(20, ct).ConfigureAwait(false);
         }
     }
