@@ -155,6 +155,20 @@ public sealed class PodTests : IDisposable
     }
 
     [Fact]
+    public void ExitsAreEventsToo()
+    {
+        using var events = ControlConnection.Connect(_socket);
+        events.Send(new[] { "events" });
+        var none = new List<int>();
+        Assert.Equal("ok", events.Receive(none)![0]);
+        var r = Run("evented", "exit 5");
+        Assert.Equal(5, r.Exit);
+        var ev = events.Receive(none)!;
+        Assert.Equal(new[] { "exit", "evented" }, ev.Take(2));
+        Assert.Equal(new[] { "5", "0", "" }, ev.Skip(3));
+    }
+
+    [Fact]
     public void StartErrorsAreReported()
     {
         var r = SandboxProcess.SandboxCli(Pod("run", "bad", "--rootfs", _rootfs, "--env", "PATH=/bin", "--", "no-such-program"));

@@ -22,6 +22,8 @@ internal sealed class PodServer
     private readonly ConcurrentDictionary<(string Id, int Pid), TaskCompletionSource<PodExit>> _exits = new();
     private readonly ConcurrentDictionary<string, int> _initPids = new(StringComparer.Ordinal);
     private readonly ManualResetEventSlim _shutdown = new(false);
+    /// <summary>Connections that asked for events: each gets every process exit from then on.</summary>
+    private readonly List<BlockingCollection<List<string>>> _subscribers = new();
 
     private PodServer(Sandbox.Sentry.Kernel.Pod pod, bool confined) { _pod = pod; _confined = confined; }
 
@@ -217,6 +219,24 @@ internal sealed class PodServer
                 owned.Containers.Remove(Arg(1));
                 return Destroy(msg[1]) ? Ok() : Error($"no container {msg[1]}");
             case "shutdown": return Ok();
+            // From now on this connection only carries events: `exit ID PID CODE SIGNAL MESSAGE` for every process that ends.
+            case "events":
+            {
+                var queue = new BlockingCollection<List<string>>(1024);
+                lock (_subscribers) _subscribers.Add(queue);
+                try
+                {
+                    conn.Send(Ok());
+                    while (!_shutdown.IsSet)
+                    {
+                        if (queue.TryTake(out var ev, 200)) conn.Send(ev);
+                        else if (PeerGone(conn.Fd)) break;
+                    }
+                }
+                catch (IOException) { }
+                finally { lock (_subscribers) _subscribers.Remove(queue); }
+                return null;
+            }
             default: return Error($"unknown request '{msg[0]}'");
         }
     }
@@ -280,9 +300,17 @@ internal sealed class PodServer
         int pid = _pod.Start(id, spec, stdio, init, e => exit.TrySetResult(e), out string? error);
         if (pid < 0) return Error(error ?? $"errno {-pid}");
         _exits[(id, pid)] = exit;
+        exit.Task.ContinueWith(t => Publish(id, pid, t.Result), TaskScheduler.Default);
         if (init) _initPids[id] = pid;
         else owned.Execs.Add((id, pid));
         return Ok(pid.ToString());
+    }
+
+    private void Publish(string id, int pid, PodExit e)
+    {
+        var ev = new List<string> { "exit", id, pid.ToString(), e.Status.Code.ToString(), e.Status.Signal.ToString(), e.StartError?.Message ?? "" };
+        lock (_subscribers)
+            foreach (var q in _subscribers) q.TryAdd(ev); // a subscriber that does not read loses events, never blocks the pod
     }
 
     private bool Destroy(string id)
