@@ -42,14 +42,23 @@ internal sealed class RunOptions
     public bool HasSecurityOptions => User != null || Groups.Count > 0 || CapAdd.Count > 0 || CapDrop.Count > 0
         || CapAmbient.Count > 0 || NoNewPrivileges || SeccompProfile != null;
 
-    /// <summary>Parses; returns null and prints why on bad input.</summary>
-    public static RunOptions? Parse(string[] args, bool compare)
+    /// <summary>
+    /// Parses; returns null and prints why on bad input (or hands why to <paramref name="report"/>).
+    /// <paramref name="hostPaths"/>: host directories (rootfs, volumes) are checked here; a pod
+    /// Sentry, which sees none, parses what its client checked already.
+    /// </summary>
+    public static RunOptions? Parse(string[] args, bool compare, Action<string>? report = null, bool hostPaths = true)
     {
         var o = new RunOptions();
+        int Fail(string why)
+        {
+            if (report != null) report(why); else Fail(why);
+            return Usage.SandboxError;
+        }
         int i = 0;
         string? Value(string flag)
         {
-            if (i + 1 >= args.Length) { Usage.Fail($"{flag} needs a value"); return null; }
+            if (i + 1 >= args.Length) { Fail($"{flag} needs a value"); return null; }
             return args[++i];
         }
         for (; i < args.Length; i++)
@@ -78,7 +87,7 @@ internal sealed class RunOptions
                 case "--cwd": if ((v = Value(a)) == null) return null; o.Cwd = v; break;
                 case "--env":
                     if ((v = Value(a)) == null) return null;
-                    if (!v.Contains('=') || v.StartsWith('=')) { Usage.Fail($"--env expects K=V, got '{v}'"); return null; }
+                    if (!v.Contains('=') || v.StartsWith('=')) { Fail($"--env expects K=V, got '{v}'"); return null; }
                     o.Env.Add(v);
                     break;
                 case "--clear-env": o.ClearEnv = true; break;
@@ -92,10 +101,10 @@ internal sealed class RunOptions
                     if ((v = Value(a)) == null) return null;
                     var parts = v.Split(':');
                     if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !parts[1].StartsWith('/'))
-                    { Usage.Fail($"--volume expects HOST:GUEST[:ro], GUEST absolute; got '{v}'"); return null; }
-                    if (!Directory.Exists(parts[0])) { Usage.Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
+                    { Fail($"--volume expects HOST:GUEST[:ro], GUEST absolute; got '{v}'"); return null; }
+                    if (hostPaths && !Directory.Exists(parts[0])) { Fail($"--volume {v}: {parts[0]} is not a directory"); return null; }
                     string mode = parts.Length == 3 ? parts[2] : "rw";
-                    if (mode is not ("ro" or "rw")) { Usage.Fail($"--volume {v}: mode must be ro or rw"); return null; }
+                    if (mode is not ("ro" or "rw")) { Fail($"--volume {v}: mode must be ro or rw"); return null; }
                     o.Volumes.Add((parts[0], parts[1], mode == "ro"));
                     break;
                 }
@@ -107,7 +116,7 @@ internal sealed class RunOptions
                         case "sandbox": o.Network = Sentry.Net.Inet.NetworkMode.Sandbox; break;
                         case "none": o.Network = Sentry.Net.Inet.NetworkMode.None; break;
                         case "host": o.Network = Sentry.Net.Inet.NetworkMode.Host; break;
-                        default: Usage.Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
+                        default: Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
                     }
                     break;
                 case "--netns" when !compare:
@@ -115,13 +124,13 @@ internal sealed class RunOptions
                     if ((v = Value(a)) == null) return null;
                     // NAME as ip-netns(8) makes them, or any path to a namespace (/proc/PID/ns/net).
                     string path = v.Contains('/') ? v : "/var/run/netns/" + v;
-                    if (v.Length == 0 || !File.Exists(path)) { Usage.Fail($"--netns {v}: no such network namespace ({path})"); return null; }
+                    if (v.Length == 0 || (hostPaths && !File.Exists(path))) { Fail($"--netns {v}: no such network namespace ({path})"); return null; }
                     o.NetworkNamespace = path;
                     break;
                 }
                 case "--runtime" when !compare:
                     if ((v = Value(a)) == null) return null;
-                    if (v is not ("sentry" or "microvm")) { Usage.Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
+                    if (v is not ("sentry" or "microvm")) { Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
                     o.Runtime = v;
                     break;
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
@@ -137,7 +146,7 @@ internal sealed class RunOptions
                     foreach (var cap in v.Split(',', StringSplitOptions.RemoveEmptyEntries))
                     {
                         if (!cap.Equals("ALL", StringComparison.OrdinalIgnoreCase) && Linux.Abi.Cap.Parse(cap) < 0)
-                        { Usage.Fail($"{a}: unknown capability '{cap}'"); return null; }
+                        { Fail($"{a}: unknown capability '{cap}'"); return null; }
                         list.Add(cap);
                     }
                     break;
@@ -148,58 +157,58 @@ internal sealed class RunOptions
                 {
                     if ((v = Value(a)) == null) return null;
                     var m = ParseMount(v, out string why);
-                    if (m == null) { Usage.Fail($"--mount {v}: {why}"); return null; }
+                    if (m == null) { Fail($"--mount {v}: {why}"); return null; }
                     o.Mounts.Add(m);
                     break;
                 }
                 case "--tmpfs" when !compare:
                     if ((v = Value(a)) == null) return null;
-                    if (!v.StartsWith('/')) { Usage.Fail($"--tmpfs {v}: the path must be absolute"); return null; }
+                    if (!v.StartsWith('/')) { Fail($"--tmpfs {v}: the path must be absolute"); return null; }
                     o.Mounts.Add(new Sentry.Kernel.SpecMount("tmpfs", null, v.Split(':')[0], false));
                     break;
                 case "--masked-path" or "--readonly-path" when !compare:
                     if ((v = Value(a)) == null) return null;
-                    if (!v.StartsWith('/')) { Usage.Fail($"{a} {v}: the path must be absolute"); return null; }
+                    if (!v.StartsWith('/')) { Fail($"{a} {v}: the path must be absolute"); return null; }
                     (a == "--masked-path" ? o.MaskedPaths : o.ReadonlyPaths).Add(v);
                     break;
                 case "--sysctl" when !compare:
                 {
                     if ((v = Value(a)) == null) return null;
                     int at = v.IndexOf('=');
-                    if (at <= 0) { Usage.Fail($"--sysctl expects KEY=VALUE, got '{v}'"); return null; }
+                    if (at <= 0) { Fail($"--sysctl expects KEY=VALUE, got '{v}'"); return null; }
                     string key = Sentry.Kernel.Sysctls.Normalize(v[..at]), value = v[(at + 1)..].Trim();
-                    if (Sentry.Kernel.Sysctls.Check(key, value) is { } bad) { Usage.Fail($"--sysctl: {bad}"); return null; }
+                    if (Sentry.Kernel.Sysctls.Check(key, value) is { } bad) { Fail($"--sysctl: {bad}"); return null; }
                     o.Sysctls[key] = value;
                     break;
                 }
                 default:
-                    if (a.StartsWith('-')) { Usage.Fail($"unknown option '{a}'"); return null; }
+                    if (a.StartsWith('-')) { Fail($"unknown option '{a}'"); return null; }
                     o.Command.AddRange(args[i..]);
                     i = args.Length;
                     break;
             }
         }
-        if (o.Command.Count == 0) { Usage.Fail("no program given"); return null; }
-        if (!compare && o.Platforms.Count > 1) { Usage.Fail("run takes one --platform"); return null; }
+        if (o.Command.Count == 0) { Fail("no program given"); return null; }
+        if (!compare && o.Platforms.Count > 1) { Fail("run takes one --platform"); return null; }
         if (o.Runtime == "microvm" && (o.Platforms.Count > 0 || o.Strace || o.DebugLog != null || args.Contains("--gofer") || !o.Gofer))
-        { Usage.Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
+        { Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
         if (o.NetworkNamespace != null && o.Network != Sentry.Net.Inet.NetworkMode.Sandbox)
-        { Usage.Fail("--netns gives the sandbox's stack a device: only with --network sandbox"); return null; }
+        { Fail("--netns gives the sandbox's stack a device: only with --network sandbox"); return null; }
         if (o.NetworkNamespace != null && o.Runtime == "microvm")
-        { Usage.Fail("--netns is a Sentry option; not with --runtime microvm"); return null; }
+        { Fail("--netns is a Sentry option; not with --runtime microvm"); return null; }
         if (o.Runtime == "microvm" && (o.HasSecurityOptions || o.Mounts.Count > 0 || o.MaskedPaths.Count > 0 || o.ReadonlyPaths.Count > 0 || o.Sysctls.Count > 0))
-        { Usage.Fail("--user, --groups, --cap-*, --no-new-privileges, --seccomp-profile, --mount, --tmpfs, --masked-path, --readonly-path and --sysctl are Sentry options; not with --runtime microvm"); return null; }
+        { Fail("--user, --groups, --cap-*, --no-new-privileges, --seccomp-profile, --mount, --tmpfs, --masked-path, --readonly-path and --sysctl are Sentry options; not with --runtime microvm"); return null; }
         if (o.RootfsWritable)
         {
-            if (o.ReadOnlyRootfs) { Usage.Fail("--rootfs-writable and --read-only contradict each other"); return null; }
-            if (!o.Gofer) { Usage.Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
-            if (Path.GetFullPath(o.Rootfs) == "/") { Usage.Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
+            if (o.ReadOnlyRootfs) { Fail("--rootfs-writable and --read-only contradict each other"); return null; }
+            if (!o.Gofer) { Fail("--rootfs-writable: the rootfs is written through the Gofer (not with --no-gofer)"); return null; }
+            if (Path.GetFullPath(o.Rootfs) == "/") { Fail("--rootfs-writable needs a --rootfs of its own: refusing to let the program write the host's /"); return null; }
         }
-        if (!o.Gofer && o.Mounts.Any(m => m.Type == "bind" && !m.ReadOnly)) { Usage.Fail("read-write bind mounts are served by a Gofer: not with --no-gofer (add ,ro)"); return null; }
-        if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Usage.Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
+        if (!o.Gofer && o.Mounts.Any(m => m.Type == "bind" && !m.ReadOnly)) { Fail("read-write bind mounts are served by a Gofer: not with --no-gofer (add ,ro)"); return null; }
+        if (!o.Gofer && o.Volumes.Any(v => !v.ReadOnly)) { Fail("read-write volumes are served by a Gofer: not with --no-gofer (add :ro)"); return null; }
         foreach (var p in o.Platforms)
-            if (p is not ("auto" or "ptrace" or "kvm")) { Usage.Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
-        if (!Directory.Exists(o.Rootfs)) { Usage.Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
+            if (p is not ("auto" or "ptrace" or "kvm")) { Fail($"unknown platform '{p}' (expected auto, ptrace or kvm)"); return null; }
+        if (hostPaths && !Directory.Exists(o.Rootfs)) { Fail($"--rootfs {o.Rootfs}: no such directory"); return null; }
         return o;
     }
 

@@ -23,6 +23,13 @@ internal static class SentryJail
     {
         why = "";
         if (!o.Gofer) { why = "--no-gofer: the Sentry reads the image itself"; return false; }
+        return Possible(out why);
+    }
+
+    /// <summary>Whether this process can confine itself: as root, with unshare(1).</summary>
+    public static bool Possible(out string why)
+    {
+        why = "";
         if (Sys.Syscall(107 /* geteuid */) != 0) { why = "not root"; return false; }
         if (!File.Exists(Unshare)) { why = $"{Unshare} (util-linux) is missing"; return false; }
         return true;
@@ -39,12 +46,18 @@ internal static class SentryJail
     /// </summary>
     public static string Reexec(string[] args, IEnumerable<string> programEnv)
     {
+        var head = new List<string> { "run", "--clear-env" };
+        foreach (var kv in programEnv) { head.Add("--env"); head.Add(kv); }
+        return ReexecAs(head, args);
+    }
+
+    /// <summary>Re-executes as `sandbox HEAD... ARGS...` under unshare(1); returns only on failure.</summary>
+    public static string ReexecAs(IEnumerable<string> head, string[] args)
+    {
         var (exe, pre) = CompareCommand.Self();
         var argv = new List<string> { Unshare, "--mount", "--propagation", "private", "--", exe };
         argv.AddRange(pre);
-        argv.Add("run");
-        argv.Add("--clear-env");
-        foreach (var kv in programEnv) { argv.Add("--env"); argv.Add(kv); }
+        argv.AddRange(head);
         argv.AddRange(args);
         int r = Exec.ReplaceSelf(argv, StageVariable, MountNamespace());
         return $"execve {Unshare}: {Linux.ErrnoText.Name(-r)}";

@@ -12,6 +12,8 @@ internal static class Usage
           run       run PROGRAM in the Sentry (default rootfs: the host's /, read-only)
           compare   run PROGRAM natively and in the sandbox on each platform; show differences
           gofer     serve a container's files over 9P2000.L, confined (sandbox gofer --help)
+          pod       one Sentry for several containers, driven over a control socket
+                    (sandbox pod --help)
           version   print the version
 
         run options:

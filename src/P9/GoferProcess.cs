@@ -16,8 +16,24 @@ public sealed class GoferProcess : IDisposable
 
     private GoferProcess(Process p, P9Client c) { Process = p; Client = c; }
 
-    public static unsafe GoferProcess Start(IReadOnlyList<string> command, string root, bool readOnly = false,
+    public static GoferProcess Start(IReadOnlyList<string> command, string root, bool readOnly = false,
         IEnumerable<string>? extraArgs = null, uint msize = 1 << 20)
+    {
+        var (p, ours) = Spawn(command, root, readOnly, extraArgs);
+        try { return new GoferProcess(p, P9Client.FromFd(ours, msize)); }
+        catch
+        {
+            try { p.Kill(); } catch (InvalidOperationException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a Gofer and returns it with our end of its connection, unused: for a Sentry
+    /// that gets the connection passed to it (a pod, confined before its containers come).
+    /// </summary>
+    public static unsafe (Process Process, int Fd) Spawn(IReadOnlyList<string> command, string root, bool readOnly = false,
+        IEnumerable<string>? extraArgs = null)
     {
         const int AF_UNIX = 1, SOCK_STREAM = 1, SYS_socketpair = 53;
         int* sv = stackalloc int[2];
@@ -36,12 +52,7 @@ public sealed class GoferProcess : IDisposable
         try { p = Process.Start(psi) ?? throw new IOException("the Gofer did not start"); }
         catch { Sys.Close(ours); Sys.Close(theirs); throw; }
         Sys.Close(theirs);
-        try { return new GoferProcess(p, P9Client.FromFd(ours, msize)); }
-        catch
-        {
-            try { p.Kill(); } catch (InvalidOperationException) { }
-            throw;
-        }
+        return (p, ours);
     }
 
     public void Dispose()

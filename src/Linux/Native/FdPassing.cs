@@ -74,4 +74,59 @@ public static unsafe class FdPassing
         if ((msg.Flags & MSG_CTRUNC) != 0 && fd >= 0) { Sys.Close(fd); fd = -1; }
         return n;
     }
+    /// <summary>Most descriptors one message carries here (SCM_MAX_FD is 253).</summary>
+    public const int MaxFds = 16;
+
+    /// <summary>Sends <paramref name="data"/> (or its first part) with every fd of <paramref name="fds"/> attached; bytes sent or -errno.</summary>
+    public static long Send(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
+    {
+        if (fds.Length > MaxFds) return -22; // EINVAL
+        int len = 16 + 4 * fds.Length, space = (len + 7) & ~7;
+        byte* control = stackalloc byte[16 + 4 * MaxFds + 8];
+        new Span<byte>(control, space).Clear();
+        *(ulong*)control = (ulong)len;
+        *(int*)(control + 8) = SOL_SOCKET;
+        *(int*)(control + 12) = SCM_RIGHTS;
+        for (int i = 0; i < fds.Length; i++) *(int*)(control + 16 + 4 * i) = fds[i];
+        fixed (byte* p = data)
+        {
+            var iov = new IoVec { Base = p, Len = (nuint)data.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = fds.Length > 0 ? control : null, ControlLen = fds.Length > 0 ? (nuint)space : 0 };
+            return Sys.SyscallRetry(SYS_sendmsg, socket, (long)&msg, MSG_NOSIGNAL);
+        }
+    }
+
+    /// <summary>
+    /// Receives into <paramref name="buf"/>; passed descriptors (close-on-exec) are added to
+    /// <paramref name="fds"/> (all are closed if the control data was truncated). Bytes or -errno.
+    /// </summary>
+    public static long Receive(int socket, Span<byte> buf, List<int> fds)
+    {
+        const int Space = 16 + 4 * MaxFds + 8;
+        byte* control = stackalloc byte[Space];
+        long n;
+        MsgHdr msg;
+        fixed (byte* p = buf)
+        {
+            var iov = new IoVec { Base = p, Len = (nuint)buf.Length };
+            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = Space };
+            n = Sys.SyscallRetry(SYS_recvmsg, socket, (long)&msg, MSG_CMSG_CLOEXEC);
+        }
+        if (n < 0) return n;
+        int first = fds.Count;
+        for (nuint off = 0; off + 16 <= msg.ControlLen;)
+        {
+            ulong len = *(ulong*)(control + off);
+            if (len < 16 || off + (nuint)len > msg.ControlLen) break;
+            if (*(int*)(control + off + 8) == SOL_SOCKET && *(int*)(control + off + 12) == SCM_RIGHTS)
+                for (nuint i = 16; i + 4 <= (nuint)len; i += 4) fds.Add(*(int*)(control + off + i));
+            off += (nuint)((len + 7) & ~7UL);
+        }
+        if ((msg.Flags & MSG_CTRUNC) != 0)
+        {
+            for (int i = first; i < fds.Count; i++) Sys.Close(fds[i]);
+            fds.RemoveRange(first, fds.Count - first);
+        }
+        return n;
+    }
 }

@@ -5,9 +5,7 @@ using Sandbox.Sentry.Loader;
 using Sandbox.Sentry.Memory;
 using Sandbox.Sentry.Platform;
 using Sandbox.Sentry.Vfs;
-using Sandbox.Sentry.Vfs.Dev;
 using Sandbox.Sentry.Vfs.Host;
-using Sandbox.Sentry.Vfs.Tmp;
 using Sandbox.Sentry.Vfs.Tty;
 
 namespace Sandbox.Sentry.Kernel;
@@ -82,33 +80,18 @@ public sealed class Boot : IDisposable
         else image = new HostFilesystem(spec.Rootfs);
         var vfs = new VirtualFs(spec.RootfsWritable ? image : new Vfs.Overlay.OverlayFilesystem(image), readOnly: spec.ReadOnlyRootfs);
         Kernel = new Kernel(platform, vfs, options);
-        int r = vfs.MountAt("/dev", new DevFilesystem(Kernel.DevPts), readOnly: false);
-        if (r < 0) Kernel.Debug($"no /dev in the rootfs ({ErrnoText.Name(-r)}): device files are unavailable");
-        // The host's /proc and /sys describe the host (and the Sentry): never show them; the
-        // sandbox has its own.
-        if (vfs.MountAt("/proc", new Vfs.Proc.ProcFilesystem(Kernel), readOnly: false) < 0)
-            Kernel.Debug("no /proc in the rootfs");
-        if (vfs.MountAt("/sys", new Vfs.SysFs.SysFilesystem(), readOnly: true) < 0)
-            Kernel.Debug("no /sys in the rootfs");
-        if (r == 0 && vfs.MountAt("/dev/shm", new Vfs.Tmp.TmpFilesystem(), readOnly: false) < 0)
-            Kernel.Debug("no /dev/shm");
-        if (r == 0 && vfs.MountAt("/dev/pts", Kernel.DevPts, readOnly: false) < 0)
-            Kernel.Debug("no /dev/pts");
-        // /tmp is a tmpfs over the rootfs's own (whose files stay visible), as on hosts whose
-        // /tmp is a tmpfs.
-        if (vfs.Resolve(vfs.Root, vfs.Root, "/tmp", true, out var hostTmp) < 0 || !hostTmp.Inode.IsDirectory
-            || vfs.MountAt("/tmp", new MergedTmpFilesystem(hostTmp.Inode), readOnly: false) < 0)
-            Kernel.Debug("no /tmp in the rootfs: no writable directory");
-        // Volumes and mounts last, so that they show over the sandbox's own /tmp and /dev too.
+        var volumes = new List<(Filesystem, string, bool)>();
         foreach (var (host, guest, readOnly) in spec.Volumes)
-            MountHostDirectory(vfs, host, guest, readOnly, $"--volume {host}:{guest}");
+            volumes.Add((HostFilesystemFor(host, readOnly, $"--volume {host}:{guest}"), guest, readOnly));
+        SandboxMounts.Add(Kernel, vfs, vfs.Root, volumes);
+        // --mount, --readonly-path, --masked-path: over everything else, as runc applies them.
         foreach (var m in spec.Mounts)
         {
             string what = $"--mount {m.Type} {m.Destination}";
             if (m.Type == "tmpfs")
             {
                 int tr = MakeDirs(vfs, m.Destination);
-                if (tr == 0) tr = vfs.MountAt(m.Destination, new TmpFilesystem(), m.ReadOnly);
+                if (tr == 0) tr = vfs.MountAt(m.Destination, new Vfs.Tmp.TmpFilesystem(), m.ReadOnly);
                 if (tr < 0) throw new IOException($"{what}: {ErrnoText.Message(-tr)}");
             }
             else if (Directory.Exists(m.Source)) MountHostDirectory(vfs, m.Source!, m.Destination, m.ReadOnly, what);
@@ -124,7 +107,7 @@ public sealed class Boot : IDisposable
         foreach (var path in spec.MaskedPaths)
             if (vfs.Resolve(vfs.Root, vfs.Root, path, true, out var at) == 0)
             {
-                Filesystem mask = at.Inode.IsDirectory ? new TmpFilesystem() : new NullFileFilesystem();
+                Filesystem mask = at.Inode.IsDirectory ? new Vfs.Tmp.TmpFilesystem() : new NullFileFilesystem();
                 int mr = vfs.MountAt(at, mask, readOnly: at.Inode.IsDirectory, path);
                 if (mr < 0) throw new IOException($"--masked-path {path}: {ErrnoText.Message(-mr)}");
             }
@@ -169,6 +152,7 @@ public sealed class Boot : IDisposable
         if (r < 0) throw new IOException($"{what}: {ErrnoText.Message(-r)}");
     }
 
+    /// <summary>A host directory as a filesystem: with a Gofer, one of its own confined to it.</summary>
     private Filesystem HostFilesystemFor(string host, bool readOnly, string what)
     {
         if (_spec.GoferCommand != null)
@@ -181,24 +165,7 @@ public sealed class Boot : IDisposable
         return new HostFilesystem(host);
     }
 
-    /// <summary>mkdir -p in the sandbox's tree (the overlay takes the new directories).</summary>
-    private static int MakeDirs(VirtualFs vfs, string path)
-    {
-        var at = vfs.Root;
-        foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int r = vfs.Resolve(vfs.Root, at, name, true, out var next);
-            if (r == -(int)Errno.ENOENT)
-            {
-                r = at.Inode.Create(name, FileMode.S_IFDIR | 0x1ed, 0, 0, null, out _);
-                if (r == 0) r = vfs.Resolve(vfs.Root, at, name, true, out next);
-            }
-            if (r < 0) return r;
-            if (!next.Inode.IsDirectory) return -(int)Errno.ENOTDIR;
-            at = next;
-        }
-        return 0;
-    }
+    private static int MakeDirs(VirtualFs vfs, string path) => SandboxMounts.MakeDirs(vfs, vfs.Root, path);
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>
     public void ForwardSignal(int sig)
@@ -269,37 +236,10 @@ public sealed class Boot : IDisposable
 
     private bool StartInit(Task task)
     {
-        string program = _spec.Argv[0];
-        string? path = FindProgram(task, program);
-        if (path == null)
-        {
-            _startError = new ExecError(-(int)Errno.ENOENT, $"{program}: command not found");
-            _startCode = 127;
-            return false;
-        }
-        int r = Exec.Run(task, path, _spec.Argv, _spec.Env, out var err);
-        if (r < 0)
-        {
-            _startError = err;
-            _startCode = r == -(int)Errno.ENOENT ? 127 : 126;
-            return false;
-        }
-        return true;
-    }
-
-    /// <summary>execvp's lookup: a name without a slash is searched in the sandbox's PATH.</summary>
-    private string? FindProgram(Task task, string program)
-    {
-        if (program.Contains('/')) return program;
-        string pathVar = _spec.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..]
-                         ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (var dir in pathVar.Split(':'))
-        {
-            string candidate = (dir.Length == 0 ? "." : dir) + "/" + program;
-            if (Kernel.Vfs.Resolve(task.Root, task.Cwd, candidate, true, out var loc) == 0 && FileMode.IsReg(loc.Inode.Mode))
-                return candidate;
-        }
-        return null;
+        if (FirstProgram.Exec(task, _spec.Argv, _spec.Env, out var err, out int code)) return true;
+        _startError = err;
+        _startCode = code;
+        return false;
     }
 
     public void Dispose()

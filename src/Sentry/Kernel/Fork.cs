@@ -86,6 +86,7 @@ public sealed partial class Kernel
                     Rlimits = parent.Group.Rlimits.Clone(),
                     ExitSignal = a.ExitSignal,
                     ExecPath = parent.Group.ExecPath,
+                    Container = parent.Group.Container,
                 };
                 group.Handlers = (f & CloneFlags.SIGHAND) != 0 ? parent.Group.Handlers : parent.Group.Handlers.Clone();
                 if ((f & CloneFlags.CLEAR_SIGHAND) != 0)

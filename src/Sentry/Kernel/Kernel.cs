@@ -95,7 +95,7 @@ public sealed partial class Kernel : IDisposable
             {
                 _groups[t.Tgid] = t.Group;
                 t.Group.SetLeader(t);
-                if (t.Group.Parent == null) Init = t.Group;
+                if (t.Group.Parent == null && !Options.Pod) Init = t.Group;
             }
             t.Group.Tasks.Add(t);
         }

@@ -107,7 +107,9 @@ public sealed partial class Kernel
                 if (ct.PdeathSignal != 0) SendToTask(ct, new SignalInfo(ct.PdeathSignal, SignalInfo.SI_USER) { Pid = g.Tgid });
         var children = g.Children.ToArray();
         // Orphans go to the nearest subreaper, else the sandbox's init (PID 1), as in a PID namespace.
-        if (g.Children.Count > 0 && Init != null && Init != g)
+        if (g.Children.Count > 0 && Options.Pod)
+            AdoptOrphansInPod(g);
+        else if (g.Children.Count > 0 && Init != null && Init != g)
         {
             var reaper = g.Parent;
             while (reaper != null && !(reaper.ChildSubreaper && !reaper.Zombie)) reaper = reaper.Parent;
@@ -138,8 +140,23 @@ public sealed partial class Kernel
                 if (other != g) ExitGroupLocked(other, new ExitStatus(0, Signals.SIGKILL));
             return;
         }
+        if (g.Container is { } container && container.Init == g)
+        {
+            // The container ends with its first process: the rest of it is killed.
+            foreach (var other in _groups.Values)
+                if (other != g && other.Container == container && !other.Zombie) ExitGroupLocked(other, new ExitStatus(0, Signals.SIGKILL));
+        }
         var p = g.Parent;
-        if (p == null) return;
+        if (p == null)
+        {
+            // A pod's controller started it: nobody in the sandbox waits for it.
+            if (Options.Pod)
+            {
+                Reap(g);
+                g.OnExit?.Invoke(status);
+            }
+            return;
+        }
         var chld = p.Handlers.Actions[Signals.SIGCHLD];
         bool autoReap = g.ExitSignal == Signals.SIGCHLD &&
             (chld.Handler == SigAction.SIG_IGN || (chld.Flags & SaFlags.SA_NOCLDWAIT) != 0);

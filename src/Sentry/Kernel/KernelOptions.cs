@@ -13,6 +13,12 @@ public sealed class KernelOptions
     /// <summary>NIS domain name the sandbox reports (null: "(none)"); setdomainname(2) changes it.</summary>
     public string? Domainname { get; set; }
 
+    /// <summary>
+    /// A pod Sentry: there is no first process of the whole sandbox; processes are started
+    /// in containers by a controller, and the kernel lives until it is shut down.
+    /// </summary>
+    public bool Pod { get; set; }
+
     /// <summary>--network: the sandbox's own stack (default) or loopback only.</summary>
     public Net.Inet.NetworkMode Network { get; set; } = Net.Inet.NetworkMode.Sandbox;
 

@@ -19,7 +19,7 @@ public sealed partial class Kernel
         Task? target = null;
         lock (Lock)
         {
-            if (g.Zombie || g.GroupExit != null) return;
+            if (g.Zombie || g.GroupExit != null || g.Pause) return;
             int sig = info.Signo;
             if (sig == 0) return;
             PrepareSignal(g, sig);
@@ -46,7 +46,7 @@ public sealed partial class Kernel
         lock (Lock)
         {
             var g = t.Group;
-            if (g.Zombie || g.GroupExit != null) return;
+            if (g.Zombie || g.GroupExit != null || g.Pause) return;
             int sig = info.Signo;
             if (sig == 0) return;
             PrepareSignal(g, sig);

@@ -15,6 +15,18 @@ public sealed class ThreadGroup
     }
 
     public Kernel Kernel { get; }
+
+    /// <summary>The pod container this process runs in (inherited by fork); null outside a pod.</summary>
+    public Container? Container { get; set; }
+
+    /// <summary>
+    /// For a process a pod's controller started (it has no parent in the sandbox): told its
+    /// exit status once it is gone. Called with the kernel lock held: it must not block.
+    /// </summary>
+    public Action<ExitStatus>? OnExit { get; set; }
+
+    /// <summary>A pod's PID 1 that never runs (see Pod.AddPauseProcess): signals do not reach it.</summary>
+    public bool Pause { get; init; }
     public int Tgid { get; }
     public ThreadGroup? Parent { get; set; }
     public List<ThreadGroup> Children { get; } = new();

@@ -3,10 +3,9 @@ using Runtime.V1;
 namespace Sandbox.Shim.Backends;
 
 /// <summary>
-/// One program to run in a Sentry: today every container (and every ExecSync) is its own
-/// `sandbox run` process on the image's root filesystem, which the Sentry never writes: each
-/// one gets an in-memory upper layer of its own, so an ExecSync does not see what the
-/// container wrote.
+/// One program to run in a Sentry, as `sandbox run` arguments: a pod's container is created
+/// and started in the pod's Sentry with them (`sandbox pod run`), an exec runs in the
+/// container with them (`sandbox pod exec`: only the process part counts there).
 /// </summary>
 public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cwd, IReadOnlyList<string> Env, string? Hostname, IReadOnlyList<string> Argv)
 {
@@ -28,7 +27,7 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
     /// with containerd's meaning: the default capability list plus add minus drop (ALL in either
     /// as docker reads it), privileged = every capability, no seccomp and no masked or read-only paths.
     /// </summary>
-    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod)
+    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod, bool mountsAndSysctls = true)
     {
         var a = new List<string>();
         var sc = config.Linux?.SecurityContext;
@@ -53,6 +52,7 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
         a.Add("--cap-drop"); a.Add("ALL");
         if (caps.Count > 0) { a.Add("--cap-add"); a.Add(string.Join(',', caps)); }
         if (!privileged && SeccompProfileOf(sc) is { } profile) { a.Add("--seccomp-profile"); a.Add(profile); }
+        if (!mountsAndSysctls) return a;
         if (!privileged && sc != null)
         {
             foreach (var m in sc.MaskedPaths) { a.Add("--masked-path"); a.Add(m); }
@@ -86,9 +86,21 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
         return path is "runtime/default" or "docker/default" ? path : null;
     }
 
+    /// <summary>Runs in the container of a tty exec: a terminal of the Sentry's own.</summary>
+    public bool Tty { get; init; }
+
+    /// <summary>Creates container <paramref name="id"/> in the pod at <paramref name="socket"/> and runs the program as its first process.</summary>
+    public List<string> PodRunArguments(string socket, string id)
+        => new List<string> { "pod", "run", "--control", socket, "--id", id }.Concat(RunArguments().Skip(1)).ToList();
+
+    /// <summary>Runs the program in container <paramref name="id"/> of the pod at <paramref name="socket"/>.</summary>
+    public List<string> PodExecArguments(string socket, string id)
+        => new List<string> { "pod", "exec", "--control", socket, "--id", id }.Concat(RunArguments().Skip(1)).ToList();
+
     public List<string> RunArguments()
     {
         var a = new List<string> { "run", "--platform", Platform, "--rootfs", Rootfs, "--cwd", Cwd, "--clear-env" };
+        if (Tty) a.Add("--tty");
         foreach (var e in Env) { a.Add("--env"); a.Add(e); }
         if (!string.IsNullOrEmpty(Hostname)) { a.Add("--hostname"); a.Add(Hostname); }
         if (ReadOnlyRootfs) a.Add("--read-only");

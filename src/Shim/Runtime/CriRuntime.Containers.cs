@@ -34,7 +34,7 @@ public sealed partial class CriRuntime
         lock (_lock)
         {
             var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
-            if (p.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
+            if (StateOf(p) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
         }
         // Outside the lock: the image store calls back into the runtime (ImageInUse) under its own.
         var image = _images.Find(cfg.Image.Image) ?? throw Errors.NotFound($"image {cfg.Image.Image} not found: pull it first");
@@ -46,7 +46,7 @@ public sealed partial class CriRuntime
         lock (_lock)
         {
             var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
-            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             var same = _containers.Values.FirstOrDefault(c => c.PodId == pod.Id && c.Config.Metadata.Name == md.Name && c.Config.Metadata.Attempt == md.Attempt);
             if (same != null) throw Errors.AlreadyExists($"container name {md.Name} (attempt {md.Attempt}) is reserved for container {same.Id} in pod {pod.Id}");
 
@@ -99,6 +99,8 @@ public sealed partial class CriRuntime
         return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv)
         {
             ReadOnlyRootfs = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true,
+            // A pod container takes identity, capabilities and seccomp; mounts and sysctls not yet.
+            SecurityArguments = SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, mountsAndSysctls: false),
         };
     }
 
@@ -108,20 +110,22 @@ public sealed partial class CriRuntime
         ContainerRecord c;
         PodRecord pod;
         PodVm? vm;
+        MonitoredContainer? monitored = null;
         lock (_lock)
         {
             c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
             if (c.State != ContainerState.ContainerCreated || _starting.Contains(c.Id))
                 throw Errors.FailedPrecondition($"container {c.Id} is {(_starting.Contains(c.Id) ? "starting" : Describe(c.State))}, not created");
             pod = _pods[c.PodId];
-            if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
+            if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
-            if (!_vms.TryGetValue(pod.Id, out vm))
-            {
-                StartMonitored(c, pod);
-                return;
-            }
-            _starting.Add(c.Id);
+            if (!_vms.TryGetValue(pod.Id, out vm)) monitored = StartMonitored(c, pod);
+            else _starting.Add(c.Id);
+        }
+        if (monitored != null || vm == null)
+        {
+            if (monitored != null) await WaitStartedInPodAsync(pod.ControlSocket, c.Id, monitored, ct).ConfigureAwait(false);
+            return;
         }
         // A microvm container starts through the agent (a round trip into the VM): outside the lock.
         string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(ContainerDir(c.Id), Backends.ContainerMonitor.OutputLog);
@@ -162,8 +166,21 @@ public sealed partial class CriRuntime
         }
     }
 
-    /// <summary>A Sentry container: its monitor process starts `sandbox run`. Caller holds the lock.</summary>
-    private void StartMonitored(ContainerRecord c, PodRecord pod)
+    /// <summary>
+    /// StartContainer returns once the container's first process runs in the pod's Sentry (so an
+    /// exec right after it finds the container), or its monitor has ended, or 10 s have passed.
+    /// </summary>
+    private static async Task WaitStartedInPodAsync(string socket, string id, MonitoredContainer m, CancellationToken ct)
+    {
+        for (int i = 0; i < 500 && !m.Finished.IsCompleted && m.MonitorAlive; i++)
+        {
+            if (PodSentry.TryCall(socket, "pid", id) is [_, var pid] && pid != "0") return;
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A Sentry container: its monitor process starts `sandbox pod run`, which creates and starts it in the pod's Sentry. Caller holds the lock.</summary>
+    private MonitoredContainer StartMonitored(ContainerRecord c, PodRecord pod)
     {
         var spec = SpecFor(pod, c, c.Argv);
         string dir = ContainerDir(c.Id);
@@ -175,13 +192,14 @@ public sealed partial class CriRuntime
             if (c.Config.Stdin) ContainerMonitor.CreateFifo(Path.Combine(dir, ContainerMonitor.StdinFifo));
             string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, ContainerMonitor.OutputLog);
             new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns, before the monitor runs
-            var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.RunArguments());
+            if (!IsSentryPod(pod)) throw new IOException($"pod {pod.Id} has no Sentry (made by an older server): recreate it");
+            var args = ContainerMonitor.Arguments(dir, output, c.Config.Stdin, c.Config.StdinOnce, spec.PodRunArguments(pod.ControlSocket, c.Id));
             monitor = Process.Start(_sandbox.StartInfo(args))!;
             // The monitor outlives this server: it keeps none of our pipes open.
             monitor.StandardInput.Close();
             monitor.StandardOutput.Close();
             monitor.StandardError.Close();
-            var running = new MonitoredContainer(c.Id, dir, monitor.Id, ProcessIdentity.StartTime(monitor.Id), monitor, output, c.Config.Stdin);
+            var running = new MonitoredContainer(c.Id, dir, monitor.Id, ProcessIdentity.StartTime(monitor.Id), monitor, output, c.Config.Stdin, pod.ControlSocket);
             c.State = ContainerState.ContainerRunning;
             c.StartedAt = Clock.NowNs();
             c.Pid = monitor.Id;
@@ -190,6 +208,7 @@ public sealed partial class CriRuntime
             _running[c.Id] = running;
             running.Finished = Task.Run(() => WatchAsync(c.Id, running));
             Emit(ContainerEventType.ContainerStartedEvent, c);
+            return running;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {

@@ -12,10 +12,8 @@ public sealed partial class CriRuntime
 
     /// <summary>
     /// Runs a command in a running container and waits for it. In a microvm pod the agent runs
-    /// it in the container (its namespaces and root). With one Sentry per container (no
-    /// multi-process Sentry yet) the command is its own `sandbox run` on the container's root
-    /// filesystem, environment, working directory and platform: it sees the same files, not
-    /// the container's processes.
+    /// it in the container (its namespaces and root); in a Sentry pod the pod's Sentry runs it
+    /// in the container (`sandbox pod exec`): its root, files and processes.
     /// </summary>
     public async Task<ExecSyncResponse> ExecSyncAsync(ExecSyncRequest req, CancellationToken ct)
     {
@@ -48,8 +46,8 @@ public sealed partial class CriRuntime
 
     /// <summary>
     /// Starts a command in a running container (see ExecSyncAsync), with stdin, stdout and
-    /// stderr for the caller. A terminal (tty) exists in microvm pods only: a Sentry exec runs
-    /// without one (its stderr then goes with stdout).
+    /// stderr for the caller; with tty on a terminal of the container's (stderr then goes with
+    /// stdout).
     /// </summary>
     internal async Task<ExecProcess> StartExecAsync(string containerId, IReadOnlyList<string> cmd, bool tty, CancellationToken ct)
     {
@@ -60,7 +58,11 @@ public sealed partial class CriRuntime
             c = Lookup(_containers, containerId) ?? throw Errors.NotFound($"container {containerId} not found");
             if (c.State != ContainerState.ContainerRunning) throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}, not running");
             if (!_vms.TryGetValue(c.PodId, out vm))
-                return new SentryExec(Process.Start(_sandbox.StartInfo(SpecFor(_pods[c.PodId], c, cmd).RunArguments()))!);
+            {
+                var pod = _pods[c.PodId];
+                if (!SentryAlive(pod)) throw Errors.FailedPrecondition($"exec in container {c.Id}: the pod's Sentry is gone");
+                return new SentryExec(Process.Start(_sandbox.StartInfo((SpecFor(pod, c, cmd) with { Tty = tty }).PodExecArguments(pod.ControlSocket, c.Id)))!);
+            }
         }
         try { return await vm.ExecAsync(c.Id, cmd, c.Env, c.Cwd, tty, 24, 80, ct).ConfigureAwait(false); }
         catch (Sandbox.MicroVm.Vm.AgentErrorException e)

@@ -34,9 +34,22 @@ public sealed partial class CriRuntime
         string name = $"{md.Name}_{md.Namespace}_{md.Uid}_{md.Attempt}";
         lock (_lock) CheckPodName(md, name, reserve: true);
         PodVm? vm = null;
+        string id = Ids.New(), socket = "";
+        int sentryPid = 0;
+        bool started = false;
         try
         {
-            if (handler.Backend == "microvm")
+            if (handler.Backend == "sentry")
+            {
+                socket = PodSentry.SocketPath(PodsDir, id);
+                // A pod sharing one PID namespace has PID 1 of its own (Kubernetes' pause container);
+                // otherwise the first container's program is PID 1.
+                bool podPid = cfg.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod;
+                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, ct).ConfigureAwait(false); }
+                catch (IOException e) { throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}"); }
+                started = true;
+            }
+            else if (handler.Backend == "microvm")
             {
                 try { vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, ct).ConfigureAwait(false); }
                 catch (Exception e) when (e is not (OperationCanceledException or Grpc.Core.RpcException))
@@ -47,18 +60,21 @@ public sealed partial class CriRuntime
         }
         finally
         {
-            if (vm == null) lock (_lock) _reservedPodNames.Remove(name);
+            if (vm == null && !started) lock (_lock) _reservedPodNames.Remove(name);
         }
         lock (_lock)
         {
             _reservedPodNames.Remove(name);
             var pod = new PodRecord
             {
-                Id = Ids.New(),
+                Id = id,
                 Config = cfg,
                 RuntimeHandler = handler.Name,
                 State = PodSandboxState.SandboxReady,
                 CreatedAt = Clock.NowNs(),
+                ControlSocket = socket,
+                SentryPid = sentryPid,
+                SentryStartTime = sentryPid > 0 ? ProcessIdentity.StartTime(sentryPid) : 0,
             };
             SavePod(pod);
             _pods[pod.Id] = pod;
@@ -95,6 +111,8 @@ public sealed partial class CriRuntime
         lock (_lock) _vms.Remove(pod.Id, out vm);
         // The VM goes with the pod's readiness: QEMU and virtiofsd exit, no process is left.
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
+        // The pod's Sentry goes with its readiness too (its containers are stopped by now).
+        if (IsSentryPod(pod)) await PodSentry.ShutdownAsync(pod.ControlSocket, pod.SentryPid, pod.SentryStartTime).ConfigureAwait(false);
         lock (_lock)
         {
             if (!_pods.ContainsKey(pod.Id)) return;
@@ -160,7 +178,6 @@ public sealed partial class CriRuntime
         }
     }
 
-    /// <summary>Caller holds the lock.</summary>
     /// <summary>What verbose PodSandboxStatus adds: the backend, and for a running VM its processes and kernel. Caller holds the lock.</summary>
     private string PodInfoJson(PodRecord pod)
     {
@@ -168,9 +185,14 @@ public sealed partial class CriRuntime
         {
             ["runtimeHandler"] = pod.RuntimeHandler,
             ["backend"] = IsVmPod(pod) ? "microvm" : "sentry",
-            ["model"] = IsVmPod(pod) ? "one VM per pod" : "one Sentry process per container",
+            ["model"] = IsVmPod(pod) ? "one VM per pod" : "one Sentry per pod",
             ["containers"] = _containers.Values.Count(c => c.PodId == pod.Id),
         };
+        if (IsSentryPod(pod))
+        {
+            info["sentryPid"] = pod.SentryPid;
+            info["controlSocket"] = pod.ControlSocket;
+        }
         if (_vms.TryGetValue(pod.Id, out var vm))
         {
             info["qemuPid"] = vm.QemuPid;
@@ -183,7 +205,8 @@ public sealed partial class CriRuntime
 
     /// <summary>A microvm pod whose VM died under it is not ready, whatever its record says. Caller holds the lock.</summary>
     private PodSandboxState StateOf(PodRecord p)
-        => p.State == PodSandboxState.SandboxReady && _vms.TryGetValue(p.Id, out var vm) && !vm.Alive ? PodSandboxState.SandboxNotready : p.State;
+        => p.State == PodSandboxState.SandboxReady && ((_vms.TryGetValue(p.Id, out var vm) && !vm.Alive) || (IsSentryPod(p) && !SentryAlive(p)))
+            ? PodSandboxState.SandboxNotready : p.State;
 
     private PodSandboxStatus PodStatus(PodRecord p)
     {

@@ -78,13 +78,15 @@ public sealed partial class CriRuntime : IAsyncDisposable
                 }
                 string dir = ContainerDir(c.Id);
                 string output = c.LogPath.Length > 0 ? c.LogPath : Path.Combine(dir, Backends.ContainerMonitor.OutputLog);
-                var r = new MonitoredContainer(c.Id, dir, c.Pid, c.PidStartTime, null, output, c.Config.Stdin);
+                var r = new MonitoredContainer(c.Id, dir, c.Pid, c.PidStartTime, null, output, c.Config.Stdin, NullIfEmpty(_pods[c.PodId].ControlSocket));
                 _running[c.Id] = r;
                 r.Finished = Task.Run(() => WatchAsync(c.Id, r));
             }
             catch (InvalidProtocolBufferException e) { _log.LogWarning("ignoring unreadable container record {File}: {Error}", f, e.Message); }
         }
-        foreach (var p in _pods.Values.Where(p => IsVmPod(p) && p.State == PodSandboxState.SandboxReady).ToList())
+        // A Sentry pod whose Sentry is gone is not ready (its containers' clients saw it go and
+        // ended, so their monitors recorded their exits).
+        foreach (var p in _pods.Values.Where(p => p.State == PodSandboxState.SandboxReady && (IsVmPod(p) || !SentryAlive(p))).ToList())
         {
             p.State = PodSandboxState.SandboxNotready;
             SavePod(p);
@@ -92,6 +94,13 @@ public sealed partial class CriRuntime : IAsyncDisposable
     }
 
     private bool IsVmPod(PodRecord p) => _config.FindHandler(p.RuntimeHandler)?.Backend == "microvm";
+
+    /// <summary>A pod with a Sentry of its own (`sandbox pod serve`).</summary>
+    private static bool IsSentryPod(PodRecord p) => p.ControlSocket.Length > 0;
+
+    private static bool SentryAlive(PodRecord p) => IsSentryPod(p) && ProcessIdentity.IsAlive(p.SentryPid, p.SentryStartTime);
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
     /// <summary>Records an exit the server decided (no process reported it). Caller holds the lock or owns the record.</summary>
     private void MarkExited(ContainerRecord c, int code, string reason, string message)

@@ -9,7 +9,8 @@ namespace Sandbox.Shim.Runtime;
 /// server or, after a restart, of nobody we know), and the files the monitor keeps in the
 /// container's directory.
 /// </summary>
-internal sealed class MonitoredContainer(string id, string dir, int monitorPid, ulong monitorStart, Process? monitor, string outputLog, bool hasStdin)
+internal sealed class MonitoredContainer(string id, string dir, int monitorPid, ulong monitorStart, Process? monitor, string outputLog, bool hasStdin,
+    string? podSocket = null)
     : RunningContainer(id, outputLog, hasStdin)
 {
     public string Dir { get; } = dir;
@@ -46,16 +47,24 @@ internal sealed class MonitoredContainer(string id, string dir, int monitorPid, 
         else SignalMonitor(sig);
     }
 
-    /// <summary>The monitor forwards the signals `sandbox run` forwards; others go to `sandbox run` itself.</summary>
+    /// <summary>
+    /// In a pod's Sentry, any signal goes to the container's first process through the pod.
+    /// Otherwise the monitor forwards the signals `sandbox run` forwards; others go to `sandbox run` itself.
+    /// </summary>
     public override void Signal(int signal)
     {
+        if (podSocket != null && PodSentry.TryCall(podSocket, "signal", Id, "0", signal.ToString()) != null) return;
         if (signal is Native.SIGTERM or 1 or 2 or 3) SignalMonitor(signal); else SignalChild(signal);
     }
 
     public override void Kill(bool everything)
     {
-        if (everything) SignalMonitor(Native.SIGKILL); // a monitor that does not report the exit goes too
-        else SignalChild(Native.SIGKILL);
+        if (everything)
+        {
+            if (podSocket != null) PodSentry.TryCall(podSocket, "destroy", Id);
+            SignalMonitor(Native.SIGKILL); // a monitor that does not report the exit goes too
+        }
+        else if (podSocket == null || PodSentry.TryCall(podSocket, "signal", Id, "0", "9") == null) SignalChild(Native.SIGKILL);
     }
 
     /// <summary>The monitor, told by SIGUSR1, reopens the same path and writes there from then on.</summary>
@@ -63,6 +72,7 @@ internal sealed class MonitoredContainer(string id, string dir, int monitorPid, 
 
     public override (ulong CpuNs, ulong RssBytes) Usage()
     {
+        if (podSocket != null) return PodSentry.Usage(podSocket, Id);
         int child = ChildPid();
         return child > 0 ? ProcessIdentity.Usage(child) : (0UL, 0UL);
     }

@@ -22,12 +22,15 @@ public sealed unsafe class HostFileDescription : FileDescription
     }
 
     /// <summary>Wraps a host fd the Sentry was given (stdio): seekable only if the host says so.</summary>
-    public static HostFileDescription ForStdio(int hostFd)
+    public static HostFileDescription ForStdio(int hostFd) => Wrap(hostFd, owned: false);
+
+    /// <summary>Wraps a host fd handed over to the sandbox (a pod's stdio, passed with SCM_RIGHTS); <paramref name="owned"/>: closed on the last release.</summary>
+    public static HostFileDescription Wrap(int hostFd, bool owned)
     {
         long fl = Sys.Syscall(Sys.SYS_fcntl, hostFd, Fcntl.F_GETFL);
         int flags = fl < 0 ? OpenFlags.O_RDWR : (int)fl & ~OpenFlags.O_LARGEFILE;
         bool seekable = Sys.Syscall(Sys.SYS_lseek, hostFd, 0, SeekWhence.CUR) >= 0;
-        return new HostFileDescription(hostFd, flags, ownsFd: false, positional: seekable);
+        return new HostFileDescription(hostFd, flags, ownsFd: owned, positional: seekable);
     }
 
     public int HostFd => _fd;

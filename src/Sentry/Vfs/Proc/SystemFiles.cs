@@ -150,8 +150,11 @@ internal static class SystemFiles
     {
         var sb = new StringBuilder();
         foreach (var m in k.Vfs.Mounts)
+        {
+            if (!Visible(m, t)) continue;
             sb.Append(Source(m)).Append(' ').Append(m.Path).Append(' ').Append(m.Fs.Type).Append(' ')
               .Append(m.ReadOnly ? "ro" : "rw").Append(",relatime 0 0\n");
+        }
         return sb.ToString();
     }
 
@@ -160,12 +163,22 @@ internal static class SystemFiles
         var sb = new StringBuilder();
         foreach (var m in k.Vfs.Mounts)
         {
+            if (!Visible(m, t)) continue;
             int id = PidDirectory.MountId(k, m), parent = m.Parent != null ? PidDirectory.MountId(k, m.Parent) : id;
             ulong dev = m.Fs.Dev;
             uint major = (uint)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffUL)), minor = (uint)((dev & 0xff) | ((dev >> 12) & ~0xffUL));
             sb.Append($"{id} {parent} {major}:{minor} / {m.Path} {(m.ReadOnly ? "ro" : "rw")},relatime - {m.Fs.Type} {Source(m)} {(m.ReadOnly ? "ro" : "rw")}\n");
         }
         return sb.ToString();
+    }
+
+    /// <summary>Whether the mount is in the task's tree: in a pod, other containers' mounts are not.</summary>
+    private static bool Visible(Mount m, Task? t)
+    {
+        if (t == null) return true;
+        for (var x = m; x != null; x = x.Parent)
+            if (x == t.Root.Mount) return true;
+        return false;
     }
 
     private static string Source(Mount m) => m.Fs.Type switch { "proc" => "proc", "sysfs" => "sysfs", "tmpfs" => "tmpfs", "devtmpfs" => "devtmpfs", _ => "none" };

@@ -1,0 +1,181 @@
+using System.Runtime.InteropServices;
+using Sandbox.Linux.Control;
+using Sandbox.Linux.Native;
+
+namespace Sandbox.Cli.Pod;
+
+/// <summary>
+/// `sandbox pod`: the pod Sentry (serve) and its clients, which talk to it over its control
+/// socket as `runsc` commands talk to their sandbox. `run` and `exec` take `sandbox run`'s
+/// arguments: they are checked here, outside the Sentry (host paths, the environment), then
+/// sent as they are, so every run option means the same for a pod's container.
+/// </summary>
+internal static class PodCommand
+{
+    public const string UsageText = """
+        usage: sandbox pod serve --control SOCKET [--platform P] [--hostname NAME]
+                                 [--network sandbox|none] [--netns PATH] [--pause] [--debug-log FILE]
+               sandbox pod run --control SOCKET --id ID [--keep] RUN-OPTIONS -- PROGRAM [ARGS...]
+               sandbox pod exec --control SOCKET --id ID RUN-OPTIONS -- PROGRAM [ARGS...]
+               sandbox pod kill --control SOCKET --id ID [--pid PID] SIGNAL
+               sandbox pod stats|destroy --control SOCKET --id ID
+               sandbox pod list|shutdown --control SOCKET
+
+        serve: one Sentry for a pod, confined, with no program yet; its containers share its
+          process ids and network stack (loopback between them works). --pause: PID 1 is
+          the pod's own, a process that never runs (a pod sharing one PID namespace).
+        run: creates container ID (its root filesystem from --rootfs, --volume, --read-only,
+          served by Gofers this command starts) and runs PROGRAM as its first process on this
+          command's stdin, stdout and stderr; exits with its status and removes the container
+          (unless --keep). The container ends with this command.
+        exec: runs PROGRAM in container ID (its root, its processes); exits with its status.
+        """;
+
+    public static int Execute(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h") { Console.Out.WriteLine(UsageText); return args.Length == 0 ? 2 : 0; }
+        if (args[0] == "serve") return PodServer.Serve(args[1..]);
+        string? control = null, id = null;
+        int pid = 0;
+        bool keep = false;
+        int i = 1;
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--control" && i + 1 < args.Length) control = args[++i];
+            else if (a == "--id" && i + 1 < args.Length) id = args[++i];
+            else if (a == "--pid" && i + 1 < args.Length && int.TryParse(args[i + 1], out pid)) i++;
+            else if (a == "--keep") keep = true;
+            else break;
+        }
+        var rest = args[i..];
+        if (control == null) return Usage.Fail($"pod {args[0]} needs --control SOCKET");
+        if (args[0] is not ("list" or "shutdown") && id == null) return Usage.Fail($"pod {args[0]} needs --id ID");
+        try
+        {
+            return args[0] switch
+            {
+                "run" => Run(control, id!, rest, keep),
+                "exec" => Exec(control, id!, rest),
+                "kill" => Simple(control, "signal", id!, pid.ToString(), rest.Length == 1 ? SignalNumber(rest[0]).ToString() : throw new ArgumentException("kill needs one SIGNAL")),
+                "stats" => Simple(control, "stats", id!),
+                "destroy" => Simple(control, "destroy", id!),
+                "list" => Simple(control, "list"),
+                "shutdown" => Shutdown(control),
+                _ => Usage.Fail($"unknown pod command '{args[0]}'"),
+            };
+        }
+        catch (ArgumentException e) { return Usage.Fail(e.Message); }
+        catch (IOException e) { return Fail(e.Message); }
+    }
+
+    private static int SignalNumber(string s)
+    {
+        if (int.TryParse(s, out int n)) return n;
+        string name = s.StartsWith("SIG", StringComparison.Ordinal) ? s : "SIG" + s;
+        for (int sig = 1; sig <= 64; sig++)
+            if (Linux.SignalNames.Name(sig) == name) return sig;
+        throw new ArgumentException($"unknown signal '{s}'");
+    }
+
+    private static int Simple(string control, params string[] request)
+    {
+        using var c = ControlConnection.Connect(control);
+        var reply = c.Call(request);
+        if (reply.Count > 1) Console.Out.WriteLine(string.Join(' ', reply.Skip(1)));
+        return 0;
+    }
+
+    private static int Shutdown(string control)
+    {
+        using (var c = ControlConnection.Connect(control)) c.Call(new[] { "shutdown" });
+        // The pod removes its socket as it exits.
+        for (int n = 0; n < 500 && File.Exists(control); n++) Thread.Sleep(10);
+        return 0;
+    }
+
+    /// <summary>The arguments as sent: the environment made here (the caller's unless --clear-env), then the caller's own.</summary>
+    private static string[] Normalized(RunOptions o, string[] runArgs)
+    {
+        var a = new List<string> { "--clear-env" };
+        foreach (var kv in o.BuildEnv()) { a.Add("--env"); a.Add(kv); }
+        a.AddRange(runArgs);
+        return a.ToArray();
+    }
+
+    private static int Run(string control, string id, string[] runArgs, bool keep)
+    {
+        var o = RunOptions.Parse(runArgs, compare: false);
+        if (o == null) return Usage.SandboxError;
+        var sent = Normalized(o, runArgs);
+        using var c = ControlConnection.Connect(control);
+        var gofers = new List<(System.Diagnostics.Process Process, int Fd)>();
+        try
+        {
+            if (o.Gofer)
+            {
+                var (exe, pre) = CompareCommand.Self();
+                var cmd = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
+                gofers.Add(P9.GoferProcess.Spawn(cmd, o.Rootfs, readOnly: !o.RootfsWritable, extraArgs: new[] { "--donate-fds" }));
+                foreach (var (host, _, ro) in o.Volumes)
+                    gofers.Add(P9.GoferProcess.Spawn(cmd, host, ro, extraArgs: new[] { "--donate-fds" }));
+            }
+            c.Call(new[] { "create", id }.Concat(sent).ToList(), gofers.Select(g => g.Fd).ToArray());
+        }
+        finally
+        {
+            foreach (var g in gofers) { Sys.Close(g.Fd); g.Process.Dispose(); }
+        }
+        int pid = int.Parse(c.Call(new[] { "start", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
+        int code = WaitForwardingSignals(c, control, id, pid, o.Tty);
+        // Destroyed already when it was killed that way.
+        if (!keep) try { c.Call(new[] { "destroy", id }); } catch (ControlErrorException) { }
+        return code;
+    }
+
+    private static int Exec(string control, string id, string[] runArgs)
+    {
+        var o = RunOptions.Parse(runArgs, compare: false);
+        if (o == null) return Usage.SandboxError;
+        using var c = ControlConnection.Connect(control);
+        int pid = int.Parse(c.Call(new[] { "exec", id }.Concat(Normalized(o, runArgs)).ToList(), new[] { 0, 1, 2 })[1]);
+        return WaitForwardingSignals(c, control, id, pid, o.Tty);
+    }
+
+    /// <summary>
+    /// Waits for the process, passing SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to this command on
+    /// to it (over a connection of their own); its exit status becomes ours (128+N for signal N).
+    /// </summary>
+    private static int WaitForwardingSignals(ControlConnection c, string control, string id, int pid, bool tty)
+    {
+        void Forward(PosixSignalContext ctx)
+        {
+            ctx.Cancel = true;
+            int sig = ctx.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGHUP => 1, PosixSignal.SIGQUIT => 3, _ => 15 };
+            try { using var s = ControlConnection.Connect(control); s.Call(new[] { "signal", id, pid.ToString(), sig.ToString() }); }
+            catch (IOException) { }
+        }
+        using var s1 = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
+        using var s2 = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
+        using var s3 = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Forward);
+        using var s4 = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Forward);
+        using var winch = tty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, ctx =>
+        {
+            ctx.Cancel = true;
+            var (rows, cols) = LocalTerminal.Size();
+            try { using var s = ControlConnection.Connect(control); s.Call(new[] { "resize", id, pid.ToString(), rows.ToString(), cols.ToString() }); }
+            catch (IOException) { }
+        }) : null;
+        var reply = c.Call(new[] { "wait", id, pid.ToString() });
+        if (reply[0] != "exit" || reply.Count < 4) throw new IOException($"unexpected reply '{reply[0]}' to wait");
+        int code = int.Parse(reply[1]), sig = int.Parse(reply[2]);
+        if (reply[3].Length > 0) Console.Error.WriteLine($"sandbox: {reply[3]}");
+        return sig != 0 ? 128 + sig : code;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"sandbox: {message}");
+        return Usage.SandboxError;
+    }
+}

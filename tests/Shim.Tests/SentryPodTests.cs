@@ -1,0 +1,115 @@
+using Grpc.Core;
+using Runtime.V1;
+using Sandbox.Shim.Tests.Support;
+
+namespace Sandbox.Shim.Tests;
+
+/// <summary>
+/// A Sentry pod is one Sentry (`sandbox pod serve`): its containers share its process ids and
+/// its network stack, exec runs inside the container, and the Sentry goes with the pod.
+/// </summary>
+[Collection("registry")]
+public class SentryPodTests(RegistryFixture fx)
+{
+    private static async Task<PodSandboxStatusResponse> StatusAsync(RuntimeService.RuntimeServiceClient rt, string pod)
+        => await rt.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod, Verbose = true });
+
+    private static int SentryPid(PodSandboxStatusResponse s)
+        => System.Text.Json.JsonDocument.Parse(s.Info["info"]).RootElement.GetProperty("sentryPid").GetInt32();
+
+    private static async Task<ExecSyncResponse> ExecUntilAsync(RuntimeService.RuntimeServiceClient rt, string id, Func<ExecSyncResponse, bool> done, params string[] cmd)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var r = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { cmd }, Timeout = 30 });
+            if (done(r) || DateTime.UtcNow > deadline) return r;
+            await Task.Delay(100);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Containers_share_loopback_and_exec_sees_the_containers_files_and_processes()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var podCfg = Cri.Pod("shared", Path.Combine(h.Root, "logs"));
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+        var info = await StatusAsync(rt, pod);
+        Assert.Contains("one Sentry per pod", info.Info["info"]);
+        int sentry = SentryPid(info);
+        Assert.True(Directory.Exists($"/proc/{sentry}"), "the pod's Sentry runs");
+
+        string Create(string name, params string[] cmd) => rt.CreateContainer(new CreateContainerRequest
+        { PodSandboxId = pod, Config = Cri.Container(name, fx.BusyboxRef, cmd, logPath: name + ".log"), SandboxConfig = podCfg }).ContainerId;
+
+        // The server writes a file in its own root, then serves one line on 127.0.0.1:8080.
+        string server = Create("server", "sh", "-c", "echo written > /tmp/mark; echo hello-over-loopback | busybox nc -l -p 8080; exec sleep 60");
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = server });
+        var ps = await ExecUntilAsync(rt, server, r => r.Stdout.ToStringUtf8().Contains("nc -l"), "busybox", "ps", "-o", "pid,args");
+        Assert.Contains("busybox nc -l -p 8080", ps.Stdout.ToStringUtf8());
+
+        // ExecSync runs in the container: the file it wrote, its processes in /proc.
+        var file = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = server, Cmd = { "cat", "/tmp/mark" }, Timeout = 30 });
+        Assert.Equal((0, "written\n"), (file.ExitCode, file.Stdout.ToStringUtf8()));
+        var proc = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = server, Cmd = { "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '" }, Timeout = 30 });
+        Assert.Contains("nc -l -p 8080", proc.Stdout.ToStringUtf8());
+
+        // A second container of the pod reaches the first over loopback, and has a root of its own.
+        string client = Create("client", "sh", "-c", "busybox nc 127.0.0.1 8080 </dev/null; cat /tmp/mark || echo no-mark");
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = client });
+        var cs = await Cri.WaitExitedAsync(rt, client, 30_000);
+        Assert.Equal(ContainerState.ContainerExited, cs.State);
+        string log = File.ReadAllText(cs.LogPath);
+        Assert.Contains("stdout F hello-over-loopback", log);
+        Assert.Contains("stdout F no-mark", log);
+
+        // The client's end did not end the server's container.
+        Assert.Equal(ContainerState.ContainerRunning, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = server })).Status.State);
+        var after = await ExecUntilAsync(rt, server, r => r.Stdout.ToStringUtf8().Contains("sleep 60"), "busybox", "ps", "-o", "args");
+        Assert.Contains("sleep 60", after.Stdout.ToStringUtf8());
+
+        // Stopping the pod stops its Sentry: no process and no socket are left.
+        string socket = System.Text.Json.JsonDocument.Parse(info.Info["info"]).RootElement.GetProperty("controlSocket").GetString()!;
+        Assert.True(File.Exists(socket));
+        await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod });
+        Assert.Equal(ContainerState.ContainerExited, (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = server })).Status.State);
+        Assert.False(Directory.Exists($"/proc/{sentry}") && File.ReadAllText($"/proc/{sentry}/cmdline").Contains("pod"), "the pod's Sentry is still running");
+        Assert.False(File.Exists(socket), "the control socket is still there");
+        Assert.Equal(PodSandboxState.SandboxNotready, (await StatusAsync(rt, pod)).Status.State);
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
+
+    [SkippableFact]
+    public async Task A_pod_whose_sentry_died_is_not_ready_and_its_containers_exited()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var podCfg = Cri.Pod("doomed", Path.Combine(h.Root, "logs"));
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+        string c = rt.CreateContainer(new CreateContainerRequest
+        { PodSandboxId = pod, Config = Cri.Container("c", fx.BusyboxRef, new[] { "sleep", "60" }, logPath: "c.log"), SandboxConfig = podCfg }).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c });
+        int sentry = SentryPid(await StatusAsync(rt, pod));
+
+        // Across a restart the Sentry and its container go on.
+        await h.RestartAsync();
+        rt = h.Client.Runtime;
+        Assert.Equal(PodSandboxState.SandboxReady, (await StatusAsync(rt, pod)).Status.State);
+        Assert.Equal(0, (await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c, Cmd = { "true" }, Timeout = 30 })).ExitCode);
+
+        System.Diagnostics.Process.GetProcessById(sentry).Kill();
+        var st = await Cri.WaitExitedAsync(rt, c, 30_000);
+        Assert.Equal(ContainerState.ContainerExited, st.State);
+        Assert.NotEqual(0, st.ExitCode);
+        Assert.Equal(PodSandboxState.SandboxNotready, (await StatusAsync(rt, pod)).Status.State);
+        Assert.Equal(StatusCode.FailedPrecondition, await Cri.CodeOf(() => rt.CreateContainerAsync(new CreateContainerRequest
+        { PodSandboxId = pod, Config = Cri.Container("d", fx.BusyboxRef, new[] { "true" }), SandboxConfig = podCfg }).ResponseAsync));
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+        Assert.Empty((await rt.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
+    }
+}
