@@ -52,7 +52,7 @@ internal sealed class RunOptions
         var o = new RunOptions();
         int Fail(string why)
         {
-            if (report != null) report(why); else Fail(why);
+            if (report != null) report(why); else Usage.Fail(why);
             return Usage.SandboxError;
         }
         int i = 0;
