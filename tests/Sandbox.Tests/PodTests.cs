@@ -61,6 +61,34 @@ public sealed class PodTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A pod Sentry given a network namespace (`--netns`, what the CRI server passes for the pod's
+    /// network): its containers have the veth's address and reach the host, and the host reaches them.
+    /// </summary>
+    [SkippableFact]
+    public void WithANetnsThePodHasItsAddress()
+    {
+        var why = NetDevice.SkipReason();
+        Skip.If(why != null, $"skipped: {why}");
+        using var net = new NetDevice();
+        string socket = Path.Combine(_dir, "net.sock");
+        using var pod = StartPod(socket, "--netns", net.Ns);
+        try
+        {
+            var r = SandboxProcess.SandboxCli("pod", "run", "--control", socket, "--id", "c", "--rootfs", _rootfs, "--env", "PATH=/bin", "--",
+                "sh", "-c", $"busybox ip -4 addr show dev {net.NsIf} | grep -o 'inet [0-9./]*'; busybox ping -c 2 -W 5 {net.HostIp} >/dev/null && echo reached host");
+            Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
+            Assert.Equal($"inet {net.SandboxIp}/24\nreached host\n", r.Stdout);
+            var (code, o, e) = NetDevice.Run("ping", $"-n -c 2 -W 5 {net.SandboxIp}", 30_000);
+            Assert.True(code == 0, o + e);
+        }
+        finally
+        {
+            SandboxProcess.SandboxCli("pod", "shutdown", "--control", socket);
+            pod.WaitForExit(10_000);
+        }
+    }
+
     public void Dispose()
     {
         try { if (!_pod.HasExited) { using var c = ControlConnection.Connect(_socket); c.Call(new[] { "shutdown" }); } }

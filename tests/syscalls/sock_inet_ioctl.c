@@ -26,6 +26,8 @@ int main(void)
     printf("netmask %s\n", addr_str(&r.ifr_netmask, ab, sizeof ab));
     CHECK("SIOCGIFMTU", ioctl(s, SIOCGIFMTU, &r));
     printf("mtu %d\n", r.ifr_mtu);
+    CHECK("SIOCGIFTXQLEN", ioctl(s, SIOCGIFTXQLEN, &r));
+    printf("txqlen %d\n", r.ifr_qlen);
     strcpy(r.ifr_name, "nosuch0");
     CHECK("unknown interface", ioctl(s, SIOCGIFINDEX, &r));
     r.ifr_ifindex = 9999;

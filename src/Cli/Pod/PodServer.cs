@@ -44,9 +44,8 @@ internal sealed class PodServer
                 case "--platform": platformName = Value(); break;
                 case "--hostname": hostname = Value(); break;
                 case "--debug-log": debugLog = Value(); break;
-                // The pod's network namespace (a pod IP through a real device): kept for the
-                // netstack's device once `sandbox run --netns` exists; loopback works without it.
-                case "--netns": netns = Value(); break;
+                // The pod's network namespace: the pod's stack takes over its interfaces (the pod IP).
+                case "--netns": netns = Value(); if (!netns.Contains('/')) netns = "/var/run/netns/" + netns; break;
                 case "--pause": pause = true; break;
                 case "--network":
                     network = Value() switch
@@ -89,7 +88,18 @@ internal sealed class PodServer
         var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network };
         var pod = new Sandbox.Sentry.Kernel.Pod(platform, options);
         if (pause) pod.AddPauseProcess();
-        if (netns != null) pod.Kernel.Debug($"--netns {netns}: no device is taken from it yet; the pod has loopback");
+        if (netns != null)
+        {
+            if (network != Sentry.Net.Inet.NetworkMode.Sandbox) { pod.Dispose(); Unlink(dirFd, socketName); return Fail("--netns: only with --network sandbox"); }
+            // Opened by path: before the Sentry confines itself.
+            try { pod.Kernel.AttachNetworkNamespace(netns); }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                pod.Dispose();
+                Unlink(dirFd, socketName);
+                return Fail($"--netns {netns}: {e.Message}");
+            }
+        }
         if (jail && SentryJail.Confine(platform) is { } why)
         {
             pod.Dispose();

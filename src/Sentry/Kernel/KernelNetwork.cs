@@ -22,7 +22,7 @@ public sealed partial class Kernel
     public InetStack? InetIfMade => Volatile.Read(ref _inet);
 
     /// <summary>Makes the stack now with the interfaces of <see cref="KernelOptions.NetworkNamespace"/> (at boot, before the Sentry is confined).</summary>
-    internal void AttachNetworkNamespace(string netnsPath)
+    public void AttachNetworkNamespace(string netnsPath)
     {
         try { Inet.TakeOverNamespace(netnsPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

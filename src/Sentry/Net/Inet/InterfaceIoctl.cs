@@ -46,6 +46,8 @@ public static class InterfaceIoctl
                     : SockIoctl.IFF_UP | SockIoctl.IFF_BROADCAST | SockIoctl.IFF_RUNNING | SockIoctl.IFF_MULTICAST));
                 break;
             case SockIoctl.SIOCGIFMTU: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Mtu); break;
+            // The stack has no transmit queue of its own; 1000 is what Linux gives veth and lo.
+            case SockIoctl.SIOCGIFTXQLEN: BinaryPrimitives.WriteInt32LittleEndian(u, 1000); break;
             case SockIoctl.SIOCGIFADDR or SockIoctl.SIOCGIFNETMASK:
             {
                 if (!FirstV4(nic, out var a, out int prefix)) return -(long)Errno.EADDRNOTAVAIL;
