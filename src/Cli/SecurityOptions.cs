@@ -47,6 +47,8 @@ internal static class SecurityOptions
         {
             string json;
             if (profile is "runtime/default" or "docker/default") json = RuntimeDefaultProfile.Json;
+            // The profile's JSON itself: what a pod's client sends, the file being out of the pod's sight.
+            else if (profile.TrimStart().StartsWith('{')) json = profile;
             else try { json = File.ReadAllText(profile); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { error = $"--seccomp-profile {profile}: {e.Message}"; return null; }
             try { sec.Seccomp = SeccompProfile.Parse(json, sec.Capabilities ?? hostBounding); }

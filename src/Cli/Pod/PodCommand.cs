@@ -94,12 +94,37 @@ internal static class PodCommand
         return 0;
     }
 
-    /// <summary>The arguments as sent: the environment made here (the caller's unless --clear-env), then the caller's own.</summary>
-    private static string[] Normalized(RunOptions o, string[] runArgs)
+    /// <summary>
+    /// The arguments as sent: the environment made here (the caller's unless --clear-env), then
+    /// the caller's own, then what only this side can resolve, since the pod sees no host files:
+    /// --user and --groups as numbers from the image's /etc/passwd and /etc/group, and a
+    /// --seccomp-profile file as its JSON. Later flags win, so they go just before the program.
+    /// </summary>
+    private static string[]? Normalized(RunOptions o, string[] runArgs)
     {
         var a = new List<string> { "--clear-env" };
         foreach (var kv in o.BuildEnv()) { a.Add("--env"); a.Add(kv); }
-        a.AddRange(runArgs);
+        int program = runArgs.Length - o.Command.Count;
+        if (program > 0 && runArgs[program - 1] == "--") program--;
+        bool resolveUser = o.User != null || o.Groups.Count > 0;
+        for (int i = 0; i < program; i++)
+        {
+            // Replaced below (--groups adds up, so the names must not reach the pod).
+            if (resolveUser && runArgs[i] is "--user" or "-u" or "--groups" or "--group-add" && i + 1 < program) { i++; continue; }
+            a.Add(runArgs[i]);
+        }
+        if (resolveUser)
+        {
+            if (SecurityOptions.Build(o, out string error) is not { } sec) { Usage.Fail(error); return null; }
+            if (sec.Uid is { } uid) { a.Add("--user"); a.Add(sec.Gid is { } gid ? $"{uid}:{gid}" : uid.ToString()); }
+            if (sec.Groups is { Count: > 0 } groups) { a.Add("--groups"); a.Add(string.Join(',', groups)); }
+        }
+        if (o.SeccompProfile is { } profile && profile is not ("unconfined" or "runtime/default" or "docker/default") && !profile.TrimStart().StartsWith('{'))
+        {
+            try { a.Add("--seccomp-profile"); a.Add(File.ReadAllText(profile)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Usage.Fail($"--seccomp-profile {profile}: {e.Message}"); return null; }
+        }
+        a.AddRange(runArgs[program..]);
         return a.ToArray();
     }
 
@@ -108,6 +133,7 @@ internal static class PodCommand
         var o = RunOptions.Parse(runArgs, compare: false);
         if (o == null) return Usage.SandboxError;
         var sent = Normalized(o, runArgs);
+        if (sent == null) return Usage.SandboxError;
         using var c = ControlConnection.Connect(control);
         var gofers = new List<(System.Diagnostics.Process Process, int Fd)>();
         try
@@ -137,8 +163,10 @@ internal static class PodCommand
     {
         var o = RunOptions.Parse(runArgs, compare: false);
         if (o == null) return Usage.SandboxError;
+        var sent = Normalized(o, runArgs);
+        if (sent == null) return Usage.SandboxError;
         using var c = ControlConnection.Connect(control);
-        int pid = int.Parse(c.Call(new[] { "exec", id }.Concat(Normalized(o, runArgs)).ToList(), new[] { 0, 1, 2 })[1]);
+        int pid = int.Parse(c.Call(new[] { "exec", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
         return WaitForwardingSignals(c, control, id, pid, o.Tty);
     }
 
