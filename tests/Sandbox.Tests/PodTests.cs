@@ -62,6 +62,31 @@ public sealed class PodTests : IDisposable
     }
 
     /// <summary>
+    /// A container's process takes run's identity, capability, no_new_privs and seccomp options;
+    /// the client resolves the user and group names in the image and sends the profile's JSON.
+    /// </summary>
+    [Fact]
+    public void ContainersTakeIdentityCapabilitiesAndSeccomp()
+    {
+        File.WriteAllText(Path.Combine(_rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nalice:x:1234:4321::/:/bin/sh\n");
+        File.WriteAllText(Path.Combine(_rootfs, "etc/group"), "root:x:0:\nextra:x:777:alice\n");
+        string profile = Path.Combine(_dir, "profile.json");
+        File.WriteAllText(profile, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"chmod\",\"fchmodat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+        var r = SandboxProcess.SandboxCli(Pod("run", "who", "--rootfs", _rootfs, "--env", "PATH=/bin", "--user", "alice", "--cap-drop", "ALL",
+            "--no-new-privileges", "--seccomp-profile", profile, "--", "sh", "-c",
+            "echo $(busybox id -u) $(busybox id -g) $(busybox id -G); chmod 700 /tmp 2>/dev/null; echo chmod=$?; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"));
+        Assert.True(r.Exit == 0, r.Stderr);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("1234 4321 ", lines[0]);
+        Assert.Contains("777", lines[0]);
+        Assert.Equal(new[] { "chmod=1", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2" }, lines[1..]);
+        // What the pod cannot honour yet is refused, not ignored.
+        var bad = SandboxProcess.SandboxCli(Pod("run", "bad", "--rootfs", _rootfs, "--sysctl", "kernel.shmmax=1000", "--", "/bin/true"));
+        Assert.Equal(125, bad.Exit);
+        Assert.Contains("not supported for pod containers", bad.Stderr);
+    }
+
+    /// <summary>
     /// A pod Sentry given a network namespace (`--netns`, what the CRI server passes for the pod's
     /// network): its containers have the veth's address and reach the host, and the host reaches them.
     /// </summary>
