@@ -32,6 +32,9 @@ public abstract class SocketEndpoint
 
     public abstract PollEvents Readiness();
 
+    /// <summary>connect(2): 0 or -errno (TCP: -EINPROGRESS while the handshake runs).</summary>
+    public abstract int Connect(SockAddr addr);
+
     /// <summary>The local name as the application sees it (IPv4-mapped for IPv6 sockets).</summary>
     public SockAddr LocalName { get { lock (Stack.Sync) return new(Present(LocalAddr), LocalPort); } }
 

@@ -60,7 +60,7 @@ public sealed class IcmpEndpoint : SocketEndpoint
         }
     }
 
-    public int Connect(SockAddr addr)
+    public override int Connect(SockAddr addr)
     {
         lock (Stack.Sync)
         {

@@ -170,7 +170,7 @@ public sealed partial class TcpEndpoint : SocketEndpoint, ITimerTarget
     public int AcceptQueueLength { get { lock (Stack.Sync) return _acceptQueue?.Count ?? 0; } }
 
     /// <summary>Starts an active open; returns -EINPROGRESS (wait for Out) or an error.</summary>
-    public int Connect(SockAddr addr)
+    public override int Connect(SockAddr addr)
     {
         lock (Stack.Sync)
         {

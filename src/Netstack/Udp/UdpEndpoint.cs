@@ -37,7 +37,7 @@ public sealed class UdpEndpoint : SocketEndpoint
     }
 
     /// <summary>Sets the default peer; an unspecified address with port 0 disconnects (AF_UNSPEC).</summary>
-    public int Connect(SockAddr addr)
+    public override int Connect(SockAddr addr)
     {
         lock (Stack.Sync)
         {

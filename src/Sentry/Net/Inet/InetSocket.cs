@@ -99,6 +99,27 @@ public abstract partial class InetSocket : Socket
 
     protected long ParseAddress(ReadOnlySpan<byte> addr, out SockAddr a) => InetAddress.Parse(addr, V6, out a);
 
+    // Datagram sockets (UDP, ICMP) neither listen nor accept; TCP overrides both.
+    public override long Listen(Task t, int backlog) => -(long)Errno.EOPNOTSUPP;
+
+    public override long Accept(Task t, out Socket? accepted)
+    {
+        accepted = null;
+        return -(long)Errno.EOPNOTSUPP;
+    }
+
+    /// <summary>connect(2) of a datagram socket: sets the peer; AF_UNSPEC dissolves the association (udp_disconnect).</summary>
+    protected long ConnectDatagram(ReadOnlySpan<byte> addr)
+    {
+        if (addr.Length < 2) return -(long)Errno.EINVAL;
+        if (InetAddress.IsUnspec(addr)) return Endpoint.Connect(new SockAddr(V6 ? Address.AnyV6 : Address.AnyV4, 0));
+        long r = ParseAddress(addr, out var a);
+        if (r < 0) return r;
+        r = Endpoint.Connect(a);
+        if (r == 0) Queue.Notify();
+        return r;
+    }
+
     public override int GetName(Span<byte> addr) => InetAddress.Write(addr, Endpoint.LocalName, V6);
 
     protected abstract SockAddr? PeerName { get; }

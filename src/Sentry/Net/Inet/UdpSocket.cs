@@ -32,25 +32,7 @@ public sealed class UdpSocket : InetSocket
         return r < 0 ? r : _udp.Bind(a);
     }
 
-    public override long Listen(Task t, int backlog) => -(long)Errno.EOPNOTSUPP;
-
-    public override long Accept(Task t, out Socket? accepted)
-    {
-        accepted = null;
-        return -(long)Errno.EOPNOTSUPP;
-    }
-
-    public override long Connect(Task t, ReadOnlySpan<byte> addr)
-    {
-        if (addr.Length < 2) return -(long)Errno.EINVAL;
-        // AF_UNSPEC dissolves the association (udp_disconnect).
-        if (InetAddress.IsUnspec(addr)) return _udp.Connect(new SockAddr(V6 ? Address.AnyV6 : Address.AnyV4, 0));
-        long r = ParseAddress(addr, out var a);
-        if (r < 0) return r;
-        r = _udp.Connect(a);
-        if (r == 0) Queue.Notify();
-        return r;
-    }
+    public override long Connect(Task t, ReadOnlySpan<byte> addr) => ConnectDatagram(addr);
 
     public override long SendMsg(Task t, in MsgBuffers data, ReadOnlySpan<byte> addr, ControlMessages? control, int flags)
     {
