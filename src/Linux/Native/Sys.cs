@@ -18,6 +18,16 @@ public static unsafe partial class Sys
         return r == -1 ? -Marshal.GetLastPInvokeError() : r;
     }
 
+    /// <summary>The poll(2) events of <paramref name="events"/> (and POLLERR/POLLHUP) a host fd has now, without waiting.</summary>
+    public static short PollNow(int fd, short events)
+    {
+        long pfd = 0;
+        ((int*)&pfd)[0] = fd;
+        ((short*)&pfd)[2] = events;
+        long n = Syscall(7 /* poll */, (long)&pfd, 1, 0);
+        return n > 0 ? ((short*)&pfd)[3] : (short)0;
+    }
+
     /// <summary>Like <see cref="Syscall"/> but retries on EINTR (the runtime interrupts threads with signals).</summary>
     public static long SyscallRetry(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0)
     {

@@ -57,7 +57,7 @@ public static unsafe partial class HostInterface
                     int index = BinaryPrimitives.ReadInt32LittleEndian(body[4..]);
                     uint flags = BinaryPrimitives.ReadUInt32LittleEndian(body[8..]);
                     if ((flags & IFF_LOOPBACK) != 0) continue;
-                    foreach (var (t, val) in Attributes(body[16..]))
+                    foreach (var (t, val) in NetlinkAttributes.Parse(body[16..]))
                         if (t == IFLA_IFNAME)
                             names.Add((index, System.Text.Encoding.ASCII.GetString(val).TrimEnd('\0')));
                 }
@@ -104,7 +104,7 @@ public static unsafe partial class HostInterface
                 byte family = body[0], prefix = body[1];
                 if (BinaryPrimitives.ReadInt32LittleEndian(body[4..]) != index) continue;
                 Address? local = null, address = null;
-                foreach (var (type, val) in Attributes(body[8..]))
+                foreach (var (type, val) in NetlinkAttributes.Parse(body[8..]))
                 {
                     if (type == IFA_LOCAL) local = Read(family, val);
                     else if (type == IFA_ADDRESS) address = Read(family, val);
@@ -123,7 +123,7 @@ public static unsafe partial class HostInterface
                 if (type != RTN_UNICAST || family is not (AF_INET or AF_INET6)) continue;
                 Address dst = family == AF_INET ? Address.AnyV4 : Address.AnyV6, gw = dst;
                 int oif = -1;
-                foreach (var (t, val) in Attributes(body[12..]))
+                foreach (var (t, val) in NetlinkAttributes.Parse(body[12..]))
                 {
                     if (t == RTA_DST) dst = Read(family, val) ?? dst;
                     else if (t == RTA_GATEWAY) gw = Read(family, val) ?? gw;
@@ -148,20 +148,6 @@ public static unsafe partial class HostInterface
     private static Address? Read(byte family, ReadOnlySpan<byte> v) =>
         family == AF_INET && v.Length >= 4 ? Address.FromV4(v) : family == AF_INET6 && v.Length >= 16 ? Address.FromV6(v) : null;
 
-    private static List<(ushort Type, byte[] Value)> Attributes(ReadOnlySpan<byte> b)
-    {
-        var list = new List<(ushort, byte[])>();
-        while (b.Length >= 4)
-        {
-            int len = BinaryPrimitives.ReadUInt16LittleEndian(b);
-            if (len < 4 || len > b.Length) break;
-            list.Add(((ushort)(BinaryPrimitives.ReadUInt16LittleEndian(b[2..]) & 0x3fff), b[4..len].ToArray()));
-            int step = (len + 3) & ~3;
-            if (step >= b.Length) break;
-            b = b[step..];
-        }
-        return list;
-    }
 
     private static void SendMessage(int fd, ReadOnlySpan<byte> msg)
     {

@@ -49,11 +49,7 @@ public sealed unsafe partial class HostSocket : Socket
 
     public override short Readiness(short events)
     {
-        long pfd = 0;
-        ((int*)&pfd)[0] = _fd;
-        ((short*)&pfd)[2] = events;
-        long n = Sys.Syscall(7 /* poll */, (long)&pfd, 1, 0);
-        short r = n > 0 ? ((short*)&pfd)[3] : (short)0;
+        short r = Sys.PollNow(_fd, events);
         if (HasRefusals) r |= (short)(events & (Poll.POLLIN | Poll.POLLRDNORM));
         return r;
     }

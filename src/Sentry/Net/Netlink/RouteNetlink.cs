@@ -112,7 +112,7 @@ internal static class RouteNetlink
             if (body.Length < Rtnl.IfInfoSize) return -(int)Errno.EINVAL;
             int index = BinaryPrimitives.ReadInt32LittleEndian(body[4..]);
             string? name = null;
-            foreach (var (t, v) in Attributes(body[Rtnl.IfInfoSize..]))
+            foreach (var (t, v) in NetlinkAttributes.Parse(body[Rtnl.IfInfoSize..]))
                 if (t == Rtnl.IFLA_IFNAME) name = System.Text.Encoding.ASCII.GetString(v).TrimEnd('\0');
             Nic? found = null;
             foreach (var nic in stack.Nics)
@@ -238,7 +238,7 @@ internal static class RouteNetlink
         if (family != SocketDomain.AF_INET && family != SocketDomain.AF_INET6) return -(int)Errno.EOPNOTSUPP;
         bool v6 = family == SocketDomain.AF_INET6;
         Address dst = v6 ? Address.AnyV6 : Address.AnyV4;
-        foreach (var (t, v) in Attributes(body[Rtnl.RtMsgSize..]))
+        foreach (var (t, v) in NetlinkAttributes.Parse(body[Rtnl.RtMsgSize..]))
             if (t == Rtnl.RTA_DST && v.Length == (v6 ? 16 : 4)) dst = v6 ? Address.FromV6(v) : Address.FromV4(v);
         int e = stack.Lookup(dst, out var nic, out var src, out var hop);
         if (e != 0) return e;
@@ -274,18 +274,4 @@ internal static class RouteNetlink
         return Convert.ToHexString(b[..(a.IsV6 ? 16 : 4)]);
     }
 
-    private static List<(ushort Type, byte[] Value)> Attributes(ReadOnlySpan<byte> b)
-    {
-        var list = new List<(ushort, byte[])>();
-        while (b.Length >= 4)
-        {
-            int len = BinaryPrimitives.ReadUInt16LittleEndian(b);
-            if (len < 4 || len > b.Length) break;
-            list.Add(((ushort)(BinaryPrimitives.ReadUInt16LittleEndian(b[2..]) & 0x3fff), b[4..len].ToArray()));
-            int step = (len + 3) & ~3;
-            if (step >= b.Length) break;
-            b = b[step..];
-        }
-        return list;
-    }
 }

@@ -38,14 +38,7 @@ public sealed unsafe class HostFileDescription : FileDescription
     public override int HostPollFd => _fd;
 
     /// <summary>Readiness as the host reports it (a zero-timeout poll of the fd).</summary>
-    public override short Readiness(short events)
-    {
-        long pfd = 0;
-        ((int*)&pfd)[0] = _fd;
-        ((short*)&pfd)[2] = events;
-        long n = Sys.Syscall(7 /* poll */, (long)&pfd, 1, 0);
-        return n > 0 ? ((short*)&pfd)[3] : (short)0;
-    }
+    public override short Readiness(short events) => Sys.PollNow(_fd, events);
 
     /// <summary>
     /// Reads from a host pipe or terminal wait in the Sentry, so that a signal can interrupt
