@@ -52,9 +52,10 @@ internal sealed class PodServer
                     {
                         "sandbox" => Sentry.Net.Inet.NetworkMode.Sandbox,
                         "none" => Sentry.Net.Inet.NetworkMode.None,
+                        "host" => Sentry.Net.Inet.NetworkMode.Host,
                         _ => (Sentry.Net.Inet.NetworkMode)(-1),
                     };
-                    if ((int)network == -1) return Usage.Fail("pod serve --network: sandbox or none");
+                    if ((int)network == -1) return Usage.Fail("pod serve --network: sandbox, none or host");
                     break;
                 default: return Usage.Fail($"pod serve: unknown option '{a}'");
             }

@@ -20,9 +20,11 @@ public static class PodSentry
     /// Starts the pod's Sentry and waits until it answers; returns its pid. Throws
     /// IOException with what it said when it does not come up.
     /// </summary>
-    public static async Task<int> StartAsync(SandboxCommand sandbox, string socket, string platform, string? hostname, bool pause, CancellationToken ct)
+    public static async Task<int> StartAsync(SandboxCommand sandbox, string socket, string platform, string? hostname, bool pause,
+        string network, string? netns, CancellationToken ct)
     {
-        var args = new List<string> { "pod", "serve", "--control", socket, "--platform", platform };
+        var args = new List<string> { "pod", "serve", "--control", socket, "--platform", platform, "--network", network };
+        if (netns != null) { args.Add("--netns"); args.Add(netns); }
         if (pause) args.Add("--pause");
         if (!string.IsNullOrEmpty(hostname)) { args.Add("--hostname"); args.Add(hostname); }
         var p = Process.Start(sandbox.StartInfo(args)) ?? throw new IOException("the pod's Sentry did not start");

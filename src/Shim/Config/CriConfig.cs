@@ -30,6 +30,12 @@ public sealed class CriConfig
     /// <summary>Registry hosts (host[:port]) spoken to over plain HTTP. localhost and 127.0.0.1
     /// always are.</summary>
     public List<string> InsecureRegistries { get; set; } = new();
+    /// <summary>CNI network configurations (*.conflist, *.conf, *.json; the first by name is used), as
+    /// containerd's conf_dir. Null or empty: Sentry pods get loopback only.</summary>
+    public string? CniConfDir { get; set; }
+    /// <summary>Where the CNI plugins are (containerd's bin_dir; Debian's containernetworking-plugins
+    /// installs them in /usr/lib/cni).</summary>
+    public List<string> CniBinDirs { get; set; } = new() { "/opt/cni/bin", "/usr/lib/cni" };
     /// <summary>Microsoft.Extensions.Logging level for the server's own log (stderr).</summary>
     public string LogLevel { get; set; } = "Warning";
 

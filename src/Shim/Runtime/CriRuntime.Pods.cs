@@ -37,6 +37,7 @@ public sealed partial class CriRuntime
         string id = Ids.New(), socket = "";
         int sentryPid = 0;
         bool started = false;
+        PodNetwork? net = null;
         try
         {
             if (handler.Backend == "sentry")
@@ -45,8 +46,18 @@ public sealed partial class CriRuntime
                 // A pod sharing one PID namespace has PID 1 of its own (Kubernetes' pause container);
                 // otherwise the first container's program is PID 1.
                 bool podPid = cfg.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod;
-                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, ct).ConfigureAwait(false); }
-                catch (IOException e) { throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}"); }
+                bool hostNetwork = cfg.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
+                if (!hostNetwork && CniConfig() is { } cni)
+                {
+                    try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false); }
+                    catch (IOException e) { throw Errors.Internal($"pod network: {e.Message}"); }
+                }
+                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath, ct).ConfigureAwait(false); }
+                catch (IOException e)
+                {
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}");
+                }
                 started = true;
             }
             else if (handler.Backend == "microvm")
@@ -75,12 +86,21 @@ public sealed partial class CriRuntime
                 ControlSocket = socket,
                 SentryPid = sentryPid,
                 SentryStartTime = sentryPid > 0 ? ProcessIdentity.StartTime(sentryPid) : 0,
+                NetnsPath = net?.NetnsPath ?? "",
+                PodIp = net?.Ip ?? "",
             };
             SavePod(pod);
             _pods[pod.Id] = pod;
             if (vm != null) _vms[pod.Id] = vm;
             return pod.Id;
         }
+    }
+
+    /// <summary>The CNI network pods get, or null (no configuration: loopback only). A bad one is an error.</summary>
+    private System.Text.Json.Nodes.JsonObject? CniConfig()
+    {
+        try { return PodNetwork.LoadConfig(_config); }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { throw Errors.FailedPrecondition($"cni_conf_dir {_config.CniConfDir}: {e.Message}"); }
     }
 
     /// <summary>Names of pods whose VM is booting (RunPodSandbox outside the lock).</summary>
@@ -113,6 +133,12 @@ public sealed partial class CriRuntime
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         // The pod's Sentry goes with its readiness too (its containers are stopped by now).
         if (IsSentryPod(pod)) await PodSentry.ShutdownAsync(pod.ControlSocket, pod.SentryPid, pod.SentryStartTime).ConfigureAwait(false);
+        // Then its network (CNI DEL, the namespace); the address stays in the record for status.
+        if (pod.NetnsPath.Length > 0)
+        {
+            var md = pod.Config.Metadata;
+            await PodNetwork.TearDownAsync(_config, CniConfig(), pod.Id, pod.NetnsPath, md?.Name ?? "", md?.Namespace ?? "", CancellationToken.None).ConfigureAwait(false);
+        }
         lock (_lock)
         {
             if (!_pods.ContainsKey(pod.Id)) return;
@@ -216,8 +242,8 @@ public sealed partial class CriRuntime
             Metadata = p.Config.Metadata,
             State = StateOf(p),
             CreatedAt = p.CreatedAt,
-            // No pod networking yet: no IP to report (see docs/cri.md).
-            Network = new PodSandboxNetworkStatus { Ip = "" },
+            // The address CNI gave the pod (empty without a CNI configuration or on the host's network).
+            Network = new PodSandboxNetworkStatus { Ip = p.PodIp },
             Labels = { p.Config.Labels },
             Annotations = { p.Config.Annotations },
             RuntimeHandler = p.RuntimeHandler,

@@ -1,0 +1,74 @@
+using Runtime.V1;
+using Sandbox.Shim.Tests.Support;
+
+namespace Sandbox.Shim.Tests;
+
+/// <summary>
+/// With a CNI configuration (cni_conf_dir), a Sentry pod gets a network namespace of its own set
+/// up by the CNI plugins (Debian's containernetworking-plugins: bridge + host-local), its Sentry
+/// takes over the interface, PodSandboxStatus reports the address, and the host reaches a server
+/// in the pod at it. Stopping the pod runs DEL and removes the namespace.
+/// </summary>
+[Collection("registry")]
+public class CniPodNetworkTests(RegistryFixture fx)
+{
+    private static readonly string[] BinDirs = { "/opt/cni/bin", "/usr/lib/cni" };
+
+    [SkippableFact]
+    public async Task A_pod_gets_an_address_from_cni_and_the_host_reaches_it()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        Skip.If(!BinDirs.Any(d => File.Exists(Path.Combine(d, "bridge")) && File.Exists(Path.Combine(d, "host-local"))),
+            "the CNI plugins are not installed (apt-get install containernetworking-plugins)");
+        Skip.If(Environment.UserName != "root", "network namespaces need root");
+        using var conf = new TempDir("cni-conf");
+        int n = Random.Shared.Next(10, 250);
+        string bridge = $"sbxcni{n}";
+        File.WriteAllText(Path.Combine(conf.Path, "10-test.conflist"), $$"""
+            { "cniVersion": "1.0.0", "name": "sbx-test-{{n}}",
+              "plugins": [ { "type": "bridge", "bridge": "{{bridge}}", "isGateway": true, "ipMasq": false,
+                             "ipam": { "type": "host-local", "ranges": [[{ "subnet": "10.252.{{n}}.0/24" }]],
+                                       "dataDir": "{{conf.Path}}/ipam" } } ] }
+            """);
+        try
+        {
+            await using var h = await CriHarness.StartAsync(fx.Registry.Host, c => { c.CniConfDir = conf.Path; c.CniBinDirs = BinDirs.ToList(); });
+            var rt = h.Client.Runtime;
+            await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+            var podCfg = Cri.Pod("cni", Path.Combine(h.Root, "logs"));
+            string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+            string ip = (await rt.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod })).Status.Network.Ip;
+            Assert.StartsWith($"10.252.{n}.", ip);
+
+            string server = rt.CreateContainer(new CreateContainerRequest
+            {
+                PodSandboxId = pod, SandboxConfig = podCfg,
+                Config = Cri.Container("server", fx.BusyboxRef, new[] { "sh", "-c", "echo hello-from-the-pod | busybox nc -l -p 8080" }, logPath: "server.log"),
+            }).ContainerId;
+            await rt.StartContainerAsync(new StartContainerRequest { ContainerId = server });
+            string got = "";
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var c = new System.Net.Sockets.TcpClient();
+                    await c.ConnectAsync(System.Net.IPAddress.Parse(ip), 8080).WaitAsync(TimeSpan.FromSeconds(5));
+                    got = await new StreamReader(c.GetStream()).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                    if (got.Length > 0) break;
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or TimeoutException) { await Task.Delay(300); }
+            }
+            Assert.Equal("hello-from-the-pod\n", got);
+
+            string netns = "/var/run/netns/" + Directory.GetFiles("/var/run/netns").Select(Path.GetFileName).Single(f => f!.StartsWith("sbx-" + pod[..16]));
+            await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod });
+            Assert.False(File.Exists(netns), "the pod's network namespace is still there");
+            await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+        }
+        finally
+        {
+            System.Diagnostics.Process.Start("ip", $"link delete {bridge}")?.WaitForExit(5000);
+        }
+    }
+}
