@@ -21,9 +21,12 @@ public static class Fifo
         }
         if (acc == OpenFlags.O_RDONLY)
         {
+            int writerOpens;
+            lock (pipe.Lock) writerOpens = pipe.WriterOpens;
             var end = new PipeEnd(pipe, reader: true, flags);
             pipe.Queue.Notify();
-            if (!nonBlocking && t != null && t.BlockUntil(() => { lock (pipe.Lock) return pipe.Writers > 0; }, -1, pipe.Queue) == BlockResult.Interrupted)
+            // A writer that opened and already closed again still ends the wait (wait_for_partner).
+            if (!nonBlocking && t != null && t.BlockUntil(() => { lock (pipe.Lock) return pipe.Writers > 0 || pipe.WriterOpens != writerOpens; }, -1, pipe.Queue) == BlockResult.Interrupted)
             {
                 end.DecRef();
                 return -(int)Errno.ERESTARTSYS;
@@ -31,10 +34,15 @@ public static class Fifo
             file = end;
             return 0;
         }
-        lock (pipe.Lock) if (nonBlocking && pipe.Readers == 0) return -(int)Errno.ENXIO;
+        int readerOpens;
+        lock (pipe.Lock)
+        {
+            if (nonBlocking && pipe.Readers == 0) return -(int)Errno.ENXIO;
+            readerOpens = pipe.ReaderOpens;
+        }
         var w = new PipeEnd(pipe, reader: false, flags);
         pipe.Queue.Notify();
-        if (!nonBlocking && t != null && t.BlockUntil(() => { lock (pipe.Lock) return pipe.Readers > 0; }, -1, pipe.Queue) == BlockResult.Interrupted)
+        if (!nonBlocking && t != null && t.BlockUntil(() => { lock (pipe.Lock) return pipe.Readers > 0 || pipe.ReaderOpens != readerOpens; }, -1, pipe.Queue) == BlockResult.Interrupted)
         {
             w.DecRef();
             return -(int)Errno.ERESTARTSYS;

@@ -20,6 +20,9 @@ public sealed class Pipe
 
     public object Lock { get; } = new();
     public int Readers, Writers;
+    /// <summary>Opens for reading and for writing ever made (pipe_inode_info's r_counter/w_counter): a FIFO
+    /// open waiting for its partner is done when one came, even if it is gone again.</summary>
+    public int ReaderOpens, WriterOpens;
     public WaitQueue Queue { get; } = new();
     public ulong Ino { get; } = (ulong)Interlocked.Increment(ref _nextIno);
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -181,7 +184,7 @@ public sealed class PipeEnd : FileDescription
     {
         Pipe = pipe; _reader = reader || both; _writer = !reader || both;
         Flags = (both ? OpenFlags.O_RDWR : reader ? OpenFlags.O_RDONLY : OpenFlags.O_WRONLY) | (flags & OpenFlags.O_NONBLOCK);
-        lock (pipe.Lock) { if (_reader) pipe.Readers++; if (_writer) pipe.Writers++; }
+        lock (pipe.Lock) { if (_reader) { pipe.Readers++; pipe.ReaderOpens++; } if (_writer) { pipe.Writers++; pipe.WriterOpens++; } }
     }
 
     public Pipe Pipe { get; }
