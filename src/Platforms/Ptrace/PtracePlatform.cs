@@ -78,16 +78,21 @@ public sealed class PtracePlatform : IPlatform, IDisposable
 
     private int SpawnOne(int memFd)
     {
-        int pid = Sys.SpawnIsolated(StubPath, memFd, StubMemoryFd);
-        if (pid < 0) throw new PlatformException($"cannot start the ptrace stub {StubPath}: {ErrnoText.Name(-pid)}");
-        int w = Sys.WaitPid(pid, out int status, Wait.WUNTRACED | Wait.__WALL | Wait.__WNOTHREAD);
-        if (w != pid || !Wait.IfStopped(status) || Wait.StopSig(status) != Signals.SIGSTOP)
+        // A stub that died before its first instruction stopped it (once in a CI run: killed by
+        // SIGSEGV right after the spawn, cause not found) is replaced once; the application has
+        // run nothing in it yet.
+        for (int attempt = 1; ; attempt++)
         {
+            int pid = Sys.SpawnIsolated(StubPath, memFd, StubMemoryFd);
+            if (pid < 0) throw new PlatformException($"cannot start the ptrace stub {StubPath}: {ErrnoText.Name(-pid)}");
+            int w = Sys.WaitPid(pid, out int status, Wait.WUNTRACED | Wait.__WALL | Wait.__WNOTHREAD);
+            if (w == pid && Wait.IfStopped(status) && Wait.StopSig(status) == Signals.SIGSTOP) return pid;
             Sys.Syscall(Sys.SYS_kill, pid, Signals.SIGKILL);
-            Sys.WaitPid(pid, out _, Wait.__WALL | Wait.__WNOTHREAD);
-            throw new PlatformException($"ptrace stub did not stop as expected (wait={w}, status=0x{status:x})");
+            if (w == pid && Wait.IfStopped(status)) Sys.WaitPid(pid, out _, Wait.__WALL | Wait.__WNOTHREAD);
+            else if (w != pid) Sys.WaitPid(pid, out _, Wait.__WALL | Wait.__WNOTHREAD);
+            if (attempt == 2 || w != pid || Wait.IfStopped(status))
+                throw new PlatformException($"ptrace stub did not stop as expected (wait={w}, status=0x{status:x})");
         }
-        return pid;
     }
 
     public void Dispose() => _spawnRequests.CompleteAdding();
