@@ -211,24 +211,8 @@ public sealed class Boot : IDisposable
     /// </summary>
     private HostTerminalRelay StartTerminal(ThreadGroup group, FdTable fds)
     {
-        var pts = Kernel.DevPts;
-        var pty = pts.Allocate(Credentials.FromHost());
-        pty.OpenMaster();
-        pty.Locked = false;
-        pty.OpenReplica(Credentials.FromHost());
-        pty.SetWindowSize((ushort)_spec.TerminalSize.Rows, (ushort)_spec.TerminalSize.Cols);
-        var replica = new ReplicaFile(pty) { Flags = OpenFlags.O_RDWR };
-        var vfs = Kernel.Vfs;
-        if (vfs.Resolve(vfs.Root, vfs.Root, $"/dev/pts/{pty.Index}", true, out var loc) == 0 && loc.Inode == pty.Inode)
-            replica.Location = loc;
-        fds.InstallAt(0, replica, false);
-        replica.IncRef();
-        fds.InstallAt(1, replica, false);
-        replica.IncRef();
-        fds.InstallAt(2, replica, false);
-        lock (Kernel.Lock) TtyIoctl.Attach(group, pty);
-        _terminal = pty;
-        return new HostTerminalRelay(pty);
+        _terminal = Kernel.OpenControllingTerminal(group, fds, Kernel.Vfs.Root, _spec.TerminalSize);
+        return new HostTerminalRelay(_terminal);
     }
 
     /// <summary>The local terminal was resized (SIGWINCH): the program's terminal follows.</summary>

@@ -183,21 +183,7 @@ public sealed class Pod : IDisposable
     /// <summary>A terminal pair for the process (it leads its own session): the replica as its stdio, the master relayed to the fds it was given.</summary>
     private void StartTerminal(Container c, ThreadGroup group, FdTable fds, PodProcessSpec spec, IReadOnlyList<int> stdio)
     {
-        var creds = Credentials.FromHost();
-        var pty = Kernel.DevPts.Allocate(creds);
-        pty.OpenMaster();
-        pty.Locked = false;
-        pty.OpenReplica(creds);
-        pty.SetWindowSize((ushort)spec.TerminalSize.Rows, (ushort)spec.TerminalSize.Cols);
-        var replica = new ReplicaFile(pty) { Flags = OpenFlags.O_RDWR };
-        if (Kernel.Vfs.Resolve(c.Root, c.Root, $"/dev/pts/{pty.Index}", true, out var loc) == 0 && loc.Inode == pty.Inode)
-            replica.Location = loc;
-        fds.InstallAt(0, replica, false);
-        replica.IncRef();
-        fds.InstallAt(1, replica, false);
-        replica.IncRef();
-        fds.InstallAt(2, replica, false);
-        lock (Kernel.Lock) TtyIoctl.Attach(group, pty);
+        var pty = Kernel.OpenControllingTerminal(group, fds, c.Root, spec.TerminalSize);
         lock (_relays) _relays[group.Tgid] = new HostTerminalRelay(pty, stdio[0], stdio[1]);
     }
 
