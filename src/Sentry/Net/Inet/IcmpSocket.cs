@@ -47,17 +47,7 @@ public sealed class IcmpSocket : InetSocket
             if (r < 0) return r;
             to = a.Addr;
         }
-        if (data.Length > 65535) return -(long)Errno.EMSGSIZE;
-        int len = (int)data.Length;
-        var buf = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
-        try
-        {
-            int c = len == 0 ? 0 : data.CopyIn(0, buf.AsSpan(0, len));
-            if (c < 0) return c;
-            if (c < len) return -(long)Errno.EFAULT;
-            return _icmp.SendTo(buf.AsSpan(0, len), to);
-        }
-        finally { ArrayPool<byte>.Shared.Return(buf); }
+        return SendDatagram(data, 65535, (_icmp, to), static (d, s) => s._icmp.SendTo(d, s.to));
     }
 
     public override long RecvMsg(Task t, in MsgBuffers data, int flags, RecvResult result)

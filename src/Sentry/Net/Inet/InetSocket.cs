@@ -108,6 +108,28 @@ public abstract partial class InetSocket : Socket
         return -(long)Errno.EOPNOTSUPP;
     }
 
+    /// <summary>Sends one datagram the endpoint way; <typeparamref name="TState"/> carries the endpoint and destination.</summary>
+    protected delegate long DatagramSend<TState>(ReadOnlySpan<byte> datagram, TState state);
+
+    /// <summary>
+    /// A datagram socket's send: the application's bytes copied whole into a pooled buffer
+    /// (EMSGSIZE past <paramref name="max"/>, EFAULT if any byte is unreadable), then sent.
+    /// </summary>
+    protected static long SendDatagram<TState>(in MsgBuffers data, long max, TState state, DatagramSend<TState> send)
+    {
+        if (data.Length > max) return -(long)Errno.EMSGSIZE;
+        int len = (int)data.Length;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
+        try
+        {
+            int c = len == 0 ? 0 : data.CopyIn(0, buf.AsSpan(0, len));
+            if (c < 0) return c;
+            if (c < len) return -(long)Errno.EFAULT;
+            return send(buf.AsSpan(0, len), state);
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
+    }
+
     /// <summary>connect(2) of a datagram socket: sets the peer; AF_UNSPEC dissolves the association (udp_disconnect).</summary>
     protected long ConnectDatagram(ReadOnlySpan<byte> addr)
     {

@@ -44,17 +44,7 @@ public sealed class UdpSocket : InetSocket
             if (r < 0) return r;
         }
         if (_shutWrite) return BrokenPipe(t, flags);
-        if (data.Length > MaxDatagram) return -(long)Errno.EMSGSIZE;
-        int len = (int)data.Length;
-        var buf = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
-        try
-        {
-            int c = len == 0 ? 0 : data.CopyIn(0, buf.AsSpan(0, len));
-            if (c < 0) return c;
-            if (c < len) return -(long)Errno.EFAULT;
-            return _udp.SendTo(buf.AsSpan(0, len), to);
-        }
-        finally { ArrayPool<byte>.Shared.Return(buf); }
+        return SendDatagram(data, MaxDatagram, (_udp, to), static (d, s) => s._udp.SendTo(d, s.to));
     }
 
     /// <summary>
