@@ -61,8 +61,23 @@ public sealed class LiveGofer : IDisposable
     /// <summary>Socket path of volume k (1-based), as the Gofer names them.</summary>
     public string VolumeSocket(int k) => $"{SocketPath}.{k}";
 
+    /// <summary>
+    /// Connects to the root (0) or volume k. The socket file appears at bind(2), a moment before
+    /// listen(2): a refusal in that window is retried while the Gofer runs.
+    /// </summary>
     public P9Client Connect(int volume = 0, uint msize = 1 << 20)
-        => P9Client.Connect(volume == 0 ? SocketPath : VolumeSocket(volume), msize);
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try { return P9Client.Connect(volume == 0 ? SocketPath : VolumeSocket(volume), msize); }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused
+                                                               && !Process.HasExited && sw.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
 
     public void Dispose()
     {
