@@ -1,4 +1,5 @@
 using Runtime.V1;
+using Sandbox.MicroVm.Vm;
 using Sandbox.Shim.Backends;
 using Sandbox.Shim.Config;
 using Sandbox.Shim.State;
@@ -62,10 +63,26 @@ public sealed partial class CriRuntime
             }
             else if (handler.Backend == "microvm")
             {
-                try { vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, ct).ConfigureAwait(false); }
-                catch (Exception e) when (e is not (OperationCanceledException or Grpc.Core.RpcException))
+                // A VM cannot share the host's network namespace: a host-network pod's VM has loopback only.
+                bool hostNetwork = cfg.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
+                NetworkOptions? guest = null;
+                try
                 {
-                    throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start: {e.Message}");
+                    if (!hostNetwork && CniConfig() is { } cni)
+                    {
+                        net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false);
+                        guest = await VmPodNetwork.GuestInterfaceAsync(net, ct).ConfigureAwait(false);
+                    }
+                    vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, guest, ct).ConfigureAwait(false);
+                    if (net != null) await VmPodNetwork.ConnectAsync(net, guest!, ct).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    bool networked = net != null;
+                    if (vm != null) { await vm.DisposeAsync().ConfigureAwait(false); vm = null; }
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    if (e is OperationCanceledException or Grpc.Core.RpcException) throw;
+                    throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start{(networked ? " on its CNI network" : "")}: {e.Message}");
                 }
             }
         }
