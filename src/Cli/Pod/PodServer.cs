@@ -55,7 +55,7 @@ internal sealed class PodServer
                     int at = v.IndexOf('=');
                     if (at <= 0) return Usage.Fail($"--sysctl expects KEY=VALUE, got '{v}'");
                     string key = Sysctls.Normalize(v[..at]), value = v[(at + 1)..].Trim();
-                    if (Sysctls.Check(key, value) is { } bad) return Usage.Fail($"--sysctl: {bad}");
+                    if (Sysctls.Check(key, value) is { } bad) return Fail($"--sysctl: {bad}");
                     sysctls[key] = value;
                     break;
                 }
