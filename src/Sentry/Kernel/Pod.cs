@@ -111,7 +111,8 @@ public sealed class Pod : IDisposable
                 SandboxMounts.Add(Kernel, vfs, root, volumes);
                 if (mounts != null) SandboxMounts.AddSpecMounts(vfs, root, mounts.Mounts, mounts.ReadonlyPaths, mounts.MaskedPaths);
             }
-            catch (IOException e)
+            // A Gofer that went away while its mount was made fails the create, not the pod.
+            catch (Exception e) when (e is IOException or P9.P9ConnectionException or P9.P9FormatException)
             {
                 vfs.Unmount(root);
                 return Fail(e.Message);
