@@ -73,16 +73,16 @@ public class CodecTests
         {
             ("short header", [1, 1, 0]),
             ("bad version", Payload(9, (byte)MessageKind.Hello, 5, U32(1))),
-            ("unknown kind", Payload(1, 200, 5)),
-            ("truncated body", Payload(1, (byte)MessageKind.Hello, 5, 1, 0)),
-            ("trailing bytes", Payload(1, (byte)MessageKind.Stats, 5, 0)),
-            ("string longer than the body", Payload(1, (byte)MessageKind.Wait, 5, [.. U32(100), 65])),
-            ("string over the limit", Payload(1, (byte)MessageKind.Wait, 5, U32(1 << 30))),
-            ("invalid UTF-8", Payload(1, (byte)MessageKind.Wait, 5, [.. U32(2), 0xc3, 0x28])),
-            ("list count over the limit", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(uint.MaxValue)])),
-            ("list count larger than the body", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(1000)])),
-            ("bad boolean", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
-            ("data over the limit", Payload(1, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
+            ("unknown kind", Payload(Codec.Version, 200, 5)),
+            ("truncated body", Payload(Codec.Version, (byte)MessageKind.Hello, 5, 1, 0)),
+            ("trailing bytes", Payload(Codec.Version, (byte)MessageKind.Stats, 5, 0)),
+            ("string longer than the body", Payload(Codec.Version, (byte)MessageKind.Wait, 5, [.. U32(100), 65])),
+            ("string over the limit", Payload(Codec.Version, (byte)MessageKind.Wait, 5, U32(1 << 30))),
+            ("invalid UTF-8", Payload(Codec.Version, (byte)MessageKind.Wait, 5, [.. U32(2), 0xc3, 0x28])),
+            ("list count over the limit", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(uint.MaxValue)])),
+            ("list count larger than the body", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(1000)])),
+            ("bad boolean", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
+            ("data over the limit", Payload(Codec.Version, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
         };
         foreach (var (why, p) in cases)
         {
