@@ -164,6 +164,40 @@ public sealed class AgentSecurityTests(VmFixture f)
         await Agent.DestroyContainerAsync(other);
     }
 
+    const string BlockSethostname = """
+        { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["sethostname"], "action": "SCMP_ACT_ERRNO" } ] }
+        """;
+
+    [SkippableFact]
+    public async Task SeccompProfileBlocksSethostnameEvenWithSysAdmin()
+    {
+        var bpf = Seccomp.SeccompCompiler.Compile(BlockSethostname, ProcessSecurity.AllCapabilities);
+        var cid = await NewContainer(new ProcessSecurity(0, 0, [], ProcessSecurity.AllCapabilities, 0, false, bpf));
+        var (code, output, err) = await Run(cid, "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; busybox hostname blocked 2>&1; echo rc=$?; hostname");
+        Assert.True(code == 0, err);
+        Assert.Contains("Seccomp:\t2\n", output);
+        Assert.Contains("Operation not permitted", output);
+        Assert.Contains("rc=1", output);
+        Assert.EndsWith(cid + "\n", output); // the name stayed
+        // without the filter, the same container security can set it
+        var free = await NewContainer(ProcessSecurity.Root);
+        Assert.Equal("renamed\n", (await Run(free, "busybox hostname renamed && hostname")).Out);
+        await Agent.DestroyContainerAsync(cid);
+        await Agent.DestroyContainerAsync(free);
+    }
+
+    [SkippableFact]
+    public async Task SeccompWithNoNewPrivsForANonRootUser()
+    {
+        // loaded after the switch to uid 1000 (allowed by no_new_privs, no CAP_SYS_ADMIN needed)
+        var bpf = Seccomp.SeccompCompiler.Compile(BlockSethostname, DefaultCaps);
+        var cid = await NewContainer(new ProcessSecurity(1000, 1000, [], DefaultCaps, 0, true, bpf));
+        var (code, output, err) = await Run(cid, "id -u; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status");
+        Assert.True(code == 0, err);
+        Assert.Equal("1000\nNoNewPrivs:\t1\nSeccomp:\t2\n", output);
+        await Agent.DestroyContainerAsync(cid);
+    }
+
     [SkippableFact]
     public async Task BadSecurityAndPathsAreRefused()
     {
