@@ -55,6 +55,9 @@ internal static unsafe class Helpers
         }
         if (Directory.Exists(r + "/proc") && Native.mount("proc", r + "/proc", "proc", Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
             return Fail("mount /proc", Native.Errno);
+        // sysfs read-only, as runc mounts it for a container (brctl, ip, ... read /sys/class/net)
+        if (Directory.Exists(r + "/sys") && Native.mount("sysfs", r + "/sys", "sysfs", Native.MS_RDONLY | Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
+            return Fail("mount /sys", Native.Errno);
         if (Directory.Exists(r + "/dev"))
         {
             if (Native.mount("tmpfs", r + "/dev", "tmpfs", Native.MS_NOSUID | Native.MS_NOEXEC, "mode=755,size=64k") != 0)
