@@ -78,7 +78,7 @@ public class SeccompCompilerTests
         for (int nr = 0; nr < 470; nr++)
             for (int round = 0; round < 40; round++)
             {
-                data[0] = (ulong)nr | (ulong)SeccompAbi.AUDIT_ARCH_X86_64 << 32;
+                data[0] = (uint)nr | (ulong)SeccompAbi.AUDIT_ARCH_X86_64 << 32;
                 data[1] = (ulong)rng.NextInt64();
                 for (int a = 0; a < 6; a++) data[2 + a] = rng.Next(3) == 0 ? (ulong)rng.NextInt64() : vals[rng.Next(vals.Length)];
                 Assert.Equal(profile.Run(data), program!.Run(data));
