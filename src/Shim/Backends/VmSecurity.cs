@@ -24,7 +24,7 @@ public static class VmSecurity
     public static CreateContainer RequestFor(string id, string guestRootfs, string hostname, string hostRootfs,
         ContainerConfig config, PodSandboxConfig? pod, string? imageUser)
     {
-        var args = SentryProcessSpec.SecurityArgumentsFor(config, pod, mountsAndSysctls: true);
+        var args = SentryProcessSpec.SecurityArgumentsFor(config, pod, mounts: true, sysctls: true);
         string? user = null, seccomp = null;
         var groups = new List<uint>();
         var ambient = new List<string>();
