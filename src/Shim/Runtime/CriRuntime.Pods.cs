@@ -49,13 +49,13 @@ public sealed partial class CriRuntime
                 bool hostNetwork = cfg.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
                 if (!hostNetwork && CniConfig() is { } cni)
                 {
-                    try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false); }
+                    try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct, cfg.PortMappings).ConfigureAwait(false); }
                     catch (IOException e) { throw Errors.Internal($"pod network: {e.Message}"); }
                 }
                 try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath, ct).ConfigureAwait(false); }
                 catch (IOException e)
                 {
-                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}");
                 }
                 started = true;
@@ -137,7 +137,7 @@ public sealed partial class CriRuntime
         if (pod.NetnsPath.Length > 0)
         {
             var md = pod.Config.Metadata;
-            await PodNetwork.TearDownAsync(_config, CniConfig(), pod.Id, pod.NetnsPath, md?.Name ?? "", md?.Namespace ?? "", CancellationToken.None).ConfigureAwait(false);
+            await PodNetwork.TearDownAsync(_config, CniConfig(), pod.Id, pod.NetnsPath, md?.Name ?? "", md?.Namespace ?? "", CancellationToken.None, pod.Config.PortMappings).ConfigureAwait(false);
         }
         lock (_lock)
         {
