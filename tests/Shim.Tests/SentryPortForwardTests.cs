@@ -95,4 +95,52 @@ public class SentryPortForwardTests(RegistryFixture fx)
         Assert.EndsWith("\r\n\r\nhello from layer 2\n", r.Output["data"]);
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
     }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// Without a CNI network a Sentry pod has only its own loopback: the server listens on the
+    /// mapping's host port itself and relays each connection through the pod's Sentry; stopping
+    /// the pod closes the port.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_host_port_of_a_pod_without_a_network_is_served_by_the_server()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        int hostPort = FreePort();
+        var podCfg = Cri.Pod("hostport", Path.Combine(h.Root, "logs"));
+        podCfg.PortMappings.Clear();
+        podCfg.PortMappings.Add(new PortMapping { ContainerPort = 8080, HostPort = hostPort, HostIp = "127.0.0.1" });
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+        string web = rt.CreateContainer(new CreateContainerRequest
+        {
+            PodSandboxId = pod, SandboxConfig = podCfg,
+            Config = Cri.Container("web", fx.BusyboxRef, ["busybox", "httpd", "-f", "-p", "8080", "-h", "/etc"], logPath: "web.log"),
+        }).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = web });
+
+        string got = "";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try { got = await http.GetStringAsync($"http://127.0.0.1:{hostPort}/hello.txt"); break; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { await Task.Delay(200); }
+        }
+        Assert.Equal("hello from layer 2\n", got);
+
+        await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod });
+        using var after = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        var refused = Assert.Throws<System.Net.Sockets.SocketException>(() => after.Connect(System.Net.IPAddress.Loopback, hostPort));
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.SocketErrorCode);
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
 }

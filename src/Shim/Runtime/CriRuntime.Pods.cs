@@ -92,6 +92,7 @@ public sealed partial class CriRuntime
             SavePod(pod);
             _pods[pod.Id] = pod;
             if (vm != null) _vms[pod.Id] = vm;
+            StartHostPorts(pod);
             return pod.Id;
         }
     }
@@ -128,7 +129,7 @@ public sealed partial class CriRuntime
         // Containers are forcibly stopped (timeout 0: SIGKILL).
         foreach (var c in containers) await StopContainerCoreAsync(c, 0, "the pod was stopped").ConfigureAwait(false);
         PodVm? vm;
-        lock (_lock) _vms.Remove(pod.Id, out vm);
+        lock (_lock) { _vms.Remove(pod.Id, out vm); StopHostPorts(pod.Id); }
         // The VM goes with the pod's readiness: QEMU and virtiofsd exit, no process is left.
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         // The pod's Sentry goes with its readiness too (its containers are stopped by now).
