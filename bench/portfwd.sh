@@ -24,7 +24,7 @@ trap cleanup EXIT
 "$tput" serve 15931 & pids+=($!)
 "$sb" pod serve --control "$sock" & pids+=($!)
 until "$sb" pod list --control "$sock" >/dev/null 2>&1; do sleep 0.1; done
-"$sb" pod run --control "$sock" --id srv --rootfs / -- "$tput" serve 5931 & pids+=($!)
+"$sb" pod run --control "$sock" --id srv --rootfs / -- "$tput" serve 5931 2>/dev/null & pids+=($!)
 until "$sb" pod exec --control "$sock" --id srv -- "$tput" up 127.0.0.1 5931 1 >/dev/null 2>&1; do sleep 0.2; done
 "$sb" pod port-forward --control "$sock" 15932:5931 & pids+=($!)
 until "$tput" up 127.0.0.1 15932 1 >/dev/null 2>&1; do sleep 0.2; done

@@ -111,7 +111,7 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
         foreach (var m in ports ?? [])
         {
             if (m.HostPort <= 0) continue;
-            list.Add(new JsonObject
+            list.Add((JsonNode)new JsonObject
             {
                 ["hostPort"] = m.HostPort,
                 ["containerPort"] = m.ContainerPort,
