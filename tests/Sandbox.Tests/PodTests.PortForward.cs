@@ -90,4 +90,22 @@ public sealed partial class PodTests
         // The pod goes on serving.
         Assert.Equal("still-here\n", Run("after", "echo still-here").Stdout);
     }
+
+    /// <summary>`sandbox pod port-forward --control S PORT`: the command's stdin and stdout are the connection.</summary>
+    [Fact]
+    public async Task PortForwardCommandCarriesStdio()
+    {
+        using var server = RunInBackground("echo", "nc -l -p 8084 -e sh -c 'read line; echo got $line'");
+        WaitFor(() => Exec("echo", "ps").Stdout.Contains("nc -l"), "the server's nc");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+        { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { SandboxProcess.SandboxDll, "pod", "port-forward", "--control", _socket, "8084" }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardInput.Write("ping\n");
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        Assert.True(p.WaitForExit(30_000), "pod port-forward did not end");
+        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        Assert.Equal("got ping\n", await stdout);
+    }
 }
