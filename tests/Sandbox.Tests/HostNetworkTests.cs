@@ -31,7 +31,7 @@ public class HostNetworkTests
 
     /// <summary>curl in the sandbox fetches 1 MiB from a server of the test's own on the host's loopback.</summary>
     [Fact]
-    public void CurlInsideFetchesFromHostServer()
+    public async System.Threading.Tasks.Task CurlInsideFetchesFromHostServer()
     {
         Assert.True(File.Exists("/usr/bin/curl"), "curl is not installed");
         var body = new byte[1 << 20];
@@ -55,14 +55,14 @@ public class HostNetworkTests
                 $"/usr/bin/curl -sS http://127.0.0.1:{port}/blob | /usr/bin/sha256sum");
             Assert.True(s.Exit == 0, s.Stderr);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), s.Stdout.Split(' ')[0]);
-            server.Wait(TimeSpan.FromSeconds(10));
+            await server.WaitAsync(TimeSpan.FromSeconds(10));
         }
         finally { listener.Stop(); }
     }
 
     /// <summary>python3's http.server in the sandbox, fetched from the host over 127.0.0.1 and ::1.</summary>
     [Fact]
-    public void HostFetchesFromServerInside()
+    public async System.Threading.Tasks.Task HostFetchesFromServerInside()
     {
         Assert.True(File.Exists("/usr/bin/python3"), "python3 is not installed");
         string dir = Directory.CreateTempSubdirectory("hostnet-").FullName;
@@ -82,12 +82,12 @@ public class HostNetworkTests
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (got == null && DateTime.UtcNow < deadline && !p.HasExited)
             {
-                try { got = http.GetByteArrayAsync($"http://127.0.0.1:{port}/data.bin").Result; }
-                catch (AggregateException) { Thread.Sleep(200); }
+                try { got = await http.GetByteArrayAsync($"http://127.0.0.1:{port}/data.bin"); }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { await System.Threading.Tasks.Task.Delay(200); }
             }
             Assert.True(got != null, $"the server in the sandbox never answered (exited: {p.HasExited})");
             Assert.Equal(content, got);
-            Assert.Equal(content, http.GetByteArrayAsync($"http://[::1]:{port}/data.bin").Result);
+            Assert.Equal(content, await http.GetByteArrayAsync($"http://[::1]:{port}/data.bin"));
         }
         finally
         {

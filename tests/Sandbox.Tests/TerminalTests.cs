@@ -37,7 +37,7 @@ public class TerminalTests
     }
 
     [Fact]
-    public void CtrlCInterruptsTheForegroundProgram()
+    public async System.Threading.Tasks.Task CtrlCInterruptsTheForegroundProgram()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { SandboxProcess.SandboxDll, "run", "-t", "--", "/bin/busybox", "cat" }) psi.ArgumentList.Add(a);
@@ -51,9 +51,10 @@ public class TerminalTests
         while (!seen.ToString().Contains("abc\r\nabc\r\n"))
         {
             var read = p.StandardOutput.ReadAsync(buf, 0, buf.Length);
-            Assert.True(read.Wait(30_000), "no echo from cat: " + seen);
-            if (read.Result == 0) break;
-            seen.Append(buf, 0, read.Result);
+            Assert.True(await System.Threading.Tasks.Task.WhenAny(read, System.Threading.Tasks.Task.Delay(30_000)) == read, "no echo from cat: " + seen);
+            int n = await read;
+            if (n == 0) break;
+            seen.Append(buf, 0, n);
         }
         p.StandardInput.Write("\u0003");
         p.StandardInput.Flush();

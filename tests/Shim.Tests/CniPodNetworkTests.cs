@@ -7,7 +7,8 @@ namespace Sandbox.Shim.Tests;
 /// With a CNI configuration (cni_conf_dir), a Sentry pod gets a network namespace of its own set
 /// up by the CNI plugins (Debian's containernetworking-plugins: bridge + host-local), its Sentry
 /// takes over the interface, PodSandboxStatus reports the address, and the host reaches a server
-/// in the pod at it. Stopping the pod runs DEL and removes the namespace.
+/// in the pod at it. Stopping the pod runs DEL and removes the namespace. A microvm pod's VM
+/// takes eth0's address and MAC, tc redirecting frames between eth0 and the VM's TAP.
 /// </summary>
 [Collection("registry")]
 public class CniPodNetworkTests(RegistryFixture fx)
@@ -24,10 +25,13 @@ public class CniPodNetworkTests(RegistryFixture fx)
         return true;
     }
 
-    [SkippableFact]
-    public async Task A_pod_gets_an_address_from_cni_and_the_host_reaches_it()
+    [SkippableTheory]
+    [InlineData("sentry")]
+    [InlineData("microvm")]
+    public async Task A_pod_gets_an_address_from_cni_and_the_host_reaches_it(string handler)
     {
         Skip.If(fx.Unavailable != null, fx.Unavailable);
+        if (handler == "microvm" && Sandbox.Shim.Backends.PodVm.UnavailableReason() is { } noVm) Skip.If(true, noVm);
         Skip.If(!BinDirs.Any(d => File.Exists(Path.Combine(d, "bridge")) && File.Exists(Path.Combine(d, "host-local"))),
             "the CNI plugins are not installed (apt-get install containernetworking-plugins)");
         Skip.If(Environment.UserName != "root", "network namespaces need root");
@@ -47,7 +51,7 @@ public class CniPodNetworkTests(RegistryFixture fx)
             var rt = h.Client.Runtime;
             await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
             var podCfg = Cri.Pod("cni", Path.Combine(h.Root, "logs"));
-            string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+            string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg, RuntimeHandler = handler })).PodSandboxId;
             string ip = (await rt.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod })).Status.Network.Ip;
             Assert.StartsWith($"10.252.{n}.", ip);
 
@@ -58,7 +62,7 @@ public class CniPodNetworkTests(RegistryFixture fx)
             }).ContainerId;
             await rt.StartContainerAsync(new StartContainerRequest { ContainerId = server });
             string got = "";
-            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var deadline = DateTime.UtcNow.AddSeconds(handler == "microvm" ? 120 : 60);
             while (DateTime.UtcNow < deadline)
             {
                 try

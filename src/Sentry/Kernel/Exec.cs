@@ -89,7 +89,8 @@ public static class Exec
         t.RobustList = 0;
         // /proc/PID/exe names the file by its absolute path (ld.so's $ORIGIN relies on it).
         t.ExecPath = Vfs.VirtualFs.PathOf(exe, t.Root);
-        string name = System.IO.Path.GetFileName(file);
+        // The name given to execve, not the interpreter's for a #! script (bprm->filename).
+        string name = System.IO.Path.GetFileName(path);
         t.Comm = name.Length > 15 ? name[..15] : name;
         t.VforkDone?.TrySetResult();
         t.VforkDone = null;

@@ -123,7 +123,7 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
     }
 
     /// <summary>Runs a program; its stdout, or IOException with what it said when it fails.</summary>
-    private static async Task<string> RunAsync(string file, string[] args, Dictionary<string, string>? env, string? stdin, CancellationToken ct)
+    internal static async Task<string> RunAsync(string file, string[] args, Dictionary<string, string>? env, string? stdin, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);

@@ -47,7 +47,8 @@ internal sealed class PodVm : IAsyncDisposable
     }
 
     /// <param name="share">The host directory shared with the VM: the image store's root filesystems.</param>
-    public static async Task<PodVm> StartAsync(string share, int memoryMiB, int cpus, CancellationToken ct)
+    /// <param name="network">The guest's interface on the pod's network (<see cref="VmPodNetwork"/>); null: loopback only.</param>
+    public static async Task<PodVm> StartAsync(string share, int memoryMiB, int cpus, NetworkOptions? network, CancellationToken ct)
     {
         var vm = await VirtualMachine.StartAsync(new MicroVmOptions
         {
@@ -56,6 +57,7 @@ internal sealed class PodVm : IAsyncDisposable
             Cpus = cpus,
             Share = ShareKind.Auto,
             BootTimeout = TimeSpan.FromSeconds(120),
+            Network = network,
         }, ct).ConfigureAwait(false);
         return new PodVm(vm, Path.GetFullPath(share));
     }

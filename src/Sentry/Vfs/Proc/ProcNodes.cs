@@ -37,28 +37,36 @@ public sealed class ProcFile : Inode
     {
         file = null;
         bool write = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
-        file = new ProcSnapshotFile(write && _write != null ? Array.Empty<byte>() : _content(), _write) { Flags = flags };
+        file = new ProcSnapshotFile(write && _write != null ? static () => Array.Empty<byte>() : _content, _write) { Flags = flags };
         return 0;
     }
 }
 
-/// <summary>An open /proc file: reads come from the snapshot taken at open.</summary>
+/// <summary>
+/// An open /proc file. As with seq_file, the text is made at the first read and again by every
+/// read from offset 0 (top keeps /proc/stat open and rereads it after lseek), not at open:
+/// a /proc/self/comm opened before execve reads the new program's name.
+/// </summary>
 public sealed class ProcSnapshotFile : FileDescription
 {
-    private readonly byte[] _data;
+    private readonly Func<byte[]> _content;
+    private byte[]? _data;
     private readonly Func<byte[], int>? _write;
     private long _pos;
 
-    public ProcSnapshotFile(byte[] data, Func<byte[], int>? write) { _data = data; _write = write; }
+    public ProcSnapshotFile(Func<byte[]> content, Func<byte[], int>? write) { _content = content; _write = write; }
+
+    private byte[] Data(long at) => at == 0 || _data == null ? _data = _content() : _data;
 
     public override bool Positional => true;
 
     public override long Read(Span<byte> dst, long offset)
     {
         long at = offset < 0 ? _pos : offset;
-        if (at >= _data.Length) return 0;
-        int n = (int)Math.Min(dst.Length, _data.Length - at);
-        _data.AsSpan((int)at, n).CopyTo(dst);
+        var data = Data(at);
+        if (at >= data.Length) return 0;
+        int n = (int)Math.Min(dst.Length, data.Length - at);
+        data.AsSpan((int)at, n).CopyTo(dst);
         if (offset < 0) _pos += n;
         return n;
     }
@@ -72,7 +80,7 @@ public sealed class ProcSnapshotFile : FileDescription
 
     public override long Seek(long offset, int whence)
     {
-        long n = whence switch { Linux.Abi.Seek.SET => offset, Linux.Abi.Seek.CUR => _pos + offset, Linux.Abi.Seek.END => _data.Length + offset, _ => -1 };
+        long n = whence switch { Linux.Abi.Seek.SET => offset, Linux.Abi.Seek.CUR => _pos + offset, Linux.Abi.Seek.END => (_data ??= _content()).Length + offset, _ => -1 };
         if (n < 0) return -(long)Errno.EINVAL;
         return _pos = n;
     }
