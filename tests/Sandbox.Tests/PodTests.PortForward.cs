@@ -20,6 +20,11 @@ public sealed partial class PodTests
         return s;
     }
 
+    /// <summary>Until the pod lists a TCP socket listening on PORT (/proc/net/tcp, tcp6): nc shows in ps before it binds.</summary>
+    private void WaitListening(string id, int port)
+        => WaitFor(() => Exec(id, "cat /proc/net/tcp /proc/net/tcp6").Stdout.Split('\n')
+            .Any(l => l.Contains($":{port:X4} ") && l.Contains(" 0A ")), $"a listener on port {port}");
+
     private static byte[] ReadToEnd(System.Net.Sockets.Socket s)
     {
         var ms = new MemoryStream();
@@ -34,7 +39,7 @@ public sealed partial class PodTests
     {
         using var server = RunInBackground("web",
             "nc -l -p 8080 -e sh -c 'echo hello; cat > /tmp/got; echo got $(wc -c < /tmp/got) $(busybox md5sum < /tmp/got)'");
-        WaitFor(() => Exec("web", "ps").Stdout.Contains("nc -l"), "the server's nc");
+        WaitListening("web", 8080);
         using var s = PortForward(8080);
         var hello = new byte[6];
         int at = 0;
@@ -96,7 +101,7 @@ public sealed partial class PodTests
     public async Task PortForwardCommandCarriesStdio()
     {
         using var server = RunInBackground("echo", "nc -l -p 8084 -e sh -c 'read line; echo got $line'");
-        WaitFor(() => Exec("echo", "ps").Stdout.Contains("nc -l"), "the server's nc");
+        WaitListening("echo", 8084);
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
         { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { SandboxProcess.SandboxDll, "pod", "port-forward", "--control", _socket, "8084" }) psi.ArgumentList.Add(a);
