@@ -10,6 +10,8 @@ namespace Sandbox.Netstack;
 /// unknown, broadcast or multicast; what is for the bridge's MAC, broadcast or multicast also
 /// goes up the bridge's own interface. Frames the stack sends on the bridge interface go out the
 /// port the database names, or every port. Without STP a port forwards as soon as it is up.
+/// A forwarded frame keeps the offload header it came with (a host super-segment or partial
+/// checksum stays one for the output link's host to finish, as the kernel's bridge keeps GSO).
 /// Runs under the stack's lock; nothing is allocated per frame (the database grows only when a
 /// new MAC is learnt, up to <see cref="MaxEntries"/>).
 /// </summary>
@@ -121,25 +123,26 @@ public sealed class Bridge : ILinkEndpoint
         var src = EthernetHeader.Source(frame);
         var dst = EthernetHeader.Destination(frame);
         if (!src.IsMulticast && src != MacAddress.Zero) Learn(src, port);
+        var offload = port.Link.ReceivedOffload;
         if (dst.IsMulticast)
         {
-            Flood(frame, port);
+            Flood(frame, port, offload);
             _stack.HandleFrame(Device, frame);
             return;
         }
         if (dst == Mac) { _stack.HandleFrame(Device, frame); return; }
         if (Lookup(dst, out var to))
         {
-            if (to != port && to.Up) to.Link.Send(frame);
+            if (to != port && to.Up) to.Link.SendForwarded(frame, offload);
             return;
         }
-        Flood(frame, port);
+        Flood(frame, port, offload);
     }
 
-    private void Flood(ReadOnlySpan<byte> frame, Nic? except)
+    private void Flood(ReadOnlySpan<byte> frame, Nic? except, ReadOnlySpan<byte> offload = default)
     {
         foreach (var p in _ports)
-            if (p != except && p.Up) p.Link.Send(frame);
+            if (p != except && p.Up) p.Link.SendForwarded(frame, offload);
     }
 
     private bool Lookup(MacAddress mac, out Nic port)
