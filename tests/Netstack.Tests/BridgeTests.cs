@@ -103,7 +103,7 @@ public class BridgeTests
         t.S.DeliverFrame(t.P2, req);
         // The request is flooded to port 1; the reply goes back out of port 2 only, from the bridge's MAC.
         Assert.Single(t.L1.Sent);
-        var reply = Assert.Single(t.L2.Sent.Where(f => EthernetHeader.Type(f) == EthernetHeader.TypeArp && EthernetHeader.Destination(f) == X));
+        var reply = Assert.Single(t.L2.Sent, f => EthernetHeader.Type(f) == EthernetHeader.TypeArp && EthernetHeader.Destination(f) == X);
         Assert.Equal(t.Br.Link.Mac, EthernetHeader.Source(reply));
         Assert.Equal(2, t.L2.Sent.Count + t.L1.Sent.Count);
     }

@@ -45,32 +45,36 @@ public static partial class InterfaceIoctl
         if (change) return Change(task, stack, nic, cmd, req.Slice(16));
         var u = req.Slice(16);
         u.Clear();
-        switch (cmd)
+        // Under the stack's lock: another thread may be changing the interface.
+        lock (stack.Sync)
         {
-            case SockIoctl.SIOCGIFINDEX: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Id); break;
-            case SockIoctl.SIOCGIFFLAGS:
-                // ifr_flags is a short: IFF_LOWER_UP (bit 16) does not show here.
-                BinaryPrimitives.WriteInt16LittleEndian(u, (short)Netlink.RouteNetlink.LinkFlags(nic));
-                break;
-            case SockIoctl.SIOCGIFMTU: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Mtu); break;
-            // The stack has no transmit queue of its own; 1000 is what Linux gives veth and lo.
-            case SockIoctl.SIOCGIFTXQLEN: BinaryPrimitives.WriteInt32LittleEndian(u, 1000); break;
-            case SockIoctl.SIOCGIFADDR or SockIoctl.SIOCGIFNETMASK:
+            switch (cmd)
             {
-                if (!FirstV4(nic, out var a, out int prefix)) return -(long)Errno.EADDRNOTAVAIL;
-                var v = cmd == SockIoctl.SIOCGIFADDR ? a : Address.FromV4(prefix == 0 ? 0 : 0xffffffffu << (32 - prefix));
-                InetAddress.Write(u, new SockAddr(v, 0), v6: false);
-                break;
-            }
-            case SockIoctl.SIOCGIFHWADDR:
-                BinaryPrimitives.WriteUInt16LittleEndian(u, (ushort)(nic.IsLoopback ? ArphrdLoopback : ArphrdEther));
-                if (!nic.IsLoopback)
+                case SockIoctl.SIOCGIFINDEX: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Id); break;
+                case SockIoctl.SIOCGIFFLAGS:
+                    // ifr_flags is a short: IFF_LOWER_UP (bit 16) does not show here.
+                    BinaryPrimitives.WriteInt16LittleEndian(u, (short)Netlink.RouteNetlink.LinkFlags(nic));
+                    break;
+                case SockIoctl.SIOCGIFMTU: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Mtu); break;
+                // The stack has no transmit queue of its own; 1000 is what Linux gives veth and lo.
+                case SockIoctl.SIOCGIFTXQLEN: BinaryPrimitives.WriteInt32LittleEndian(u, 1000); break;
+                case SockIoctl.SIOCGIFADDR or SockIoctl.SIOCGIFNETMASK:
                 {
-                    ulong mac = nic.Link.Mac.Value;
-                    for (int i = 0; i < 6; i++) u[2 + i] = (byte)(mac >> (40 - 8 * i));
+                    if (!FirstV4(nic, out var a, out int prefix)) return -(long)Errno.EADDRNOTAVAIL;
+                    var v = cmd == SockIoctl.SIOCGIFADDR ? a : Address.FromV4(prefix == 0 ? 0 : 0xffffffffu << (32 - prefix));
+                    InetAddress.Write(u, new SockAddr(v, 0), v6: false);
+                    break;
                 }
-                break;
-            default: return -(long)Errno.ENOTTY;
+                case SockIoctl.SIOCGIFHWADDR:
+                    BinaryPrimitives.WriteUInt16LittleEndian(u, (ushort)(nic.IsLoopback ? ArphrdLoopback : ArphrdEther));
+                    if (!nic.IsLoopback)
+                    {
+                        ulong mac = nic.Link.Mac.Value;
+                        for (int i = 0; i < 6; i++) u[2 + i] = (byte)(mac >> (40 - 8 * i));
+                    }
+                    break;
+                default: return -(long)Errno.ENOTTY;
+            }
         }
         return task.MM.CopyOut(arg, req) < 0 ? -(long)Errno.EFAULT : 0;
     }
@@ -84,6 +88,7 @@ public static partial class InterfaceIoctl
         ulong buf = BinaryPrimitives.ReadUInt64LittleEndian(conf.Slice(8));
         int done = 0;
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
+        lock (stack.Sync)
         foreach (var nic in stack.Nics)
         {
             if (!FirstV4(nic, out var a, out _)) continue;
