@@ -52,6 +52,8 @@ internal static partial class RouteNetlink
             switch (t)
             {
                 case Rtnl.IFLA_IFNAME: name = Str(v); break;
+                // A MAC address of one's choosing is not offered (the taken-over devices keep the host's).
+                case Rtnl.IFLA_ADDRESS: return -(int)Errno.EOPNOTSUPP;
                 case Rtnl.IFLA_MTU when v.Length >= 4: mtu = BinaryPrimitives.ReadInt32LittleEndian(v); break;
                 case Rtnl.IFLA_MASTER when v.Length >= 4: master = BinaryPrimitives.ReadUInt32LittleEndian(v); break;
                 case Rtnl.IFLA_LINKINFO:
