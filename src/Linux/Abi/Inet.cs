@@ -51,6 +51,10 @@ public static class SockIoctl
     /// <summary>More read-only queries, each a struct ifreq in and out.</summary>
     public const uint SIOCGIFDSTADDR = 0x8917, SIOCGIFBRDADDR = 0x8919, SIOCGIFMETRIC = 0x891d,
         SIOCGIFTXQLEN = 0x8942, SIOCGIFMAP = 0x8970;
+    /// <summary>Changes, CAP_NET_ADMIN only: struct ifreq in.</summary>
+    public const uint SIOCSIFFLAGS = 0x8914, SIOCSIFADDR = 0x8916, SIOCSIFNETMASK = 0x891c, SIOCSIFMTU = 0x8922;
+    /// <summary>Bridges (linux/sockios.h): SIOCBRADDBR/DELBR take a name, SIOCBRADDIF/DELIF an ifreq with ifr_ifindex.</summary>
+    public const uint SIOCBRADDBR = 0x89a0, SIOCBRDELBR = 0x89a1, SIOCBRADDIF = 0x89a2, SIOCBRDELIF = 0x89a3;
     public const int IfreqSize = 40, IfNameSize = 16;
     public const int IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_RUNNING = 0x40, IFF_MULTICAST = 0x1000;
 }

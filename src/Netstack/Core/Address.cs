@@ -75,6 +75,15 @@ public readonly struct Address : IEquatable<Address>
         return _hi == prefix._hi && (_lo & m2) == (prefix._lo & m2);
     }
 
+    /// <summary>The address with the bits past the first <paramref name="bits"/> cleared (the network of a prefix).</summary>
+    public Address Masked(int bits)
+    {
+        if (!IsV6) return FromV4(bits <= 0 ? 0 : bits >= 32 ? V4 : V4 & ~(0xffffffffu >> bits));
+        ulong hm = bits <= 0 ? 0 : bits >= 64 ? ~0UL : ~0UL << (64 - bits);
+        ulong lm = bits <= 64 ? 0 : bits >= 128 ? ~0UL : ~0UL << (128 - bits);
+        return FromV6(_hi & hm, _lo & lm);
+    }
+
     public bool Equals(Address o) => _hi == o._hi && _lo == o._lo && IsV6 == o.IsV6;
     public override bool Equals(object? obj) => obj is Address a && Equals(a);
     public override int GetHashCode() => HashCode.Combine(_hi, _lo, IsV6);

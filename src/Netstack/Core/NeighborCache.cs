@@ -65,6 +65,14 @@ internal sealed class NeighborCache
         return e;
     }
 
+    /// <summary>Forgets every entry (the interface went down: neigh_ifdown), dropping what waited.</summary>
+    public void Clear()
+    {
+        foreach (var e in _entries.Values)
+            foreach (var (b, _) in e.Pending) ArrayPool<byte>.Shared.Return(b);
+        _entries.Clear();
+    }
+
     /// <summary>Retries and expiries; calls <paramref name="solicit"/> for addresses to ask again.</summary>
     public long Tick(long now, Action<Address> solicit)
     {

@@ -84,6 +84,7 @@ public sealed partial class NetStack
     /// <summary>A TCP super-segment: only sent when the next hop is already resolved (TCP retransmits otherwise).</summary>
     private int EmitGso(in Route r, ushort type, byte[] buf, int start, int length, in GsoRequest g)
     {
+        if (!r.Nic.Up) return 0;
         if (!r.Nic.Neighbors.TryGet(r.NextHop, Now, out var dst)) return -(int)Errno.EAGAIN;
         var frame = buf.AsSpan(start, length);
         EthernetHeader.Write(frame, dst, r.Nic.Link.Mac, type);
@@ -127,6 +128,7 @@ public sealed partial class NetStack
     /// <summary>Adds the Ethernet header and sends, or parks the frame until the next hop is resolved.</summary>
     internal void EmitFrame(Nic nic, Address nextHop, ushort type, byte[] buf, int start, int length)
     {
+        if (!nic.Up) return;  // a down interface drops what is sent through it
         var frame = buf.AsSpan(start, length);
         MacAddress dst;
         if (!nic.Link.NeedsResolution) dst = MacAddress.Zero;
@@ -150,7 +152,7 @@ public sealed partial class NetStack
     /// <summary>Sends an ARP request or an NDP neighbour solicitation for <paramref name="ip"/>.</summary>
     internal void Solicit(Nic nic, Address ip)
     {
-        if (!nic.TryPickSource(ip, out var src)) return;
+        if (!nic.Up || !nic.TryPickSource(ip, out var src)) return;
         if (!ip.IsV6)
         {
             var f = ControlBuffer;
@@ -168,6 +170,7 @@ public sealed partial class NetStack
         if (e == null) return;
         while (e.Pending.TryDequeue(out var p))
         {
+            if (!nic.Up) { ArrayPool<byte>.Shared.Return(p.Buf); continue; }
             e.Mac.WriteTo(p.Buf);
             Stats.FramesOut++;
             nic.Link.Send(p.Buf.AsSpan(0, p.Len));

@@ -21,6 +21,7 @@ public sealed partial class NetStack
     private LoopbackEndpoint? _loopback;
     private Nic? _loopbackNic;
     private bool _flushing, _settling;
+    private int _lastNicId;
 
     public object Sync { get; } = new();
     public IClock Clock { get; }
@@ -49,7 +50,8 @@ public sealed partial class NetStack
     {
         lock (Sync)
         {
-            var nic = new Nic(this, _nics.Count + 1, name, link);
+            // Indexes are never reused (dev_new_index), also after a bridge is deleted.
+            var nic = new Nic(this, ++_lastNicId, name, link);
             _nics.Add(nic);
             if (link is LoopbackEndpoint lo) { _loopback = lo; _loopbackNic = nic; }
             else if (link.Mac != MacAddress.Zero)
@@ -99,7 +101,7 @@ public sealed partial class NetStack
         route = default;
         if (remote.IsLoopback || IsLocalAddress(remote))
         {
-            if (_loopbackNic == null) return -(int)Errno.ENETUNREACH;
+            if (_loopbackNic == null || !_loopbackNic.Up) return -(int)Errno.ENETUNREACH;
             var src = !local.IsUnspecified ? local
                 : remote.IsLoopback ? (remote.IsV6 ? Address.LoopbackV6 : Address.LoopbackV4) : remote;
             route = new Route(_loopbackNic, src, remote, remote);
@@ -107,7 +109,7 @@ public sealed partial class NetStack
         }
         foreach (var nic in _nics)
         {
-            if (nic.IsLoopback) continue;
+            if (nic.IsLoopback || !nic.Up) continue;
             foreach (var (a, p) in nic.Addresses)
                 if (a.IsV6 == remote.IsV6 && (remote.InPrefix(a, p) || (remote.IsMulticast && remote.IsV6) || remote.IsBroadcast)
                     && (local.IsUnspecified || nic.HasAddress(local)))
@@ -119,7 +121,7 @@ public sealed partial class NetStack
         }
         foreach (var r in _routes)
         {
-            if (!remote.InPrefix(r.Destination, r.Prefix)) continue;
+            if (!remote.InPrefix(r.Destination, r.Prefix) || !r.Nic.Up) continue;
             if (!local.IsUnspecified && !r.Nic.HasAddress(local)) continue;
             var hop = r.Gateway.IsUnspecified ? remote : r.Gateway;
             if (!r.Nic.TryPickSource(hop, out var s)) continue;
@@ -197,12 +199,14 @@ public sealed partial class NetStack
         finally { _settling = false; }
     }
 
-    private void HandleFrame(Nic nic, ReadOnlySpan<byte> frame)
+    internal void HandleFrame(Nic nic, ReadOnlySpan<byte> frame)
     {
         Stats.FramesIn++;
         try
         {
             if (frame.Length < EthernetHeader.Length) { Stats.MalformedDropped++; return; }
+            if (nic.Master != null) { nic.Master.Input(nic, frame); return; }
+            if (!nic.Up) { Stats.NotForUs++; return; }
             if (!nic.IsLoopback)
             {
                 var dst = EthernetHeader.Destination(frame);

@@ -10,12 +10,27 @@ public sealed class Nic : ITimerTarget
     public int Id { get; }
     public string Name { get; }
     public ILinkEndpoint Link { get; }
-    public int Mtu => Link.Mtu;
+    /// <summary>The interface MTU (SIOCSIFMTU / IFLA_MTU may lower or raise it within the link's bounds).</summary>
+    public int Mtu { get; internal set; }
     public bool IsLoopback => !Link.NeedsResolution;
+
+    /// <summary>
+    /// IFF_UP: a down interface neither sends nor receives, and routes through it are unusable.
+    /// </summary>
+    public bool Up { get; internal set; } = true;
+
+    /// <summary>The bridge this interface is a port of (IFLA_MASTER), or null.</summary>
+    public Bridge? Master { get; internal set; }
+
+    /// <summary>The bridge this interface is the device of, or null.</summary>
+    public Bridge? AsBridge => Link as Bridge;
+
+    /// <summary>Removed from the stack (a deleted bridge): sockets that still hold a route to it send nothing.</summary>
+    internal bool Removed;
 
     internal Nic(NetStack stack, int id, string name, ILinkEndpoint link)
     {
-        _stack = stack; Id = id; Name = name; Link = link;
+        _stack = stack; Id = id; Name = name; Link = link; Mtu = link.Mtu;
     }
 
     public IReadOnlyList<(Address Addr, int Prefix)> AddressList => Addresses;

@@ -4,4 +4,5 @@ namespace Sandbox.Netstack;
 internal readonly record struct Route(Nic Nic, Address Local, Address Remote, Address NextHop);
 
 /// <summary>One entry of the route table.</summary>
-public readonly record struct RouteEntry(Address Destination, int Prefix, Address Gateway, Nic Nic);
+/// <remarks><paramref name="Static"/>: added by the application (RTPROT_BOOT), not derived from an address.</remarks>
+public readonly record struct RouteEntry(Address Destination, int Prefix, Address Gateway, Nic Nic, bool Static = false);

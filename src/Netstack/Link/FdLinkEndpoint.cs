@@ -26,6 +26,7 @@ public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
     private readonly int _txSlot, _rxSlot;
     private readonly byte* _txBuf, _txMsgs, _txIovs, _rxBuf, _rxMsgs, _rxIovs;
     private int _txCount;
+    private byte* _rxHdr;
 
     private FdLinkEndpoint(int fd, bool socket, int mtu, MacAddress mac, bool vnet = false)
     {
@@ -168,6 +169,7 @@ public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
     public int Receive(Span<byte> buf, out int offset, out bool checksumVerified)
     {
         int n = HostNative.Receive(Fd, buf, _socket);
+        _rxHdr = null;
         offset = 0;
         checksumVerified = false;
         if (!_vnet || n < 0) return n;
@@ -187,10 +189,27 @@ public sealed unsafe class FdLinkEndpoint : ILinkEndpoint, IDisposable
         int n = Math.Min(HostNative.MessageLength(_rxMsgs, i), _rxSlot);
         byte* p = _rxBuf + i * _rxSlot;
         checksumVerified = false;
+        _rxHdr = null;
         if (!_vnet) return new ReadOnlySpan<byte>(p, n);
         if (n < VnetHeaderLength) return default;
+        _rxHdr = p;
         checksumVerified = (p[0] & 3) != 0;
         return new ReadOnlySpan<byte>(p + VnetHeaderLength, n - VnetHeaderLength);
+    }
+
+    public ReadOnlySpan<byte> ReceivedOffload => _rxHdr == null ? default : new ReadOnlySpan<byte>(_rxHdr, VnetHeaderLength);
+
+    public void SendForwarded(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> offload)
+    {
+        // Without offload work left (no GSO, no partial checksum) it is an ordinary frame.
+        if (offload.Length < VnetHeaderLength || (offload[0] & 1) == 0 && offload[1] == 0) { Send(frame); return; }
+        // A link without virtio-net headers cannot take it: the stack does not cut super-segments up.
+        if (!_vnet) { Interlocked.Increment(ref SendErrors); return; }
+        Flush();
+        Span<byte> h = stackalloc byte[VnetHeaderLength];
+        offload[..VnetHeaderLength].CopyTo(h);
+        h[0] &= 1;  // NEEDS_CSUM only: DATA_VALID means nothing on transmit
+        if (HostNative.Send2(Fd, h, frame) < 0) Interlocked.Increment(ref SendErrors);
     }
 
     public bool IsPacketSocket => _socket;

@@ -30,6 +30,18 @@ public interface ILinkEndpoint
 
     /// <summary>Pushes out frames the link batched; the stack calls it when an operation is done.</summary>
     void Flush() { }
+
+    /// <summary>
+    /// The offload header (struct virtio_net_hdr) that came with the frame this link is delivering
+    /// now; empty when the link has none. Only valid during <see cref="NetStack.DeliverFrame"/>.
+    /// </summary>
+    ReadOnlySpan<byte> ReceivedOffload => default;
+
+    /// <summary>
+    /// Sends a frame another link received (a bridge forwarding it) with that link's offload
+    /// header: a super-segment or a partial checksum stays one for the host to finish.
+    /// </summary>
+    void SendForwarded(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> offload) => Send(frame);
 }
 
 /// <summary>How to cut a TCP super-segment: MSS, where the TCP header starts, all headers' length.</summary>

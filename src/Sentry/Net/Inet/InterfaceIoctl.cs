@@ -9,9 +9,10 @@ namespace Sandbox.Sentry.Net.Inet;
 
 /// <summary>
 /// The network device ioctls (netdevice(7)) over the stack's interfaces: struct ifreq and
-/// ifconf. Any socket takes them (glibc's if_nametoindex asks an AF_UNIX one).
+/// ifconf. Any socket takes them (glibc's if_nametoindex asks an AF_UNIX one). The SIOCS*
+/// and bridge commands need CAP_NET_ADMIN (EPERM before anything else, as dev_ioctl checks).
 /// </summary>
-public static class InterfaceIoctl
+public static partial class InterfaceIoctl
 {
     private const int ArphrdEther = 1, ArphrdLoopback = 772;
 
@@ -19,6 +20,10 @@ public static class InterfaceIoctl
     {
         // Like dev_ioctl, other commands look the interface up too: ENODEV for an unknown name, else ENOTTY.
         if (cmd == SockIoctl.SIOCGIFCONF) return InterfaceConf(task, stack, arg);
+        if (cmd is SockIoctl.SIOCBRADDBR or SockIoctl.SIOCBRDELBR) return BridgeAddDelete(task, stack, cmd, arg);
+        bool change = cmd is SockIoctl.SIOCSIFFLAGS or SockIoctl.SIOCSIFMTU or SockIoctl.SIOCSIFADDR
+            or SockIoctl.SIOCSIFNETMASK or SockIoctl.SIOCBRADDIF or SockIoctl.SIOCBRDELIF;
+        if (change && !task.Creds.Has(Cap.NET_ADMIN)) return -(long)Errno.EPERM;
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
         if (task.MM.CopyIn(arg, req) < 0) return -(long)Errno.EFAULT;
         Nic? nic;
@@ -33,37 +38,43 @@ public static class InterfaceIoctl
         var nameBytes = req.Slice(0, SockIoctl.IfNameSize);
         int nul = nameBytes.IndexOf((byte)0);
         string name = Encoding.ASCII.GetString(nul < 0 ? nameBytes.Slice(0, SockIoctl.IfNameSize - 1) : nameBytes.Slice(0, nul));
+        if (cmd is SockIoctl.SIOCSIFADDR or SockIoctl.SIOCSIFNETMASK
+            && BinaryPrimitives.ReadUInt16LittleEndian(req.Slice(16)) != SocketDomain.AF_INET) return -(long)Errno.EINVAL;
         nic = FindNic(stack, name);
         if (nic == null) return -(long)Errno.ENODEV;
+        if (change) return Change(task, stack, nic, cmd, req.Slice(16));
         var u = req.Slice(16);
         u.Clear();
-        switch (cmd)
+        // Under the stack's lock: another thread may be changing the interface.
+        lock (stack.Sync)
         {
-            case SockIoctl.SIOCGIFINDEX: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Id); break;
-            case SockIoctl.SIOCGIFFLAGS:
-                BinaryPrimitives.WriteInt16LittleEndian(u, (short)(nic.IsLoopback
-                    ? SockIoctl.IFF_UP | SockIoctl.IFF_LOOPBACK | SockIoctl.IFF_RUNNING
-                    : SockIoctl.IFF_UP | SockIoctl.IFF_BROADCAST | SockIoctl.IFF_RUNNING | SockIoctl.IFF_MULTICAST));
-                break;
-            case SockIoctl.SIOCGIFMTU: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Mtu); break;
-            // The stack has no transmit queue of its own; 1000 is what Linux gives veth and lo.
-            case SockIoctl.SIOCGIFTXQLEN: BinaryPrimitives.WriteInt32LittleEndian(u, 1000); break;
-            case SockIoctl.SIOCGIFADDR or SockIoctl.SIOCGIFNETMASK:
+            switch (cmd)
             {
-                if (!FirstV4(nic, out var a, out int prefix)) return -(long)Errno.EADDRNOTAVAIL;
-                var v = cmd == SockIoctl.SIOCGIFADDR ? a : Address.FromV4(prefix == 0 ? 0 : 0xffffffffu << (32 - prefix));
-                InetAddress.Write(u, new SockAddr(v, 0), v6: false);
-                break;
-            }
-            case SockIoctl.SIOCGIFHWADDR:
-                BinaryPrimitives.WriteUInt16LittleEndian(u, (ushort)(nic.IsLoopback ? ArphrdLoopback : ArphrdEther));
-                if (!nic.IsLoopback)
+                case SockIoctl.SIOCGIFINDEX: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Id); break;
+                case SockIoctl.SIOCGIFFLAGS:
+                    // ifr_flags is a short: IFF_LOWER_UP (bit 16) does not show here.
+                    BinaryPrimitives.WriteInt16LittleEndian(u, (short)Netlink.RouteNetlink.LinkFlags(nic));
+                    break;
+                case SockIoctl.SIOCGIFMTU: BinaryPrimitives.WriteInt32LittleEndian(u, nic.Mtu); break;
+                // The stack has no transmit queue of its own; 1000 is what Linux gives veth and lo.
+                case SockIoctl.SIOCGIFTXQLEN: BinaryPrimitives.WriteInt32LittleEndian(u, 1000); break;
+                case SockIoctl.SIOCGIFADDR or SockIoctl.SIOCGIFNETMASK:
                 {
-                    ulong mac = nic.Link.Mac.Value;
-                    for (int i = 0; i < 6; i++) u[2 + i] = (byte)(mac >> (40 - 8 * i));
+                    if (!FirstV4(nic, out var a, out int prefix)) return -(long)Errno.EADDRNOTAVAIL;
+                    var v = cmd == SockIoctl.SIOCGIFADDR ? a : Address.FromV4(prefix == 0 ? 0 : 0xffffffffu << (32 - prefix));
+                    InetAddress.Write(u, new SockAddr(v, 0), v6: false);
+                    break;
                 }
-                break;
-            default: return -(long)Errno.ENOTTY;
+                case SockIoctl.SIOCGIFHWADDR:
+                    BinaryPrimitives.WriteUInt16LittleEndian(u, (ushort)(nic.IsLoopback ? ArphrdLoopback : ArphrdEther));
+                    if (!nic.IsLoopback)
+                    {
+                        ulong mac = nic.Link.Mac.Value;
+                        for (int i = 0; i < 6; i++) u[2 + i] = (byte)(mac >> (40 - 8 * i));
+                    }
+                    break;
+                default: return -(long)Errno.ENOTTY;
+            }
         }
         return task.MM.CopyOut(arg, req) < 0 ? -(long)Errno.EFAULT : 0;
     }
@@ -77,6 +88,7 @@ public static class InterfaceIoctl
         ulong buf = BinaryPrimitives.ReadUInt64LittleEndian(conf.Slice(8));
         int done = 0;
         Span<byte> req = stackalloc byte[SockIoctl.IfreqSize];
+        lock (stack.Sync)
         foreach (var nic in stack.Nics)
         {
             if (!FirstV4(nic, out var a, out _)) continue;
@@ -96,14 +108,12 @@ public static class InterfaceIoctl
 
     private static Nic? FindNic(NetStack stack, string name)
     {
-        foreach (var n in stack.Nics) if (n.Name == name) return n;
-        return null;
+        lock (stack.Sync) return stack.FindNic(name);
     }
 
     private static Nic? FindNic(NetStack stack, int index)
     {
-        foreach (var n in stack.Nics) if (n.Id == index) return n;
-        return null;
+        lock (stack.Sync) return stack.FindNic(index);
     }
 
     private static bool FirstV4(Nic nic, out Address a, out int prefix)

@@ -51,7 +51,8 @@ public static class ProcNet
     {
         var sb = new StringBuilder("Inter-|   Receive                                                |  Transmit\n" +
             " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n");
-        var nics = net?.Stack.Nics ?? (IReadOnlyList<Nic>)Array.Empty<Nic>();
+        Nic[] nics = Array.Empty<Nic>();
+        if (net != null) lock (net.Stack.Sync) nics = net.Stack.Nics.ToArray();
         if (net == null) sb.Append("    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n");
         foreach (var n in nics)
             sb.Append($"{n.Name,6}:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n");

@@ -8,10 +8,10 @@ namespace Sandbox.Sentry.Net.Netlink;
 /// <summary>
 /// NETLINK_ROUTE requests over the sandbox's stack (rtnetlink(7)): RTM_GETLINK, RTM_GETADDR
 /// and RTM_GETROUTE dumps, RTM_GETLINK of one interface, NLMSG_ERROR acknowledgements as
-/// netlink_rcv_skb sends them. Changes (RTM_NEW*/DEL*/SET*) are EPERM without CAP_NET_ADMIN,
-/// else EOPNOTSUPP: the sandbox's interfaces are fixed at boot.
+/// netlink_rcv_skb sends them. Changes (RTM_NEW*/DEL*/SET* of links, addresses and routes,
+/// RouteNetlink.Change.cs) are EPERM without CAP_NET_ADMIN; other changes are EOPNOTSUPP.
 /// </summary>
-internal static class RouteNetlink
+internal static partial class RouteNetlink
 {
     /// <summary>NLMSG_GOODSIZE on 4 KiB pages: how much of a dump goes in one datagram (glibc reads 4 KiB at a time).</summary>
     private const int DumpChunk = 3776;
@@ -66,7 +66,11 @@ internal static class RouteNetlink
         byte family = msg[NetlinkAbi.HeaderSize];
         var body = msg[NetlinkAbi.HeaderSize..];
         int kind = (type - Rtnl.RTM_NEWLINK) & 3;
-        if (kind != 2) return netAdmin ? -(int)Errno.EOPNOTSUPP : -(int)Errno.EPERM;
+        if (kind != 2)
+        {
+            if (!netAdmin) return -(int)Errno.EPERM;
+            lock (stack.Sync) return Change(stack, type, flags, family, body);
+        }
         bool dump = (flags & NetlinkAbi.NLM_F_DUMP) == NetlinkAbi.NLM_F_DUMP;
         var w = new NetlinkWriter();
         lock (stack.Sync)
@@ -148,10 +152,12 @@ internal static class RouteNetlink
         var b = w.Body(Rtnl.IfInfoSize);
         BinaryPrimitives.WriteUInt16LittleEndian(b[2..], nic.IsLoopback ? Rtnl.ARPHRD_LOOPBACK : Rtnl.ARPHRD_ETHER);
         BinaryPrimitives.WriteInt32LittleEndian(b[4..], nic.Id);
-        BinaryPrimitives.WriteUInt32LittleEndian(b[8..], LinkFlags(nic));
+        uint state = LinkFlags(nic);
+        BinaryPrimitives.WriteUInt32LittleEndian(b[8..], state);
         w.AttrString(Rtnl.IFLA_IFNAME, nic.Name);
         w.AttrU32(Rtnl.IFLA_TXQLEN, 1000);
-        w.AttrU8(Rtnl.IFLA_OPERSTATE, nic.IsLoopback ? Rtnl.IF_OPER_UNKNOWN : Rtnl.IF_OPER_UP);
+        w.AttrU8(Rtnl.IFLA_OPERSTATE, (state & Rtnl.IFF_LOWER_UP) == 0 ? Rtnl.IF_OPER_DOWN
+            : nic.IsLoopback ? Rtnl.IF_OPER_UNKNOWN : Rtnl.IF_OPER_UP);
         w.AttrU8(Rtnl.IFLA_LINKMODE, 0);
         w.AttrU32(Rtnl.IFLA_MTU, (uint)nic.Mtu);
         Span<byte> mac = stackalloc byte[6];
@@ -160,14 +166,32 @@ internal static class RouteNetlink
         w.Attr(Rtnl.IFLA_ADDRESS, mac);
         if (!nic.IsLoopback) mac.Fill(0xff);
         w.Attr(Rtnl.IFLA_BROADCAST, mac);
+        if (nic.Master != null) w.AttrU32(Rtnl.IFLA_MASTER, (uint)nic.Master.Device.Id);
+        if (nic.AsBridge != null)
+        {
+            // IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }: one nested attribute.
+            Span<byte> info = stackalloc byte[12];
+            BinaryPrimitives.WriteUInt16LittleEndian(info, 11);
+            BinaryPrimitives.WriteUInt16LittleEndian(info[2..], Rtnl.IFLA_INFO_KIND);
+            "bridge\0"u8.CopyTo(info[4..]);
+            w.Attr(Rtnl.IFLA_LINKINFO, info);
+        }
         w.End(at);
         return w.Written.ToArray();
     }
 
-    /// <summary>The flags SIOCGIFFLAGS and RTM_NEWLINK report: up and running; lower up as a carrier is.</summary>
-    public static uint LinkFlags(Nic nic) => nic.IsLoopback
-        ? Rtnl.IFF_UP | Rtnl.IFF_LOOPBACK | Rtnl.IFF_RUNNING | Rtnl.IFF_LOWER_UP
-        : Rtnl.IFF_UP | Rtnl.IFF_BROADCAST | Rtnl.IFF_RUNNING | Rtnl.IFF_MULTICAST | Rtnl.IFF_LOWER_UP;
+    /// <summary>
+    /// The flags SIOCGIFFLAGS and RTM_NEWLINK report: IFF_UP as set; running and lower up while
+    /// up with a carrier (a bridge has one while some port is up).
+    /// </summary>
+    public static uint LinkFlags(Nic nic)
+    {
+        uint f = nic.IsLoopback ? Rtnl.IFF_LOOPBACK : Rtnl.IFF_BROADCAST | Rtnl.IFF_MULTICAST;
+        if (!nic.Up) return f;
+        f |= Rtnl.IFF_UP;
+        if (nic.AsBridge is { HasCarrier: false }) return f;
+        return f | Rtnl.IFF_RUNNING | Rtnl.IFF_LOWER_UP;
+    }
 
     private static byte[] Addr(NetlinkWriter w, Nic nic, Address a, int prefix, uint seq, uint portid)
     {
@@ -211,14 +235,14 @@ internal static class RouteNetlink
         b[0] = (byte)(v6 ? SocketDomain.AF_INET6 : SocketDomain.AF_INET);
         b[1] = (byte)r.Prefix;
         b[4] = Rtnl.RT_TABLE_MAIN;
-        b[5] = onLink ? Rtnl.RTPROT_KERNEL : Rtnl.RTPROT_BOOT;
+        b[5] = onLink && !r.Static ? Rtnl.RTPROT_KERNEL : Rtnl.RTPROT_BOOT;
         b[6] = onLink && !v6 ? Rtnl.RT_SCOPE_LINK : Rtnl.RT_SCOPE_UNIVERSE;
         b[7] = Rtnl.RTN_UNICAST;
         w.AttrU32(Rtnl.RTA_TABLE, Rtnl.RT_TABLE_MAIN);
         Span<byte> raw = stackalloc byte[v6 ? 16 : 4];
         if (r.Prefix > 0) { r.Destination.WriteTo(raw); w.Attr(Rtnl.RTA_DST, raw); }
         if (v6) w.AttrU32(Rtnl.RTA_PRIORITY, onLink ? 256u : 1024u);
-        if (onLink && !v6)
+        if (onLink && !v6 && !r.Static)
             foreach (var (a, p) in r.Nic.AddressList)
                 if (!a.IsV6 && a.InPrefix(r.Destination, r.Prefix)) { a.WriteTo(raw); w.Attr(Rtnl.RTA_PREFSRC, raw); break; }
         if (!onLink) { r.Gateway.WriteTo(raw); w.Attr(Rtnl.RTA_GATEWAY, raw); }
