@@ -74,6 +74,8 @@ internal static class CriCommand
     private static async Task<int> Serve(CriConfig config)
     {
         CriServer server;
+        // microvm containers compile runtime/default to BPF in this process; the profile lives in the Sentry.
+        Sandbox.Shim.Backends.VmSecurity.RuntimeDefaultProfileJson = Sandbox.Sentry.Kernel.Seccomp.RuntimeDefaultProfile.Json;
         try { server = await CriServer.StartAsync(config); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {

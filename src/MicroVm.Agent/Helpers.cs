@@ -17,11 +17,11 @@ internal static unsafe class Helpers
         return exit;
     }
 
-    /// <summary>__container ROOTFS HOSTNAME: new mount, UTS, IPC and PID namespaces; starts the
-    /// container's init (PID 1 there, __cinit) and reports its pid.</summary>
+    /// <summary>__container ROOTFS HOSTNAME [OPTIONS...]: new mount, UTS, IPC and PID namespaces;
+    /// starts the container's init (PID 1 there, __cinit ROOTFS OPTIONS...) and reports its pid.</summary>
     public static int Container(string[] a)
     {
-        if (a.Length != 2) return Fail("usage: __container ROOTFS HOSTNAME", Native.EINVAL);
+        if (a.Length < 2) return Fail("usage: __container ROOTFS HOSTNAME [OPTIONS...]", Native.EINVAL);
         if (Native.unshare(Native.CLONE_NEWNS | Native.CLONE_NEWUTS | Native.CLONE_NEWIPC | Native.CLONE_NEWPID) != 0)
             return Fail("unshare", Native.Errno);
         if (Native.mount(null, "/", null, Native.MS_REC | Native.MS_PRIVATE, null) != 0)
@@ -32,21 +32,32 @@ internal static unsafe class Helpers
         int pid;
         try
         {
-            pid = Native.Spawn("/proc/self/exe", ["/init", "__cinit", a[0]], ["PATH=/bin"], [-1, -1, -1, Ctl], false, true);
+            pid = Native.Spawn("/proc/self/exe", ["/init", "__cinit", a[0], .. a[2..]], ["PATH=/bin"], [-1, -1, -1, Ctl], false, true);
         }
         catch (SpawnException e) { return Fail("spawn container init", e.Errno); }
         Report($"pid {pid}");
         return 0;
     }
 
-    /// <summary>__cinit ROOTFS: PID 1 of a container. Mounts /proc, a minimal /dev and a /tmp under
-    /// ROOTFS, chroots there, reports "ready" and then only reaps orphans.</summary>
+    /// <summary>__cinit ROOTFS [--writable] [--sysctl K=V]... [--mask PATH]... [--ro PATH]...: PID
+    /// 1 of a container. Mounts /proc, a minimal /dev and a /tmp under ROOTFS (under an overlay of
+    /// it with --writable), writes the sysctls, masks and write-protects the paths, chroots
+    /// there, reports "ready" and then only reaps orphans.</summary>
     public static int ContainerInit(string[] a)
     {
         string r = a[0].TrimEnd('/');   // "" for the initramfs itself
         if (!Directory.Exists(r.Length == 0 ? "/" : r)) return Fail($"rootfs {a[0]}", Native.ENOENT);
+        var opts = ContainerFs.Options.Parse(a.AsSpan(1));
+        if (opts.Writable)
+        {
+            if (ContainerFs.WritableRoot(r.Length == 0 ? "/" : r, out var merged) is { } why) return Fail(why, Native.Errno);
+            r = merged;
+        }
         if (Directory.Exists(r + "/proc") && Native.mount("proc", r + "/proc", "proc", Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
             return Fail("mount /proc", Native.Errno);
+        // sysfs read-only, as runc mounts it for a container (brctl, ip, ... read /sys/class/net)
+        if (Directory.Exists(r + "/sys") && Native.mount("sysfs", r + "/sys", "sysfs", Native.MS_RDONLY | Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
+            return Fail("mount /sys", Native.Errno);
         if (Directory.Exists(r + "/dev"))
         {
             if (Native.mount("tmpfs", r + "/dev", "tmpfs", Native.MS_NOSUID | Native.MS_NOEXEC, "mode=755,size=64k") != 0)
@@ -68,6 +79,7 @@ internal static unsafe class Helpers
         foreach (var t in new[] { "/tmp", "/run" })
             if (Directory.Exists(r + t) && Native.mount("tmpfs", r + t, "tmpfs", Native.MS_NOSUID | Native.MS_NODEV, "mode=1777") != 0)
                 return Fail($"mount {t}", Native.Errno);
+        if (ContainerFs.ApplyPaths(r, opts) is { } failed) return Fail(failed, Native.Errno);
         if (Native.chroot(r.Length == 0 ? "/" : r) != 0) return Fail("chroot", Native.Errno);
         Native.chdir("/");
         Report("ready");
@@ -79,14 +91,18 @@ internal static unsafe class Helpers
         }
     }
 
-    /// <summary>__exec CINITPID CWD PROGRAM ARGS...: enters the container of CINITPID (its
-    /// namespaces and root), starts PROGRAM there with this process's environment and stdio,
-    /// reports its pid, waits and reports its status. __exec-tty: stdio is a terminal; this
-    /// process (a session leader, spawned so by the agent) makes it its controlling terminal and
-    /// PROGRAM becomes the terminal's foreground process group.</summary>
+    /// <summary>__exec CINITPID CWD SECURITY(7 args) PROGRAM ARGS...: enters the container of
+    /// CINITPID (its namespaces and root), takes the container's identity and privileges
+    /// (Security.Apply), starts PROGRAM there with this process's environment and stdio, reports
+    /// its pid, waits and reports its status. __exec-tty: stdio is a terminal; this process (a
+    /// session leader, spawned so by the agent) makes it its controlling terminal and PROGRAM
+    /// becomes the terminal's foreground process group.</summary>
     public static int Exec(string[] a, bool tty)
     {
-        if (a.Length < 3 || !int.TryParse(a[0], out int cpid)) return Fail("usage: __exec PID CWD PROGRAM ARGS...", Native.EINVAL);
+        if (a.Length < 3 + Security.ArgCount || !int.TryParse(a[0], out int cpid))
+            return Fail("usage: __exec PID CWD UID GID GROUPS CAPS AMBIENT NNP SECCOMP PROGRAM ARGS...", Native.EINVAL);
+        var security = Security.FromArgs(a.AsSpan(2, Security.ArgCount));
+        a = [a[0], a[1], .. a[(2 + Security.ArgCount)..]];
         var fds = new List<int>();
         foreach (var ns in new[] { "ipc", "uts", "pid", "mnt" })
         {
@@ -106,6 +122,7 @@ internal static unsafe class Helpers
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
             env.Add($"{e.Key}={e.Value}");
         if (tty && Native.ioctl(0, Native.TIOCSCTTY, null) != 0) return Fail("TIOCSCTTY", Native.Errno);
+        if (Security.Apply(security) is { } what) return Fail(what, Native.Errno);
         int pid;
         try
         {

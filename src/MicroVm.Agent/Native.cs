@@ -16,6 +16,12 @@ internal static unsafe partial class Native
     public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     public const int RB_POWER_OFF = 0x4321fedc;
     public const int SIGKILL = 9;
+    public const int EACCES = 13, EPERM = 1;
+    public const long SYS_capset = 126, SYS_prctl = 157, SYS_seccomp = 317;
+    public const int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2;
+    public const ulong MS_REMOUNT = 0x20;
+
+    public static int prctl(int option, long a = 0, long b = 0, long c = 0, long d = 0) => (int)syscall5(SYS_prctl, option, a, b, c, d);
     public const int POSIX_SPAWN_SETPGROUP = 0x02;
     public const ulong TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431;
 
@@ -84,6 +90,14 @@ internal static unsafe partial class Native
     public static partial long syscall(long n, long a, long b, long c);
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int dup2(int oldfd, int newfd);
+    [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long syscall5(long n, long a, long b, long c, long d, long e);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int setgroups(nint size, uint* list);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int setresuid(uint ruid, uint euid, uint suid);
+    [LibraryImport(Libc, SetLastError = true)]
+    public static partial int setresgid(uint rgid, uint egid, uint sgid);
 
     [LibraryImport(Libc)]
     public static partial int posix_spawn_file_actions_init(void* fa);

@@ -20,10 +20,11 @@ internal sealed unsafe class Server
 
     public Server(string portPath) => _portPath = portPath;
 
-    sealed class Container(string id, string rootfs, int initPid)
+    sealed class Container(string id, string rootfs, int initPid, ProcessSecurity security)
     {
         public string Id = id, Rootfs = rootfs;
         public int InitPid = initPid;
+        public readonly ProcessSecurity Security = security;
         public volatile bool Dead;
     }
 
@@ -187,10 +188,16 @@ internal sealed unsafe class Server
         if (!rootfs.StartsWith('/') || rootfs.Contains('\0')) throw new AgentException(Native.EINVAL, "rootfs must be an absolute guest path");
         if (!Directory.Exists(rootfs)) throw new AgentException(Native.ENOENT, $"rootfs {rootfs} does not exist in the VM");
         if (c.Hostname.Length > 64) throw new AgentException(Native.EINVAL, "hostname too long");
+        var security = c.Security ?? ProcessSecurity.Root;
+        var why = Security.Check(security)
+            ?? (c.MaskedPaths ?? []).Concat(c.ReadonlyPaths ?? []).Select(ContainerFs.CheckPath).FirstOrDefault(w => w != null)
+            ?? (c.Sysctls ?? []).Select(ContainerFs.CheckSysctl).FirstOrDefault(w => w != null);
+        if (why != null) throw new AgentException(Native.EINVAL, why);
+        var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? []);
         lock (_lock)
         {
             if (_containers.ContainsKey(c.ContainerId)) throw new AgentException(Native.EEXIST, $"container {c.ContainerId} exists");
-            _containers[c.ContainerId] = new Container(c.ContainerId, rootfs, 0) { Dead = true }; // reserve the id
+            _containers[c.ContainerId] = new Container(c.ContainerId, rootfs, 0, security) { Dead = true }; // reserve the id
         }
         try
         {
@@ -198,7 +205,7 @@ internal sealed unsafe class Server
             int helper;
             try
             {
-                helper = SpawnHelper(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId], [-1, -1, -1, w], null);
+                helper = SpawnHelper(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId, .. options], [-1, -1, -1, w], null);
             }
             finally { Native.close(w); }
             var lines = ReadLines(r);
@@ -210,7 +217,7 @@ internal sealed unsafe class Server
                 else if (l.StartsWith("error ")) throw ErrorLine(l);
             }
             if (pid == 0 || !lines.Contains("ready")) throw new AgentException(Native.EPROTO, "container init did not start");
-            var ct = new Container(c.ContainerId, rootfs, pid);
+            var ct = new Container(c.ContainerId, rootfs, pid, security);
             _reaper.Watch(pid, _ => ct.Dead = true, adopt: true);
             lock (_lock) _containers[c.ContainerId] = ct;
             Agent.Debug($"container {c.ContainerId} init pid {pid} (helper {helper})");
@@ -259,7 +266,7 @@ internal sealed unsafe class Server
         try
         {
             string cwd = e.Cwd.Length > 0 ? e.Cwd : "/";
-            x.HelperPid = SpawnHelper(["/init", "__exec", c.InitPid.ToString(), cwd, .. e.Argv],
+            x.HelperPid = SpawnHelper(["/init", "__exec", c.InitPid.ToString(), cwd, .. Security.ToArgs(c.Security), .. e.Argv],
                 [stdin.Read, stdout.Write, stderr.Write, ctl.Write], e.Env,
                 st => { lock (_lock) x.HelperStatus = st; StreamDone(x); });
         }
@@ -332,7 +339,7 @@ internal sealed unsafe class Server
         try
         {
             string cwd = e.Cwd.Length > 0 ? e.Cwd : "/";
-            x.HelperPid = _reaper.SpawnAndWatch(() => Native.Spawn("/proc/self/exe", ["/init", "__exec-tty", c.InitPid.ToString(), cwd, .. e.Argv],
+            x.HelperPid = _reaper.SpawnAndWatch(() => Native.Spawn("/proc/self/exe", ["/init", "__exec-tty", c.InitPid.ToString(), cwd, .. Security.ToArgs(c.Security), .. e.Argv],
                 e.Env, [slave, slave, slave, ctl.Write], false, newSession: true),
                 st => { lock (_lock) x.HelperStatus = st; StreamDone(x); });
         }

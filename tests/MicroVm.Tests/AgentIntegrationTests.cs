@@ -151,17 +151,20 @@ public sealed class AgentIntegrationTests(VmFixture f)
         Assert.Equal(22, (await Assert.ThrowsAsync<AgentErrorException>(() => Agent.CreateContainerAsync("x2", "relative"))).Code);
         Assert.Equal(2, (await Assert.ThrowsAsync<AgentErrorException>(() => Agent.CallAsync(new Wait("nope")))).Code);
         Assert.Equal(71, (await Assert.ThrowsAsync<AgentErrorException>(() => Agent.CallAsync(new Hello(99)))).Code);
+        Assert.Equal(71, (await Assert.ThrowsAsync<AgentErrorException>(() => Agent.CallAsync(new Hello(1)))).Code);
         Assert.Equal(22, (await Assert.ThrowsAsync<AgentErrorException>(() => Agent.CallAsync(new Ok()))).Code);
         var bad = await Assert.ThrowsAsync<AgentErrorException>(() => Agent.ExecAsync(cid, ["/etc/passwd"]));
         Assert.Equal(13, bad.Code);
 
-        // malformed frames: unknown kind, bad version, trailing bytes, truncated string
+        // malformed frames: unknown kind, bad version, trailing bytes, truncated string, the old version
         foreach (var (id, payload) in new (uint, byte[])[]
         {
-            (9001, [1, 250, .. KernelTests.U32(9001)]),
+            (9001, [Codec.Version, 250, .. KernelTests.U32(9001)]),
             (9002, [7, (byte)MessageKind.Hello, .. KernelTests.U32(9002), 1, 0, 0, 0]),
-            (9003, [1, (byte)MessageKind.Stats, .. KernelTests.U32(9003), 0, 0]),
-            (9004, [1, (byte)MessageKind.Wait, .. KernelTests.U32(9004), 200, 0, 0, 0, 65]),
+            (9003, [Codec.Version, (byte)MessageKind.Stats, .. KernelTests.U32(9003), 0, 0]),
+            (9004, [Codec.Version, (byte)MessageKind.Wait, .. KernelTests.U32(9004), 200, 0, 0, 0, 65]),
+            // a version-1 CreateContainer (id, rootfs, hostname only): refused, not run as root by default
+            (9005, [1, (byte)MessageKind.CreateContainer, .. KernelTests.U32(9005), 1, 0, 0, 0, 65, 0, 0, 0, 0, 0, 0, 0, 0]),
         })
         {
             var reply = Agent.ExpectReply(id);

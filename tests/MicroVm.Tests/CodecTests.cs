@@ -9,6 +9,8 @@ public class CodecTests
     {
         new Hello(1),
         new CreateContainer("c1", "/run/sandbox/rootfs", "host"),
+        new CreateContainer("c2", "/run/sandbox/rootfs/x", "pod", true, ["/proc/kcore", "/bin/ls"], ["/proc/sys"], ["kernel.shm_rmid_forced=1"],
+            new ProcessSecurity(1000, 1001, [1234, 5678], 0xa80425fb, 1 << 10, true, [6, 0, 0, 0, 0, 0, 0xff, 0x7f])),
         new Exec("c1", "e1", ["/bin/sh", "-c", "echo ü"], ["A=1", "B="], "/tmp"),
         new Exec("c1", "e2", ["/bin/sh"], [], "/", true, 24, 80),
         new ResizeTty("e2", 50, 132),
@@ -73,16 +75,19 @@ public class CodecTests
         {
             ("short header", [1, 1, 0]),
             ("bad version", Payload(9, (byte)MessageKind.Hello, 5, U32(1))),
-            ("unknown kind", Payload(1, 200, 5)),
-            ("truncated body", Payload(1, (byte)MessageKind.Hello, 5, 1, 0)),
-            ("trailing bytes", Payload(1, (byte)MessageKind.Stats, 5, 0)),
-            ("string longer than the body", Payload(1, (byte)MessageKind.Wait, 5, [.. U32(100), 65])),
-            ("string over the limit", Payload(1, (byte)MessageKind.Wait, 5, U32(1 << 30))),
-            ("invalid UTF-8", Payload(1, (byte)MessageKind.Wait, 5, [.. U32(2), 0xc3, 0x28])),
-            ("list count over the limit", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(uint.MaxValue)])),
-            ("list count larger than the body", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(1000)])),
-            ("bad boolean", Payload(1, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
-            ("data over the limit", Payload(1, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
+            ("unknown kind", Payload(Codec.Version, 200, 5)),
+            ("truncated body", Payload(Codec.Version, (byte)MessageKind.Hello, 5, 1, 0)),
+            ("trailing bytes", Payload(Codec.Version, (byte)MessageKind.Stats, 5, 0)),
+            ("string longer than the body", Payload(Codec.Version, (byte)MessageKind.Wait, 5, [.. U32(100), 65])),
+            ("string over the limit", Payload(Codec.Version, (byte)MessageKind.Wait, 5, U32(1 << 30))),
+            ("invalid UTF-8", Payload(Codec.Version, (byte)MessageKind.Wait, 5, [.. U32(2), 0xc3, 0x28])),
+            ("list count over the limit", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(uint.MaxValue)])),
+            ("list count larger than the body", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(1000)])),
+            ("bad boolean", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
+            ("version 1 (before the security fields)", Payload(1, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0)])),
+            ("CreateContainer without its security", Payload(Codec.Version, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0), 0, .. U32(0), .. U32(0), .. U32(0)])),
+            ("group list over the limit", Payload(Codec.Version, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0), 0, .. U32(0), .. U32(0), .. U32(0), .. U32(0), .. U32(0), .. U32(5000)])),
+            ("data over the limit", Payload(Codec.Version, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
         };
         foreach (var (why, p) in cases)
         {
@@ -128,13 +133,13 @@ public class CodecTests
                 p = valid[rng.Next(valid.Length)][4..].ToArray();
                 for (int k = rng.Next(1, 4); k > 0; k--) p[rng.Next(p.Length)] = (byte)rng.Next(256);
                 if (rng.Next(4) == 0) p = p[..rng.Next(p.Length)];
-                if (p.Length > 0) p[0] = 1;
+                if (p.Length > 0) p[0] = Codec.Version;
             }
             else
             {
                 p = new byte[rng.Next(0, 64)];
                 rng.NextBytes(p);
-                if (p.Length > 0) p[0] = 1;
+                if (p.Length > 0) p[0] = Codec.Version;
                 if (p.Length > 1) p[1] = (byte)rng.Next(0, 100);
             }
             try { Codec.Decode(p, out _); }

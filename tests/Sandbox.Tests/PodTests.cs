@@ -7,7 +7,7 @@ using Xunit;
 namespace Sandbox.Tests;
 
 /// <summary>`sandbox pod`: one Sentry, several containers, driven over its control socket.</summary>
-public sealed class PodTests : IDisposable
+public sealed partial class PodTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pod-test-").FullName;
     private readonly string _rootfs;
@@ -20,7 +20,7 @@ public sealed class PodTests : IDisposable
         _rootfs = Path.Combine(_dir, "rootfs");
         foreach (var d in new[] { "bin", "proc", "dev", "tmp", "sys", "etc", "root" }) Directory.CreateDirectory(Path.Combine(_rootfs, d));
         File.Copy("/bin/busybox", Path.Combine(_rootfs, "bin/busybox"));
-        foreach (var a in new[] { "sh", "cat", "echo", "ps", "nc", "sleep", "ls", "grep", "kill" })
+        foreach (var a in new[] { "sh", "cat", "echo", "ps", "nc", "sleep", "ls", "grep", "kill", "wc", "httpd" })
             File.CreateSymbolicLink(Path.Combine(_rootfs, "bin", a), "busybox");
         File.WriteAllText(Path.Combine(_rootfs, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
         _socket = Path.Combine(_dir, "pod.sock");

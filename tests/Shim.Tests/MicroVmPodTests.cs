@@ -69,9 +69,10 @@ public class MicroVmPodTests(MicroVmFixture fx)
         var fail = await Rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sh", "-c", "cat /etc/hello.txt; echo err >&2; exit 7" } });
         Assert.Equal((7, "hello from layer 2\n", "err\n"), (fail.ExitCode, fail.Stdout.ToStringUtf8(), fail.Stderr.ToStringUtf8()));
         Assert.Equal(StatusCode.DeadlineExceeded, await Cri.CodeOf(() => Rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sleep", "60" }, Timeout = 1 }).ResponseAsync));
-        // The root filesystem is the image's, read-only; /tmp is the container's own.
+        // The root filesystem is writable (an overlay in the VM over the image's read-only
+        // directory: the image on the host stays as it was); /tmp is the container's own.
         var ro = await Rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sh", "-c", "touch /x 2>/dev/null && echo rw || echo ro; echo t > /tmp/t && cat /tmp/t" } });
-        Assert.Equal("ro\nt\n", ro.Stdout.ToStringUtf8());
+        Assert.Equal("rw\nt\n", ro.Stdout.ToStringUtf8());
 
         var stats = (await Rt.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = id })).Stats;
         Assert.True(stats.Cpu.UsageCoreNanoSeconds.Value > 0 && stats.Memory.WorkingSetBytes.Value > 0, stats.ToString());

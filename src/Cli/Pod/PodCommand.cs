@@ -20,6 +20,7 @@ internal static class PodCommand
                sandbox pod kill --control SOCKET --id ID [--pid PID] SIGNAL
                sandbox pod stats|destroy --control SOCKET --id ID
                sandbox pod list|shutdown --control SOCKET
+               sandbox pod port-forward --control SOCKET [LOCAL:]PORT
 
         serve: one Sentry for a pod, confined, with no program yet; its containers share its
           process ids and network stack (loopback between them works). --pause: PID 1 is
@@ -29,6 +30,9 @@ internal static class PodCommand
           command's stdin, stdout and stderr; exits with its status and removes the container
           (unless --keep). The container ends with this command.
         exec: runs PROGRAM in container ID (its root, its processes); exits with its status.
+        port-forward: connects to PORT on the pod's localhost, in the pod's own network stack:
+          this command's stdin and stdout are the connection, or with LOCAL it listens on
+          127.0.0.1:LOCAL and forwards every connection until stopped.
         """;
 
     public static int Execute(string[] args)
@@ -50,7 +54,7 @@ internal static class PodCommand
         }
         var rest = args[i..];
         if (control == null) return Usage.Fail($"pod {args[0]} needs --control SOCKET");
-        if (args[0] is not ("list" or "shutdown") && id == null) return Usage.Fail($"pod {args[0]} needs --id ID");
+        if (args[0] is not ("list" or "shutdown" or "port-forward") && id == null) return Usage.Fail($"pod {args[0]} needs --id ID");
         try
         {
             return args[0] switch
@@ -62,6 +66,7 @@ internal static class PodCommand
                 "destroy" => Simple(control, "destroy", id!),
                 "list" => Simple(control, "list"),
                 "shutdown" => Shutdown(control),
+                "port-forward" => PodPortForwardClient.Run(control, rest),
                 _ => Usage.Fail($"unknown pod command '{args[0]}'"),
             };
         }

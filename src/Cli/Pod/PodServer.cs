@@ -242,6 +242,8 @@ internal sealed class PodServer
                 owned.Containers.Remove(Arg(1));
                 return Destroy(msg[1]) ? Ok() : Error($"no container {msg[1]}");
             case "shutdown": return Ok();
+            // Answered with the connection's fd, after which this control connection ends.
+            case "portforward": PodPortForward.Handle(conn, _pod.Kernel, msg); return null;
             // From now on this connection only carries events: `exit ID PID CODE SIGNAL MESSAGE` for every process that ends.
             case "events":
             {

@@ -124,6 +124,25 @@ public sealed unsafe class ControlConnection : IDisposable
         return reply;
     }
 
+    /// <summary>
+    /// Like <see cref="Call(IReadOnlyList{string}, ReadOnlySpan{int})"/>, keeping the descriptors
+    /// the reply carries in <paramref name="replyFds"/> (the caller's to close; none on an error).
+    /// </summary>
+    public List<string> Call(IReadOnlyList<string> request, List<int> replyFds)
+    {
+        Send(request);
+        var got = new List<int>();
+        var reply = Receive(got);
+        if (reply == null || reply[0] == "error")
+        {
+            foreach (var fd in got) Sys.Close(fd);
+            if (reply == null) throw new IOException("the pod closed the connection");
+            throw new ControlErrorException(reply.Count > 1 ? reply[1] : "error");
+        }
+        replyFds.AddRange(got);
+        return reply;
+    }
+
     public void Dispose()
     {
         int fd = Interlocked.Exchange(ref _fd, -1);

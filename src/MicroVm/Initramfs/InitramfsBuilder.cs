@@ -17,6 +17,11 @@ public static class InitramfsBuilder
         _ => ["virtio_mmio", "virtio_console"],
     };
 
+    /// <summary>Modules taken when the kernel has them: overlay (a container's writable root over
+    /// the read-only share) and bridge (brctl in a container holding NET_ADMIN; the VM has no
+    /// modprobe to load it on demand).</summary>
+    public static readonly IReadOnlyList<string> OptionalModules = ["overlay", "bridge"];
+
     public static void Write(Stream output, string agentPath, GuestKernel kernel, IEnumerable<string> modules, bool gzip)
     {
         Stream s = gzip ? new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true) : output;
@@ -32,7 +37,8 @@ public static class InitramfsBuilder
             var order = new List<string>();
             if (kernel.ModulesDir is { } dir)
             {
-                foreach (var rel in ModuleSet.Load(dir).Resolve(modules))
+                var set = ModuleSet.Load(dir);
+                foreach (var rel in set.Resolve(modules.Concat(OptionalModules.Where(set.Has))))
                 {
                     var name = ModuleSet.NameOf(rel) + ".ko";
                     w.AddFile("lib/modules/" + name, ReadModule(Path.Combine(dir, rel)));
@@ -68,7 +74,7 @@ public static class InitramfsBuilder
         Directory.CreateDirectory(cacheDir);
         var key = new IncrementalHashKey();
         key.Add(File.ReadAllBytes(agentPath));
-        key.Add(kernel.Release + "|" + string.Join(',', modules) + "|" + gzip + "|v1");
+        key.Add(kernel.Release + "|" + string.Join(',', modules) + "|" + string.Join(',', OptionalModules) + "|" + gzip + "|v1");
         var path = Path.Combine(cacheDir, $"initramfs-{key.Hex()[..16]}.cpio{(gzip ? ".gz" : "")}");
         if (File.Exists(path)) return path;
         var tmp = $"{path}.{Environment.ProcessId}.tmp";

@@ -7,7 +7,9 @@ namespace Sandbox.MicroVm.Protocol;
 /// input: every length is checked against what is left and against the limits.</summary>
 public static class Codec
 {
-    public const byte Version = 1;
+    /// <summary>2: CreateContainer carries the writable root, masked and read-only paths, sysctls
+    /// and the processes' security. A peer speaking another version gets Error(EPROTO).</summary>
+    public const byte Version = 2;
     public const int HeaderSize = 6;            // version, kind, id
     public const int MaxPayload = 1 << 20;      // 1 MiB
     public const int MaxString = 64 << 10;
@@ -24,7 +26,13 @@ public static class Codec
         switch (m)
         {
             case Hello x: w.U32(x.Version); break;
-            case CreateContainer x: w.Str(x.ContainerId); w.Str(x.Rootfs); w.Str(x.Hostname); break;
+            case CreateContainer x:
+                w.Str(x.ContainerId); w.Str(x.Rootfs); w.Str(x.Hostname); w.U8(x.WritableRoot ? (byte)1 : (byte)0);
+                w.List(x.MaskedPaths ?? []); w.List(x.ReadonlyPaths ?? []); w.List(x.Sysctls ?? []);
+                var sec = x.Security ?? ProcessSecurity.Root;
+                w.U32(sec.Uid); w.U32(sec.Gid); w.U32List(sec.Groups); w.U64(sec.Capabilities); w.U64(sec.Ambient);
+                w.U8(sec.NoNewPrivs ? (byte)1 : (byte)0); w.Bytes(sec.Seccomp);
+                break;
             case Exec x: w.Str(x.ContainerId); w.Str(x.ExecId); w.List(x.Argv); w.List(x.Env); w.Str(x.Cwd); w.U8(x.Tty ? (byte)1 : (byte)0); w.I32(x.Rows); w.I32(x.Cols); break;
             case ResizeTty x: w.Str(x.ExecId); w.I32(x.Rows); w.I32(x.Cols); break;
             case Stdin x: w.Str(x.ExecId); w.Bytes(x.Data); break;
@@ -69,7 +77,8 @@ public static class Codec
         Message m = kind switch
         {
             MessageKind.Hello => new Hello(r.U32()),
-            MessageKind.CreateContainer => new CreateContainer(r.Str(), r.Str(), r.Str()),
+            MessageKind.CreateContainer => new CreateContainer(r.Str(), r.Str(), r.Str(), r.Bool(), r.List(), r.List(), r.List(),
+                new ProcessSecurity(r.U32(), r.U32(), r.U32List(), r.U64(), r.U64(), r.Bool(), r.Bytes())),
             MessageKind.Exec => new Exec(r.Str(), r.Str(), r.List(), r.List(), r.Str(), r.Bool(), r.I32(), r.I32()),
             MessageKind.ResizeTty => new ResizeTty(r.Str(), r.I32(), r.I32()),
             MessageKind.Stdin => new Stdin(r.Str(), r.Bytes()),
@@ -172,6 +181,12 @@ public static class Codec
         public void U32(uint v) { Need(4); BinaryPrimitives.WriteUInt32LittleEndian(_buf.AsSpan(_n), v); _n += 4; }
         public void I32(int v) { Need(4); BinaryPrimitives.WriteInt32LittleEndian(_buf.AsSpan(_n), v); _n += 4; }
         public void I64(long v) { Need(8); BinaryPrimitives.WriteInt64LittleEndian(_buf.AsSpan(_n), v); _n += 8; }
+        public void U64(ulong v) { Need(8); BinaryPrimitives.WriteUInt64LittleEndian(_buf.AsSpan(_n), v); _n += 8; }
+        public void U32List(IReadOnlyList<uint> l)
+        {
+            if (l.Count > MaxList) throw new ProtocolException($"list too long ({l.Count})");
+            U32((uint)l.Count); foreach (var v in l) U32(v);
+        }
         public void Str(string s)
         {
             int k = Encoding.UTF8.GetByteCount(s);
@@ -207,6 +222,15 @@ public static class Codec
         public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
         public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
         public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+        public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+        public uint[] U32List()
+        {
+            int k = Count(MaxList, "list");
+            var s = Take(k * 4);
+            var a = new uint[k];
+            for (int i = 0; i < k; i++) a[i] = BinaryPrimitives.ReadUInt32LittleEndian(s[(i * 4)..]);
+            return a;
+        }
         int Count(int max, string what)
         {
             uint k = U32();

@@ -49,9 +49,35 @@ public abstract record Message
 public sealed record Hello(uint Version) : Message { public override MessageKind Kind => MessageKind.Hello; }
 
 /// <summary>A container: its own mount, PID, UTS and IPC namespaces, chrooted into Rootfs (a guest
-/// path; the VM's shared rootfs is mounted at /run/sandbox/rootfs), with fresh /proc, /dev, /tmp.</summary>
-public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname) : Message
+/// path; the VM's shared rootfs is mounted at /run/sandbox/rootfs), with fresh /proc, /dev, /tmp.
+/// WritableRoot puts an overlay with an in-memory upper layer over Rootfs (else it stays
+/// read-only). MaskedPaths get /dev/null (files) or an empty read-only tmpfs (directories) over
+/// them, ReadonlyPaths a read-only bind mount; paths that do not exist are skipped. Sysctls
+/// ("key=value", key as in sysctl(8), dots or slashes) are written to the container's
+/// /proc/sys before ReadonlyPaths apply (IPC ones are the container's own namespace's, net ones
+/// the VM's: the VM is the pod). Security applies to every process of the container.</summary>
+public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname,
+    bool WritableRoot = false, IReadOnlyList<string>? MaskedPaths = null, IReadOnlyList<string>? ReadonlyPaths = null,
+    IReadOnlyList<string>? Sysctls = null, ProcessSecurity? Security = null) : Message
 { public override MessageKind Kind => MessageKind.CreateContainer; }
+
+/// <summary>
+/// The identity and privileges of a container's processes, applied as runc applies an OCI
+/// process: supplementary Groups, then Gid and Uid (setgroups, setresgid, setresuid, keeping the
+/// permitted set across the switch with PR_SET_KEEPCAPS); every capability not in Capabilities
+/// dropped from the bounding set (PR_CAPBSET_DROP) and the permitted and effective sets limited
+/// to them (a root program gets exactly these after execve, another user none but the Ambient
+/// ones, which must be a subset); NoNewPrivs sets PR_SET_NO_NEW_PRIVS; Seccomp, when not empty,
+/// is a classic-BPF program (struct sock_filter array, 8 bytes per instruction) loaded with
+/// seccomp(2) last before the program runs. Bits over the guest kernel's last capability are
+/// ignored, so AllCapabilities keeps every one.
+/// </summary>
+public sealed record ProcessSecurity(uint Uid, uint Gid, IReadOnlyList<uint> Groups, ulong Capabilities, ulong Ambient, bool NoNewPrivs, byte[] Seccomp)
+{
+    public const ulong AllCapabilities = ulong.MaxValue;
+    /// <summary>Root with every capability, no seccomp: what a container gets when it asks for nothing.</summary>
+    public static readonly ProcessSecurity Root = new(0, 0, [], AllCapabilities, 0, false, []);
+}
 
 /// <summary>Run a process in a container (the first one is the container's "start"). With Tty
 /// the process gets a pseudo-terminal of the container (its /dev/pts) as stdin, stdout and

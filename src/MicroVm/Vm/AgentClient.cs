@@ -111,6 +111,9 @@ public sealed class AgentClient : IAsyncDisposable
     public Task CreateContainerAsync(string id, string rootfs = "", string hostname = "", CancellationToken ct = default) =>
         CallAsync(new CreateContainer(id, rootfs, hostname), ct);
 
+    /// <summary>Creates a container with everything CreateContainer carries (security, paths, sysctls).</summary>
+    public Task CreateContainerAsync(CreateContainer request, CancellationToken ct = default) => CallAsync(request, ct);
+
     public Task DestroyContainerAsync(string id, CancellationToken ct = default) => CallAsync(new DestroyContainer(id), ct);
 
     public async Task<StatsReply> StatsAsync(CancellationToken ct = default) => (StatsReply)await CallAsync(new Stats(), ct);

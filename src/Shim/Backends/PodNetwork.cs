@@ -37,7 +37,8 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
     public static string NetnsName(string podId) => "sbx-" + podId[..16];
 
     /// <summary>Makes the namespace and runs ADD; on failure nothing is left behind.</summary>
-    public static async Task<PodNetwork> SetUpAsync(CriConfig cfg, JsonObject conf, string podId, string podName, string podNamespace, CancellationToken ct)
+    public static async Task<PodNetwork> SetUpAsync(CriConfig cfg, JsonObject conf, string podId, string podName, string podNamespace, CancellationToken ct,
+        IReadOnlyList<global::Runtime.V1.PortMapping>? ports = null)
     {
         string ns = NetnsName(podId), path = Path.Combine(NetnsDir, ns);
         await RunAsync("ip", new[] { "netns", "add", ns }, null, null, ct).ConfigureAwait(false);
@@ -46,7 +47,7 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
             await RunAsync("ip", new[] { "-n", ns, "link", "set", "lo", "up" }, null, null, ct).ConfigureAwait(false);
             JsonNode? result = null;
             foreach (var plugin in (JsonArray)conf["plugins"]!)
-                result = await InvokeAsync(cfg, conf, (JsonObject)plugin!, "ADD", podId, path, podName, podNamespace, result, ct).ConfigureAwait(false);
+                result = await InvokeAsync(cfg, conf, (JsonObject)plugin!, "ADD", podId, path, podName, podNamespace, result, ports, ct).ConfigureAwait(false);
             string ip = "";
             if (result?["ips"] is JsonArray ips)
                 foreach (var i in ips)
@@ -57,17 +58,18 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
         }
         catch
         {
-            await TearDownAsync(cfg, conf, podId, path, podName, podNamespace, CancellationToken.None).ConfigureAwait(false);
+            await TearDownAsync(cfg, conf, podId, path, podName, podNamespace, CancellationToken.None, ports).ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>DEL in reverse order (errors ignored: DEL must be idempotent), then the namespace goes.</summary>
-    public static async Task TearDownAsync(CriConfig cfg, JsonObject? conf, string podId, string netnsPath, string podName, string podNamespace, CancellationToken ct)
+    public static async Task TearDownAsync(CriConfig cfg, JsonObject? conf, string podId, string netnsPath, string podName, string podNamespace, CancellationToken ct,
+        IReadOnlyList<global::Runtime.V1.PortMapping>? ports = null)
     {
         if (conf != null)
             foreach (var plugin in ((JsonArray)conf["plugins"]!).Reverse())
-                try { await InvokeAsync(cfg, conf, (JsonObject)plugin!, "DEL", podId, netnsPath, podName, podNamespace, null, ct).ConfigureAwait(false); }
+                try { await InvokeAsync(cfg, conf, (JsonObject)plugin!, "DEL", podId, netnsPath, podName, podNamespace, null, ports, ct).ConfigureAwait(false); }
                 catch (IOException) { }
         if (File.Exists(netnsPath))
             try { await RunAsync("ip", new[] { "netns", "delete", Path.GetFileName(netnsPath) }, null, null, ct).ConfigureAwait(false); }
@@ -75,7 +77,7 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
     }
 
     private static async Task<JsonNode?> InvokeAsync(CriConfig cfg, JsonObject conf, JsonObject plugin, string command, string podId, string netns,
-        string podName, string podNamespace, JsonNode? prevResult, CancellationToken ct)
+        string podName, string podNamespace, JsonNode? prevResult, IReadOnlyList<global::Runtime.V1.PortMapping>? ports, CancellationToken ct)
     {
         string type = plugin["type"]?.GetValue<string>() ?? throw new IOException($"CNI network '{conf["name"]}': a plugin has no type");
         if (type.Contains('/') || type.Contains("..")) throw new IOException($"CNI plugin type '{type}' is not a plain name");
@@ -85,6 +87,7 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
         stdin["cniVersion"] = conf["cniVersion"]?.DeepClone();
         stdin["name"] = conf["name"]?.DeepClone();
         if (prevResult != null) stdin["prevResult"] = prevResult.DeepClone();
+        if (RuntimeConfig(plugin, ports) is { } runtimeConfig) stdin["runtimeConfig"] = runtimeConfig;
         var env = new Dictionary<string, string>
         {
             ["CNI_COMMAND"] = command, ["CNI_CONTAINERID"] = podId, ["CNI_NETNS"] = netns, ["CNI_IFNAME"] = "eth0",
@@ -93,6 +96,30 @@ public sealed record PodNetwork(string NetnsPath, string Ip)
         };
         string output = await RunAsync(bin, Array.Empty<string>(), env, stdin.ToJsonString(), ct).ConfigureAwait(false);
         return command == "ADD" ? JsonNode.Parse(output) : null;
+    }
+
+    /// <summary>
+    /// The runtime's values for the capabilities the plugin asks for (CNI's CONVENTIONS.md,
+    /// "Dynamic Plugin specific fields"): only `portMappings` so far, the pod's mappings that
+    /// have a host port (what `portmap` serves; one with only a container port needs nothing on
+    /// the host), as containerd passes them. Null when the plugin asks for nothing we have.
+    /// </summary>
+    private static JsonObject? RuntimeConfig(JsonObject plugin, IReadOnlyList<global::Runtime.V1.PortMapping>? ports)
+    {
+        if (plugin["capabilities"] is not JsonObject caps || caps["portMappings"] is not JsonValue want || !want.TryGetValue(out bool on) || !on) return null;
+        var list = new JsonArray();
+        foreach (var m in ports ?? [])
+        {
+            if (m.HostPort <= 0) continue;
+            list.Add((JsonNode)new JsonObject
+            {
+                ["hostPort"] = m.HostPort,
+                ["containerPort"] = m.ContainerPort,
+                ["protocol"] = m.Protocol.ToString().ToLowerInvariant(),
+                ["hostIP"] = m.HostIp,
+            });
+        }
+        return new JsonObject { ["portMappings"] = list };
     }
 
     /// <summary>Runs a program; its stdout, or IOException with what it said when it fails.</summary>

@@ -95,6 +95,24 @@ public static class PodSentry
         catch (IOException) { return null; }
     }
 
+    /// <summary>
+    /// A connection to the pod's localhost:<paramref name="port"/>, made in the pod's own stack
+    /// (the Sentry's `portforward` request): the socket is the client's end of the Sentry's
+    /// relay. Throws IOException with the Sentry's reason (nothing listens there, say).
+    /// </summary>
+    public static System.Net.Sockets.Socket PortForward(string socket, int port)
+    {
+        using var c = ControlConnection.Connect(socket);
+        var fds = new List<int>();
+        c.Call(new[] { "portforward", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, fds);
+        if (fds.Count != 1)
+        {
+            foreach (var fd in fds) Sandbox.Linux.Native.Sys.Close(fd);
+            throw new IOException($"the pod's Sentry answered portforward with {fds.Count} descriptors, not 1");
+        }
+        return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle((IntPtr)fds[0], ownsHandle: true));
+    }
+
     /// <summary>CPU time (ns) and resident bytes of a container's processes, as the pod's kernel counts them.</summary>
     public static (ulong CpuNs, ulong RssBytes) Usage(string socket, string containerId)
     {

@@ -86,8 +86,9 @@ internal sealed class PodVm : IAsyncDisposable
         }
     }
 
-    public Task CreateContainerAsync(string id, string hostRootfs, string hostname, CancellationToken ct)
-        => _vm.Agent.CreateContainerAsync(id, GuestPathOf(hostRootfs), hostname, ct);
+    /// <summary>An agent container (its Rootfs a guest path: GuestPathOf).</summary>
+    public Task CreateContainerAsync(Sandbox.MicroVm.Protocol.CreateContainer request, CancellationToken ct)
+        => _vm.Agent.CreateContainerAsync(request, ct);
 
     public async Task DestroyContainerAsync(string id)
     {

@@ -162,10 +162,12 @@ public sealed partial class CriRuntime
         try
         {
             new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns
-            running = await VmContainer.StartAsync(c.Id, vm, _images.RootfsOf(c.ImageId), pod.Config.Hostname, c.Argv, c.Env, c.Cwd,
+            var rootfs = _images.RootfsOf(c.ImageId);
+            var create = VmSecurity.RequestFor(c.Id, vm.GuestPathOf(rootfs), pod.Config.Hostname, rootfs, c.Config, pod.Config, _images.Find(c.ImageId)?.User);
+            running = await VmContainer.StartAsync(c.Id, vm, rootfs, create, c.Argv, c.Env, c.Cwd,
                 output, c.Config.Stdin, c.Config.StdinOnce, c.Config.Tty, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ObjectDisposedException or FormatException
             or Sandbox.MicroVm.Vm.AgentErrorException or OperationCanceledException)
         {
             lock (_lock)

@@ -86,9 +86,9 @@ public sealed partial class CriRuntime
     }
 
     /// <summary>
-    /// A URL on the streaming server for port-forward streams into the pod. Only microvm pods
-    /// have ports (in their VM): a Sentry pod has no network stack yet, so it answers
-    /// FAILED_PRECONDITION saying so.
+    /// A URL on the streaming server for port-forward streams into the pod: a microvm pod's
+    /// ports are reached through its agent, a Sentry pod's through its Sentry (a connection
+    /// made in the pod's own stack), a host-network pod's are the host's.
     /// </summary>
     public PortForwardResponse PortForward(PortForwardRequest req)
     {
@@ -98,8 +98,8 @@ public sealed partial class CriRuntime
         {
             var pod = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
             if (pod.State != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
-            if (!_vms.ContainsKey(pod.Id))
-                throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id} (handler '{pod.RuntimeHandler}'): the Sentry has no network stack yet, so no port in the pod can be reached");
+            if (!_vms.ContainsKey(pod.Id) && !SentryAlive(pod))
+                throw Errors.FailedPrecondition($"port forwarding into pod {pod.Id}: the pod's Sentry is gone");
             foreach (var port in req.Port)
                 if (port is < 1 or > 65535) throw Errors.InvalidArgument($"port {port} is outside 1 .. 65535");
             id = pod.Id;
@@ -108,14 +108,51 @@ public sealed partial class CriRuntime
         return new PortForwardResponse { Url = server.RegisterPortForward(id, req) };
     }
 
-    /// <summary>A connection to a port of a microvm pod (see PodVm.ConnectAsync).</summary>
+    /// <summary>
+    /// A connection to a port of a pod: through the agent of a microvm pod (see
+    /// PodVm.ConnectAsync), the Sentry of a Sentry pod (PodSentry.PortForward), or straight to
+    /// the host's localhost for a pod on the host's network (127.0.0.1, then ::1, as the kubelet
+    /// dials "localhost"). IOException says why it cannot be made.
+    /// </summary>
     internal async Task<ExecProcess> ConnectAsync(string podId, int port, CancellationToken ct)
     {
         PodVm? vm;
-        lock (_lock) _vms.TryGetValue(podId, out vm);
-        if (vm == null) throw new IOException($"pod {podId} is not ready (its VM is gone)");
-        try { return await vm.ConnectAsync(port, ct).ConfigureAwait(false); }
-        catch (Sandbox.MicroVm.Vm.AgentErrorException e) { throw new IOException(e.Message, e); }
+        PodRecord? pod;
+        lock (_lock)
+        {
+            _vms.TryGetValue(podId, out vm);
+            pod = _pods.GetValueOrDefault(podId);
+        }
+        if (vm != null)
+        {
+            try { return await vm.ConnectAsync(port, ct).ConfigureAwait(false); }
+            catch (Sandbox.MicroVm.Vm.AgentErrorException e) { throw new IOException(e.Message, e); }
+        }
+        if (pod == null || pod.State != PodSandboxState.SandboxReady || string.IsNullOrEmpty(pod.ControlSocket))
+            throw new IOException($"pod {podId} is not ready");
+        if (pod.Config.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node)
+            return new SocketConnection(await ConnectLocalhostAsync(port, ct).ConfigureAwait(false));
+        return new SocketConnection(await Task.Run(() => PodSentry.PortForward(pod.ControlSocket, port), ct).ConfigureAwait(false));
+    }
+
+    private static async Task<System.Net.Sockets.Socket> ConnectLocalhostAsync(int port, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        foreach (var addr in new[] { System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback })
+        {
+            var s = new System.Net.Sockets.Socket(addr.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                await s.ConnectAsync(new System.Net.IPEndPoint(addr, port), ct).ConfigureAwait(false);
+                return s;
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                s.Dispose();
+                errors.Add($"{new System.Net.IPEndPoint(addr, port)}: {e.Message}");
+            }
+        }
+        throw new IOException("connect to " + string.Join("; ", errors));
     }
 
     /// <summary>The streaming server, once started (Exec and Attach URLs point at it).</summary>

@@ -50,7 +50,7 @@ public sealed partial class CriRuntime
                 bool hostNetwork = cfg.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
                 if (!hostNetwork && CniConfig() is { } cni)
                 {
-                    try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false); }
+                    try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct, cfg.PortMappings).ConfigureAwait(false); }
                     catch (IOException e) { throw Errors.Internal($"pod network: {e.Message}"); }
                 }
                 WriteResolvConf(id, cfg.DnsConfig);
@@ -62,7 +62,7 @@ public sealed partial class CriRuntime
                 }
                 catch (IOException e)
                 {
-                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
                     DeletePodFiles(id);
                     // A sysctl the Sentry does not have (or one that would reach the host) is the request's fault.
                     if (e.Message.Contains("--sysctl:", StringComparison.Ordinal)) throw Errors.InvalidArgument($"sysctls: {e.Message}");
@@ -79,7 +79,7 @@ public sealed partial class CriRuntime
                 {
                     if (!hostNetwork && CniConfig() is { } cni)
                     {
-                        net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false);
+                        net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct, cfg.PortMappings).ConfigureAwait(false);
                         guest = await VmPodNetwork.GuestInterfaceAsync(net, ct).ConfigureAwait(false);
                     }
                     vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, guest, ct).ConfigureAwait(false);
@@ -89,7 +89,7 @@ public sealed partial class CriRuntime
                 {
                     bool networked = net != null;
                     if (vm != null) { await vm.DisposeAsync().ConfigureAwait(false); vm = null; }
-                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
                     if (e is OperationCanceledException or Grpc.Core.RpcException) throw;
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start{(networked ? " on its CNI network" : "")}: {e.Message}");
                 }
@@ -118,6 +118,7 @@ public sealed partial class CriRuntime
             SavePod(pod);
             _pods[pod.Id] = pod;
             if (vm != null) _vms[pod.Id] = vm;
+            StartHostPorts(pod);
             return pod.Id;
         }
     }
@@ -199,7 +200,7 @@ public sealed partial class CriRuntime
         // Containers are forcibly stopped (timeout 0: SIGKILL).
         foreach (var c in containers) await StopContainerCoreAsync(c, 0, "the pod was stopped").ConfigureAwait(false);
         PodVm? vm;
-        lock (_lock) _vms.Remove(pod.Id, out vm);
+        lock (_lock) { _vms.Remove(pod.Id, out vm); StopHostPorts(pod.Id); }
         // The VM goes with the pod's readiness: QEMU and virtiofsd exit, no process is left.
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         // The pod's Sentry goes with its readiness too (its containers are stopped by now).
@@ -208,7 +209,7 @@ public sealed partial class CriRuntime
         if (pod.NetnsPath.Length > 0)
         {
             var md = pod.Config.Metadata;
-            await PodNetwork.TearDownAsync(_config, CniConfig(), pod.Id, pod.NetnsPath, md?.Name ?? "", md?.Namespace ?? "", CancellationToken.None).ConfigureAwait(false);
+            await PodNetwork.TearDownAsync(_config, CniConfig(), pod.Id, pod.NetnsPath, md?.Name ?? "", md?.Namespace ?? "", CancellationToken.None, pod.Config.PortMappings).ConfigureAwait(false);
         }
         lock (_lock)
         {

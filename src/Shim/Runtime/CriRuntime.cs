@@ -91,6 +91,7 @@ public sealed partial class CriRuntime : IAsyncDisposable
             p.State = PodSandboxState.SandboxNotready;
             SavePod(p);
         }
+        foreach (var p in _pods.Values.Where(p => p.State == PodSandboxState.SandboxReady)) StartHostPorts(p);
     }
 
     private bool IsVmPod(PodRecord p) => _config.FindHandler(p.RuntimeHandler)?.Backend == "microvm";
@@ -176,6 +177,7 @@ public sealed partial class CriRuntime : IAsyncDisposable
         {
             running = _running.Values.ToList();
             vms = _vms.Select(kv => (kv.Key, kv.Value)).ToList();
+            foreach (var pod in _hostPorts.Keys.ToList()) StopHostPorts(pod);
         }
         _shutdown.Cancel();
         foreach (var r in running)

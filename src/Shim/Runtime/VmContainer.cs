@@ -29,11 +29,12 @@ internal sealed class VmContainer : RunningContainer
         _pumps = Task.WhenAll(log.PumpAsync(main.Stdout, "stdout"), tty ? Task.CompletedTask : log.PumpAsync(main.Stderr, "stderr"));
     }
 
-    public static async Task<VmContainer> StartAsync(string id, PodVm vm, string hostRootfs, string hostname, IReadOnlyList<string> argv,
+    /// <param name="create">The agent container (VmSecurity.RequestFor: identity, capabilities, seccomp, paths, sysctls).</param>
+    public static async Task<VmContainer> StartAsync(string id, PodVm vm, string hostRootfs, Sandbox.MicroVm.Protocol.CreateContainer create, IReadOnlyList<string> argv,
         IReadOnlyList<string> env, string cwd, string outputLog, bool stdin, bool stdinOnce, bool tty, CancellationToken ct)
     {
         PodVm.EnsureMountPoints(hostRootfs);
-        await vm.CreateContainerAsync(id, hostRootfs, hostname, ct).ConfigureAwait(false);
+        await vm.CreateContainerAsync(create, ct).ConfigureAwait(false);
         VmExec main;
         try
         {

@@ -14,7 +14,8 @@ public static class Cri
             Hostname = name,
             LogDirectory = logDir ?? "",
             DnsConfig = new DNSConfig { Servers = { "10.0.0.10" }, Searches = { "default.svc.cluster.local" } },
-            PortMappings = { new PortMapping { ContainerPort = 80, HostPort = 8080, Protocol = Protocol.Tcp } },
+            // No host port: the server would listen on it for a Sentry pod without a CNI network (HostPortRelay).
+            PortMappings = { new PortMapping { ContainerPort = 80, Protocol = Protocol.Tcp } },
         };
         foreach (var (k, v) in labels) c.Labels[k] = v;
         return c;
