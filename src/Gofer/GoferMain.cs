@@ -93,12 +93,24 @@ public static class GoferMain
             }
         }
         // Volumes live outside the new root: open them (as their own read-only-able mounts) first.
+        // Detached copies where the kernel has them: a Gofer serving several trees (a pod
+        // container's binds) must not stack one tree's mount inside another's. With slave
+        // propagation the copies stay mounted in place, where the host's later mounts reach them.
         var volumeFds = new List<int>();
         foreach (var v in o.Volumes)
         {
-            if (Jail.BindSelf(v.HostPath, v.ReadOnly) is var br and < 0) return Fail($"bind mount {v.HostPath}: {Linux.ErrnoText.Name(-br)}");
-            int fd = Host.OpenAt(AtFlags.AT_FDCWD, v.HostPath, Host.O_PATH_DIR | OpenFlags.O_NOFOLLOW);
-            if (fd < 0) return Fail($"open {v.HostPath}: {Linux.ErrnoText.Name(-fd)}");
+            int fd = o.Slave ? -(int)Linux.Errno.ENOSYS : Jail.CloneTree(v.HostPath, v.ReadOnly);
+            if (fd >= 0 && (Host.Fstat(fd, out var vst) < 0 || (vst.Mode & FileMode.S_IFMT) != FileMode.S_IFDIR))
+            {
+                Sys.Close(fd);
+                return Fail($"--volume {v.HostPath}: not a directory");
+            }
+            if (fd < 0)
+            {
+                if (Jail.BindSelf(v.HostPath, v.ReadOnly) is var br and < 0) return Fail($"bind mount {v.HostPath}: {Linux.ErrnoText.Name(-br)}");
+                fd = Host.OpenAt(AtFlags.AT_FDCWD, v.HostPath, Host.O_PATH_DIR | OpenFlags.O_NOFOLLOW);
+                if (fd < 0) return Fail($"open {v.HostPath}: {Linux.ErrnoText.Name(-fd)}");
+            }
             volumeFds.Add(fd);
         }
         string pivotAt = Jail.PivotTarget(o.Root.HostPath);

@@ -118,6 +118,63 @@ public sealed partial class PodTests : IDisposable
         Assert.Contains("no such file or directory", missing.Stderr);
     }
 
+    /// <summary>
+    /// A container's volumes and private binds share the root's Gofer, each tree with its own
+    /// read-only flag, however their host paths nest (a read-write directory inside a read-only
+    /// one, two file binds of one directory); a bind that takes the host's later mounts (rslave)
+    /// has a Gofer of its own: two Gofers for six trees.
+    /// </summary>
+    [Fact]
+    public void OneGoferServesTheRootVolumesAndPrivateBinds()
+    {
+        string outer = Path.Combine(_dir, "outer"), inner = Path.Combine(outer, "inner"), files = Path.Combine(_dir, "files"),
+            vol = Path.Combine(_dir, "vol"), slaveDir = Path.Combine(_dir, "slave");
+        foreach (var d in new[] { inner, files, vol, slaveDir }) Directory.CreateDirectory(d);
+        File.WriteAllText(Path.Combine(files, "a"), "a-file\n");
+        File.WriteAllText(Path.Combine(files, "b"), "b-file\n");
+        File.WriteAllText(Path.Combine(slaveDir, "s"), "");
+        string done = Path.Combine(vol, "done");
+        using var run = RunInBackground("binds",
+            "echo in > /inner/x && echo inner-rw; echo o > /outer/y 2>/dev/null || echo outer-ro; cat /etc/a; echo a >> /etc/a 2>/dev/null || echo a-ro; "
+            + "echo more >> /b && cat /b; ls /s; ls /outer; echo v > /vol/done; exec sleep 1000",
+            "--volume", vol + ":/vol",
+            "--mount", $"type=bind,source={outer},destination=/outer,ro",
+            "--mount", $"type=bind,source={inner},destination=/inner",
+            "--mount", $"type=bind,source={files}/a,destination=/etc/a,ro",
+            "--mount", $"type=bind,source={files}/b,destination=/b",
+            "--mount", $"type=bind,source={slaveDir},destination=/s,bind-propagation=rslave");
+        try
+        {
+            WaitFor(() => File.Exists(done) || run.HasExited, "the container's script");
+            Assert.False(run.HasExited, run.HasExited ? run.StandardError.ReadToEnd() : "");
+            var gofers = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit))
+                .Where(n => ParentOf(n!) == run.Id && ReadCmdline(n!).Contains("\0gofer\0")).ToList();
+            Assert.Equal(2, gofers.Count);
+            Assert.Equal("in\n", File.ReadAllText(Path.Combine(inner, "x")));
+            Assert.False(File.Exists(Path.Combine(outer, "y")));
+            Assert.Equal("a-file\n", File.ReadAllText(Path.Combine(files, "a")));
+            Assert.Equal("b-file\nmore\n", File.ReadAllText(Path.Combine(files, "b")));
+        }
+        finally { run.Kill(); run.WaitForExit(); }
+        Assert.Equal("inner-rw\nouter-ro\na-file\na-ro\nb-file\nmore\ns\ninner\n", run.StandardOutput.ReadToEnd());
+    }
+
+    private static int ParentOf(string pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException) { return -1; }
+    }
+
+    private static string ReadCmdline(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline"); }
+        catch (IOException) { return ""; }
+    }
+
     /// <summary>Sysctls are the pod's (`pod serve --sysctl`): every container sees them; one it lacks stops the pod from starting.</summary>
     [Fact]
     public void SysctlsAreThePods()

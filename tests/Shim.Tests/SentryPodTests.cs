@@ -117,7 +117,8 @@ public class SentryPodTests(RegistryFixture fx)
     /// What critest's volume, MaskedPaths, ReadonlyPaths, sysctls and DNS config specs check: a
     /// container's mounts (a host path given through a symlink, one that did not exist yet),
     /// masked and read-only paths, the pod's sysctls in every container, the pod's DNS config as
-    /// /etc/resolv.conf over a read-only root; a sysctl the Sentry lacks is refused.
+    /// /etc/resolv.conf over a read-only root, with the pod's /etc/hosts and /etc/hostname (not
+    /// over a container's own /etc/hosts); a sysctl the Sentry lacks is refused.
     /// </summary>
     [SkippableFact]
     public async Task Containers_take_mounts_paths_sysctls_and_the_pods_dns_config()
@@ -161,6 +162,21 @@ public class SentryPodTests(RegistryFixture fx)
         Assert.Contains("Read-only file system", ro.Stderr.ToStringUtf8());
         Assert.Equal("1\n100\n", await Exec("cat /proc/sys/kernel/shm_rmid_forced /proc/sys/fs/mqueue/msg_max"));
         Assert.Equal("search example.test\nnameserver 192.0.2.53\noptions ndots:3\n", await Exec("cat /etc/resolv.conf"));
+        // The pod's /etc/hosts and /etc/hostname (no CNI here: no pod address line), read-only as the root is.
+        Assert.Equal("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nmounts\n", await Exec("cat /etc/hosts /etc/hostname"));
+        var roHosts = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c, Cmd = { "sh", "-c", "echo x >> /etc/hosts" }, Timeout = 30 });
+        Assert.NotEqual(0, roHosts.ExitCode);
+
+        // A container that mounts its own /etc/hosts (as kubelet does) keeps it; it still gets the pod's hostname.
+        string ownHosts = Path.Combine(h.Root, "own-hosts");
+        File.WriteAllText(ownHosts, "10.9.8.7\tkubelet-managed\n");
+        var cfg2 = Cri.Container("own", fx.BusyboxRef, new[] { "sleep", "60" }, logPath: "own.log");
+        cfg2.Mounts.Add(new Mount { HostPath = ownHosts, ContainerPath = "/etc/hosts" });
+        string c2 = rt.CreateContainer(new CreateContainerRequest { PodSandboxId = pod, Config = cfg2, SandboxConfig = podCfg }).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c2 });
+        var own = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c2, Cmd = { "sh", "-c", "cat /etc/hosts /etc/hostname; echo new >> /etc/hostname && echo hostname-rw" }, Timeout = 30 });
+        Assert.True(own.ExitCode == 0, own.Stderr.ToStringUtf8());
+        Assert.Equal("10.9.8.7\tkubelet-managed\nmounts\nhostname-rw\n", own.Stdout.ToStringUtf8());
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
 
         // A sysctl the Sentry does not have, or one that is the host's, is the request's fault.

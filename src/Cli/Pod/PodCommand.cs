@@ -149,32 +149,65 @@ internal static class PodCommand
         var sent = Normalized(o, runArgs);
         if (sent == null) return Usage.SandboxError;
         using var c = ControlConnection.Connect(control);
-        var gofers = new List<(System.Diagnostics.Process Process, int Fd)>();
+        var gofers = new List<System.Diagnostics.Process>();
+        var fds = new List<int>();
         try
         {
-            if (o.Gofer)
-            {
-                var (exe, pre) = CompareCommand.Self();
-                var cmd = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
-                gofers.Add(P9.GoferProcess.Spawn(cmd, o.Rootfs, readOnly: !o.RootfsWritable, extraArgs: new[] { "--donate-fds" }));
-                foreach (var (host, _, ro) in o.Volumes)
-                    gofers.Add(P9.GoferProcess.Spawn(cmd, host, ro, extraArgs: new[] { "--donate-fds" }));
-                // In the order the pod takes them (Normalized keeps it): a file's directory is served.
-                foreach (var m in o.Mounts.Where(m => m.Type == "bind"))
-                    gofers.Add(P9.GoferProcess.Spawn(cmd, m.SourceIsFile ? Path.GetDirectoryName(m.Source!) ?? "/" : m.Source!, m.ReadOnly,
-                        extraArgs: Sentry.Kernel.Boot.GoferArguments(m.Propagation != "rprivate")));
-            }
-            c.Call(new[] { "create", id }.Concat(sent).ToList(), gofers.Select(g => g.Fd).ToArray());
+            if (o.Gofer) StartGofers(o, gofers, fds);
+            c.Call(new[] { "create", id }.Concat(sent).ToList(), fds.ToArray());
         }
         finally
         {
-            foreach (var g in gofers) { Sys.Close(g.Fd); g.Process.Dispose(); }
+            foreach (var fd in fds) Sys.Close(fd);
+            foreach (var g in gofers) g.Dispose();
         }
         int pid = int.Parse(c.Call(new[] { "start", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
         int code = WaitForwardingSignals(c, control, id, pid, o.Tty);
         // Destroyed already when it was killed that way.
         if (!keep) try { c.Call(new[] { "destroy", id }); } catch (ControlErrorException) { }
         return code;
+    }
+
+    /// <summary>
+    /// Starts the Gofers of a container and puts their connections in <paramref name="fds"/>
+    /// in the order the pod takes them: the root, each volume, each bind (Normalized keeps
+    /// their order; a file's directory is served). One Gofer serves the root, the volumes and
+    /// the private binds, each tree on its own connection with its own read-only flag; a bind
+    /// that receives the host's later mounts (rslave, rshared) needs a Gofer whose mounts are
+    /// slaves, so it gets one of its own, as does a path the Gofer's --volume flag cannot carry.
+    /// </summary>
+    internal static void StartGofers(RunOptions o, List<System.Diagnostics.Process> gofers, List<int> fds)
+    {
+        var (exe, pre) = CompareCommand.Self();
+        var cmd = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
+        var trees = new List<(string Host, string Guest, bool ReadOnly, bool Slave)>();
+        foreach (var (host, guest, ro) in o.Volumes) trees.Add((host, guest, ro, false));
+        foreach (var m in o.Mounts.Where(m => m.Type == "bind"))
+            trees.Add((m.SourceIsFile ? Path.GetDirectoryName(m.Source!) ?? "/" : m.Source!, m.Destination, m.ReadOnly, m.Propagation != "rprivate"));
+        bool Shared(int i) => !trees[i].Slave && P9.GoferProcess.FitsVolumeFlag(trees[i].Host) && P9.GoferProcess.FitsVolumeFlag(trees[i].Guest);
+        var shared = Enumerable.Range(0, trees.Count).Where(Shared).ToList();
+        var slots = new int[trees.Count + 1];
+        Array.Fill(slots, -1);
+        try
+        {
+            var (root, rootFds) = P9.GoferProcess.Spawn(cmd, o.Rootfs, !o.RootfsWritable,
+                shared.Select(i => (trees[i].Host, trees[i].Guest, trees[i].ReadOnly)).ToList(), new[] { "--donate-fds" });
+            gofers.Add(root);
+            slots[0] = rootFds[0];
+            for (int k = 0; k < shared.Count; k++) slots[shared[k] + 1] = rootFds[k + 1];
+            for (int i = 0; i < trees.Count; i++)
+            {
+                if (slots[i + 1] >= 0) continue;
+                var (g, fd) = P9.GoferProcess.Spawn(cmd, trees[i].Host, trees[i].ReadOnly, extraArgs: Sentry.Kernel.Boot.GoferArguments(trees[i].Slave));
+                gofers.Add(g);
+                slots[i + 1] = fd;
+            }
+        }
+        finally
+        {
+            // Whatever was made goes back to the caller, which closes it (also after a failure).
+            fds.AddRange(slots.Where(fd => fd >= 0));
+        }
     }
 
     private static int Exec(string control, string id, string[] runArgs)

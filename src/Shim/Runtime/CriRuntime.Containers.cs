@@ -118,17 +118,19 @@ public sealed partial class CriRuntime
 
     /// <summary>
     /// The files the runtime makes for the pod, as containerd bind-mounts them into each
-    /// container: /etc/resolv.conf from the pod's DNS config (read-only with a read-only root),
-    /// unless the container mounts something there itself.
+    /// container: /etc/hosts, /etc/hostname and /etc/resolv.conf (this one from the pod's DNS
+    /// config, when it gives one), read-only with a read-only root, each unless the container
+    /// mounts something there itself (kubelet mounts its own /etc/hosts).
     /// </summary>
     private IEnumerable<string> PodFileMounts(PodRecord pod, ContainerRecord c)
     {
-        string resolv = ResolvConfPath(pod.Id);
-        if (File.Exists(resolv) && !c.Config.Mounts.Any(m => m.ContainerPath.TrimEnd('/') == "/etc/resolv.conf"))
-        {
-            yield return "--mount";
-            yield return $"type=bind,source={resolv},destination=/etc/resolv.conf{(c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true ? ",ro" : "")}";
-        }
+        string ro = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true ? ",ro" : "";
+        foreach (var (file, guest) in new[] { (HostsPath(pod.Id), "/etc/hosts"), (HostnamePath(pod.Id), "/etc/hostname"), (ResolvConfPath(pod.Id), "/etc/resolv.conf") })
+            if (File.Exists(file) && !c.Config.Mounts.Any(m => m.ContainerPath.TrimEnd('/') == guest))
+            {
+                yield return "--mount";
+                yield return $"type=bind,source={file},destination={guest}{ro}";
+            }
     }
 
     public async Task StartContainerAsync(string id, CancellationToken ct)

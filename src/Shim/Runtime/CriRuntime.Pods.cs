@@ -54,6 +54,7 @@ public sealed partial class CriRuntime
                     catch (IOException e) { throw Errors.Internal($"pod network: {e.Message}"); }
                 }
                 WriteResolvConf(id, cfg.DnsConfig);
+                WriteHostsAndHostname(id, cfg.Hostname, net?.Ip);
                 try
                 {
                     sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath,
@@ -122,7 +123,7 @@ public sealed partial class CriRuntime
         }
     }
 
-    /// <summary>Where a pod's files for its containers live (its resolv.conf).</summary>
+    /// <summary>Where a pod's files for its containers live (its resolv.conf, hosts and hostname).</summary>
     private string PodFilesDir(string podId) => Path.Combine(PodsDir, podId + ".d");
 
     private string ResolvConfPath(string podId) => Path.Combine(PodFilesDir(podId), "resolv.conf");
@@ -140,6 +141,25 @@ public sealed partial class CriRuntime
         if (dns.Options.Count > 0) text.Append("options ").AppendJoin(' ', dns.Options).Append('\n');
         Directory.CreateDirectory(PodFilesDir(podId));
         AtomicFile.Write(ResolvConfPath(podId), System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private string HostsPath(string podId) => Path.Combine(PodFilesDir(podId), "hosts");
+
+    private string HostnamePath(string podId) => Path.Combine(PodFilesDir(podId), "hostname");
+
+    /// <summary>
+    /// The pod's /etc/hosts (localhost for IPv4 and IPv6, then the pod's address with its
+    /// hostname when it has one) and /etc/hostname. A pod without a hostname has the host's,
+    /// as its kernel reports it (uname(2)'s nodename).
+    /// </summary>
+    private void WriteHostsAndHostname(string podId, string? hostname, string? podIp)
+    {
+        string name = string.IsNullOrEmpty(hostname) ? Environment.MachineName : hostname;
+        var hosts = new System.Text.StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        if (!string.IsNullOrEmpty(podIp)) hosts.Append(podIp).Append('\t').Append(name).Append('\n');
+        Directory.CreateDirectory(PodFilesDir(podId));
+        AtomicFile.Write(HostsPath(podId), System.Text.Encoding.UTF8.GetBytes(hosts.ToString()));
+        AtomicFile.Write(HostnamePath(podId), System.Text.Encoding.UTF8.GetBytes(name + "\n"));
     }
 
     private void DeletePodFiles(string podId)
