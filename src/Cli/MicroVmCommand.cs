@@ -63,6 +63,8 @@ internal static partial class MicroVmCommand
                 "run" => Run(args[1..]),
                 "kernel" => Kernel(args[1..]),
                 "check" => Check(),
+                // Internal: the direct-KVM VMM process a launcher starts (not in the help).
+                Sandbox.MicroVm.Kvm.VmmServer.Command => Sandbox.MicroVm.Kvm.VmmServer.Run(args[1..]),
                 _ => Fail($"unknown microvm command '{args[0]}'"),
             };
         }
