@@ -156,7 +156,7 @@ internal sealed class RunOptions
                 case "--mount" when !compare:
                 {
                     if ((v = Value(a)) == null) return null;
-                    var m = ParseMount(v, out string why);
+                    var m = ParseMount(v, hostPaths, out string why);
                     if (m == null) { Fail($"--mount {v}: {why}"); return null; }
                     o.Mounts.Add(m);
                     break;
@@ -212,12 +212,16 @@ internal sealed class RunOptions
         return o;
     }
 
-    /// <summary>--mount type=bind|tmpfs,source=HOST,destination=PATH[,ro|readonly] (docker's form; src/dst/target also taken).</summary>
-    private static Sentry.Kernel.SpecMount? ParseMount(string spec, out string why)
+    /// <summary>
+    /// --mount type=bind|tmpfs,source=HOST,destination=PATH[,ro|readonly][,bind-propagation=P]
+    /// (docker's form; src/dst/target also taken). source-type=file|dir says what the source is
+    /// where the host is not seen (a pod Sentry); where it is, the host decides.
+    /// </summary>
+    private static Sentry.Kernel.SpecMount? ParseMount(string spec, bool hostPaths, out string why)
     {
-        string type = "bind";
+        string type = "bind", propagation = "rprivate";
         string? source = null, destination = null;
-        bool ro = false;
+        bool ro = false, file = false;
         foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = part.IndexOf('=');
@@ -229,7 +233,17 @@ internal sealed class RunOptions
                 case "destination" or "dst" or "target": destination = val; break;
                 case "ro" or "readonly": ro = eq < 0 || val is "1" or "true"; break;
                 case "rw": ro = false; break;
-                case "bind-propagation" or "rbind" or "bind": break; // one mount namespace: nothing to propagate to
+                case "bind-propagation":
+                    switch (val)
+                    {
+                        case "private" or "rprivate": propagation = "rprivate"; break;
+                        case "slave" or "rslave": propagation = "rslave"; break;
+                        case "shared" or "rshared": propagation = "rshared"; break;
+                        default: why = $"bind-propagation {val}: rprivate, rslave or rshared"; return null;
+                    }
+                    break;
+                case "source-type" when val is "file" or "dir": file = val == "file"; break;
+                case "rbind" or "bind": break;
                 default: why = $"unknown field '{k}'"; return null;
             }
         }
@@ -239,10 +253,14 @@ internal sealed class RunOptions
         {
             if (string.IsNullOrEmpty(source)) { why = "a bind mount needs source="; return null; }
             source = Path.GetFullPath(source);
-            if (!Directory.Exists(source) && !File.Exists(source)) { why = $"{source}: no such file or directory"; return null; }
+            if (hostPaths)
+            {
+                if (!Directory.Exists(source) && !File.Exists(source)) { why = $"{source}: no such file or directory"; return null; }
+                file = !Directory.Exists(source);
+            }
         }
         why = "";
-        return new Sentry.Kernel.SpecMount(type, source, destination, ro);
+        return new Sentry.Kernel.SpecMount(type, source, destination, ro) { Propagation = propagation, SourceIsFile = type == "bind" && file };
     }
 
     /// <summary>The caller's environment in its original order (as a child of the caller would get it).</summary>

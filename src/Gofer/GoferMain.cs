@@ -31,16 +31,18 @@ public static class GoferMain
         }
         GoferLog.Verbose = o.Verbose;
         string? stage = Environment.GetEnvironmentVariable(StageVariable);
-        return stage == null ? Reexec(args, selfArgs) : Serve(o, stage);
+        return stage == null ? Reexec(args, selfArgs, o.Slave) : Serve(o, stage);
     }
 
     private static string MountNamespace() => new FileInfo("/proc/self/ns/mnt").LinkTarget ?? "";
 
-    private static int Reexec(string[] args, string[] selfArgs)
+    private static int Reexec(string[] args, string[] selfArgs, bool slave)
     {
         const string Unshare = "/usr/bin/unshare";
         if (!File.Exists(Unshare)) return Fail($"{Unshare} (util-linux) is needed to enter a mount namespace");
-        var argv = new List<string> { Unshare, "--mount", "--propagation", "private" };
+        // With --propagation slave the new namespace's mounts stay slaves of the host's: mounts the
+        // host makes below a served tree later show through, and nothing made here goes back.
+        var argv = new List<string> { Unshare, "--mount", "--propagation", slave ? "slave" : "private" };
         if (Environment.UserName != "root" && Sys.Syscall(107 /*geteuid*/) != 0) argv.AddRange(["--user", "--map-root-user"]);
         argv.Add("--");
         string exe = Environment.ProcessPath ?? "";
@@ -71,7 +73,8 @@ public static class GoferMain
         int procSelfFd = Host.OpenAt(AtFlags.AT_FDCWD, "/proc/self/fd", Host.O_PATH_DIR);
         if (procSelfFd < 0) GoferLog.Write("no /proc/self/fd: reopening files walks from the root instead");
 
-        if (Jail.MakePrivate() is var pr and < 0) return Fail($"making mounts private: {Linux.ErrnoText.Name(-pr)}");
+        if ((o.Slave ? Jail.MakeSlave() : Jail.MakePrivate()) is var pr and < 0)
+            return Fail($"making mounts {(o.Slave ? "slaves" : "private")}: {Linux.ErrnoText.Name(-pr)}");
         var specs = new List<ServeSpec> { o.Root };
         specs.AddRange(o.Volumes);
         var listeners = new List<Socket?>();

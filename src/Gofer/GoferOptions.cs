@@ -8,7 +8,8 @@ public sealed class GoferOptions
 {
     public const string Help = """
         usage: sandbox gofer --root DIR [--ro] (--socket PATH | --fd N)
-                             [--volume HOST:GUEST[:ro] [--volume-fd N]]... [--donate-fds] [--verbose]
+                             [--volume HOST:GUEST[:ro] [--volume-fd N]]... [--donate-fds]
+                             [--propagation private|slave] [--verbose]
 
         Serves 9P2000.L for one container: the root filesystem on one socket and each volume on
         its own. Before serving it enters a new mount namespace, pivot_roots into DIR, drops
@@ -21,6 +22,9 @@ public sealed class GoferOptions
           --volume-fd N     with --fd: the inherited socket for the preceding --volume
           --donate-fds      pass a host fd of each opened regular file with its Rlopen/Rlcreate
                             (SCM_RIGHTS), so the client can read and write without 9P
+          --propagation P   private (default): the served trees never change under the Gofer;
+                            slave: mounts the host makes below them later show through (a
+                            volume mounted rslave or rshared); nothing goes back to the host
           --verbose         log each session to stderr
         """;
 
@@ -29,6 +33,8 @@ public sealed class GoferOptions
     public bool Verbose { get; private set; }
     /// <summary>Attach a host fd of each opened regular file to its Rlopen/Rlcreate (SCM_RIGHTS).</summary>
     public bool DonateFds { get; private set; }
+    /// <summary>--propagation slave: the Gofer's mounts receive what the host mounts below the served trees later.</summary>
+    public bool Slave { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>; on a bad flag returns null and sets <paramref name="error"/>.</summary>
     public static GoferOptions? Parse(string[] args, out string? error)
@@ -72,6 +78,14 @@ public sealed class GoferOptions
                 }
                 case "--verbose": o.Verbose = true; break;
                 case "--donate-fds": o.DonateFds = true; break;
+                case "--propagation":
+                    switch (Value())
+                    {
+                        case "private": o.Slave = false; break;
+                        case "slave": o.Slave = true; break;
+                        default: return Fail(out error, "--propagation needs private or slave");
+                    }
+                    break;
                 default: return Fail(out error, $"unknown option '{a}'");
             }
         }

@@ -80,10 +80,114 @@ public sealed class PodTests : IDisposable
         Assert.StartsWith("1234 4321 ", lines[0]);
         Assert.Contains("777", lines[0]);
         Assert.Equal(new[] { "chmod=1", "CapEff:\t0000000000000000", "NoNewPrivs:\t1", "Seccomp:\t2" }, lines[1..]);
-        // What the pod cannot honour yet is refused, not ignored.
+        // Sysctls are the pod's kernel's: a container cannot change them for its neighbours.
         var bad = SandboxProcess.SandboxCli(Pod("run", "bad", "--rootfs", _rootfs, "--sysctl", "kernel.shmmax=1000", "--", "/bin/true"));
         Assert.Equal(125, bad.Exit);
-        Assert.Contains("not supported for pod containers", bad.Stderr);
+        Assert.Contains("sysctls are the pod's", bad.Stderr);
+    }
+
+    /// <summary>
+    /// A container's volumes, bind mounts (a directory, a file over a read-only root's missing
+    /// /etc/resolv.conf), tmpfs, read-only and masked paths; each bind served by a Gofer of its own.
+    /// </summary>
+    [Fact]
+    public void ContainersTakeVolumesMountsAndMaskedOrReadOnlyPaths()
+    {
+        string volume = Path.Combine(_dir, "volume"), data = Path.Combine(_dir, "data"), resolv = Path.Combine(_dir, "resolv.conf");
+        Directory.CreateDirectory(volume);
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(volume, "flag"), "");
+        File.WriteAllText(Path.Combine(data, "d"), "from-the-host\n");
+        File.WriteAllText(resolv, "nameserver 192.0.2.53\n");
+        // Through a symlink, as critest's "host path is a symlink" gives it.
+        File.CreateSymbolicLink(volume + "-link", volume);
+        var r = SandboxProcess.SandboxCli(Pod("run", "mounts", "--rootfs", _rootfs, "--env", "PATH=/bin", "--read-only",
+            "--volume", volume + "-link:/vol", "--mount", $"type=bind,source={data},destination=/data,ro",
+            "--mount", $"type=bind,source={resolv},destination=/etc/resolv.conf,ro", "--tmpfs", "/scratch",
+            "--readonly-path", "/tmp", "--masked-path", "/etc/passwd", "--masked-path", "/root", "--", "sh", "-c",
+            "ls -A /vol; echo made > /vol/new; cat /data/d; echo x > /data/e 2>/dev/null || echo data-ro; cat /etc/resolv.conf; "
+            + "echo s > /scratch/s && cat /scratch/s; echo t > /tmp/t 2>/dev/null || echo tmp-ro; echo passwd=$(cat /etc/passwd); "
+            + "ls -A /root; echo root=$?; echo z > /etc/z 2>/dev/null || echo root-ro"));
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal("flag\nfrom-the-host\ndata-ro\nnameserver 192.0.2.53\ns\ntmp-ro\npasswd=\nroot=0\nroot-ro\n", r.Stdout);
+        Assert.Equal("made\n", File.ReadAllText(Path.Combine(volume, "new")));
+        Assert.False(File.Exists(Path.Combine(data, "e")));
+        // A file bind needs to know what it binds: the pod, which sees no host file, is told by its client.
+        var missing = SandboxProcess.SandboxCli(Pod("run", "missing", "--rootfs", _rootfs, "--mount", $"type=bind,source={_dir}/nothing,destination=/x", "--", "/bin/true"));
+        Assert.Equal(125, missing.Exit);
+        Assert.Contains("no such file or directory", missing.Stderr);
+    }
+
+    /// <summary>Sysctls are the pod's (`pod serve --sysctl`): every container sees them; one it lacks stops the pod from starting.</summary>
+    [Fact]
+    public void SysctlsAreThePods()
+    {
+        string socket = Path.Combine(_dir, "sysctl.sock");
+        using var pod = StartPod(socket, "--sysctl", "kernel.shm_rmid_forced=1", "--sysctl", "fs.mqueue.msg_max=100");
+        try
+        {
+            var r = SandboxProcess.SandboxCli("pod", "run", "--control", socket, "--id", "c", "--rootfs", _rootfs, "--env", "PATH=/bin",
+                "--sysctl", "kernel.shm_rmid_forced=1", "--", "sh", "-c", "cat /proc/sys/kernel/shm_rmid_forced /proc/sys/fs/mqueue/msg_max");
+            Assert.True(r.Exit == 0, r.Stderr);
+            Assert.Equal("1\n100\n", r.Stdout);
+        }
+        finally
+        {
+            SandboxProcess.SandboxCli("pod", "shutdown", "--control", socket);
+            pod.WaitForExit(10_000);
+        }
+        var bad = SandboxProcess.SandboxCli("pod", "serve", "--control", Path.Combine(_dir, "bad.sock"), "--sysctl", "kernel.hostname=x");
+        Assert.Equal(125, bad.Exit);
+        Assert.Contains("not a namespaced sysctl", bad.Stderr);
+    }
+
+    /// <summary>
+    /// Mount propagation (critest's "Container Mount Propagation"): what the host mounts below a
+    /// bind after the container started shows inside when the bind is rslave or rshared (its
+    /// Gofer's mounts are the host's slaves), not when it is rprivate; a mount made inside
+    /// never reaches the host.
+    /// </summary>
+    [SkippableFact]
+    public void HostMountsBelowASlaveBindShowInside()
+    {
+        string src = Path.Combine(_dir, "prop-src"), mnt = Path.Combine(_dir, "prop-mnt"), below = Path.Combine(mnt, "below");
+        Directory.CreateDirectory(src);
+        Directory.CreateDirectory(below);
+        File.WriteAllText(Path.Combine(src, "flag"), "");
+        Skip.If(HostMount("--bind", mnt, mnt) != 0, "skipped: this host does not let the test mount (no CAP_SYS_ADMIN?)");
+        try
+        {
+            Assert.Equal(0, HostMount("--make-rshared", mnt));
+            using var slave = RunInBackground("slave", "exec sleep 1000", "--mount", $"type=bind,source={mnt},destination=/m,bind-propagation=rslave", "--cap-add", "SYS_ADMIN");
+            using var priv = RunInBackground("private", "exec sleep 1000", "--mount", $"type=bind,source={mnt},destination=/m");
+            WaitFor(() => Containers().Contains("slave") && Containers().Contains("private"), "the containers");
+            Assert.Equal(0, HostMount("--bind", src, below));
+            Assert.Equal("flag\n", Exec("slave", "ls -A /m/below").Stdout);
+            Assert.Equal("", Exec("private", "ls -A /m/below").Stdout);
+            // The sandbox's own mounts stay its own.
+            var inside = Exec("slave", "mkdir -p /m/inner && busybox mount --bind /bin /m/inner && ls /m/inner | grep -c busybox");
+            Assert.True(inside.Exit == 0, inside.Stderr);
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(mnt, "inner")));
+            slave.Kill();
+            priv.Kill();
+        }
+        finally
+        {
+            HostMount("-l", below, umount: true);
+            HostMount("-l", mnt, umount: true);
+        }
+    }
+
+    private static int HostMount(string a, string b, string? c = null, bool umount = false)
+    {
+        var psi = new ProcessStartInfo(umount ? "umount" : "mount") { UseShellExecute = false, RedirectStandardError = true };
+        psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(b);
+        if (c != null) psi.ArgumentList.Add(c);
+        using var p = Process.Start(psi)!;
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode;
     }
 
     /// <summary>
@@ -133,10 +237,10 @@ public sealed class PodTests : IDisposable
         => SandboxProcess.SandboxCli(Pod("exec", id, "--env", "PATH=/bin", "--", "sh", "-c", script));
 
     /// <summary>`pod run` in the background: the container lives as long as this process.</summary>
-    private Process RunInBackground(string id, string script)
+    private Process RunInBackground(string id, string script, params string[] options)
     {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { SandboxProcess.SandboxDll }.Concat(Pod("run", id, "--rootfs", _rootfs, "--env", "PATH=/bin", "--", "sh", "-c", script)))
+        foreach (var a in new[] { SandboxProcess.SandboxDll }.Concat(Pod("run", id, new[] { "--rootfs", _rootfs, "--env", "PATH=/bin" }.Concat(options).Concat(new[] { "--", "sh", "-c", script }).ToArray())))
             psi.ArgumentList.Add(a);
         return Process.Start(psi)!;
     }

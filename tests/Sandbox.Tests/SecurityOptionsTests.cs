@@ -210,5 +210,6 @@ public class SecurityOptionsTests : IDisposable
         Assert.Equal(125, Sh("true", "--mount", "type=volume,source=v,destination=/x").Exit);
         Assert.Equal(125, Sh("true", "--mount", $"type=bind,source={_dir},destination=relative").Exit);
         Assert.Equal(125, Sh("true", "--tmpfs", "relative").Exit);
+        Assert.Equal(125, Sh("true", "--mount", $"type=bind,source={_dir},destination=/x,bind-propagation=sideways").Exit);
     }
 }

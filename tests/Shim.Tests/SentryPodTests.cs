@@ -112,4 +112,60 @@ public class SentryPodTests(RegistryFixture fx)
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
         Assert.Empty((await rt.ListPodSandboxAsync(new ListPodSandboxRequest())).Items);
     }
+
+    /// <summary>
+    /// What critest's volume, MaskedPaths, ReadonlyPaths, sysctls and DNS config specs check: a
+    /// container's mounts (a host path given through a symlink, one that did not exist yet),
+    /// masked and read-only paths, the pod's sysctls in every container, the pod's DNS config as
+    /// /etc/resolv.conf over a read-only root; a sysctl the Sentry lacks is refused.
+    /// </summary>
+    [SkippableFact]
+    public async Task Containers_take_mounts_paths_sysctls_and_the_pods_dns_config()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var podCfg = Cri.Pod("mounts", Path.Combine(h.Root, "logs"));
+        podCfg.DnsConfig = new DNSConfig { Servers = { "192.0.2.53" }, Searches = { "example.test" }, Options = { "ndots:3" } };
+        podCfg.Linux = new LinuxPodSandboxConfig { Sysctls = { ["kernel.shm_rmid_forced"] = "1", ["fs.mqueue.msg_max"] = "100" } };
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+
+        string data = Path.Combine(h.Root, "data"), made = Path.Combine(h.Root, "made-by-the-runtime");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "flag"), "");
+        File.WriteAllText(Path.Combine(data, "secret"), "hidden\n");
+        File.CreateSymbolicLink(data + "-link", data);
+        var cfg = Cri.Container("c", fx.BusyboxRef, new[] { "sleep", "60" }, logPath: "c.log");
+        cfg.Mounts.Add(new Mount { HostPath = data + "-link", ContainerPath = "/data", Propagation = MountPropagation.PropagationHostToContainer });
+        cfg.Mounts.Add(new Mount { HostPath = made, ContainerPath = "/made" });
+        cfg.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { ReadonlyRootfs = true, MaskedPaths = { "/data/secret" }, ReadonlyPaths = { "/tmp" } } };
+        string c = rt.CreateContainer(new CreateContainerRequest { PodSandboxId = pod, Config = cfg, SandboxConfig = podCfg }).ContainerId;
+        Assert.True(Directory.Exists(made), "a missing host path is made a directory");
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c });
+        var status = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c })).Status;
+        Assert.Equal(MountPropagation.PropagationHostToContainer, status.Mounts[0].Propagation);
+
+        async Task<string> Exec(string script)
+        {
+            var r = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c, Cmd = { "sh", "-c", script }, Timeout = 30 });
+            Assert.True(r.ExitCode == 0, r.Stderr.ToStringUtf8());
+            return r.Stdout.ToStringUtf8();
+        }
+        Assert.Equal("flag\nsecret\n", await Exec("ls -A /data"));
+        Assert.Equal("secret=\n", await Exec("echo secret=$(cat /data/secret)"));
+        await Exec("echo written > /made/file");
+        Assert.Equal("written\n", File.ReadAllText(Path.Combine(made, "file")));
+        var ro = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c, Cmd = { "sh", "-c", "echo x > /tmp/x" }, Timeout = 30 });
+        Assert.NotEqual(0, ro.ExitCode);
+        Assert.Contains("Read-only file system", ro.Stderr.ToStringUtf8());
+        Assert.Equal("1\n100\n", await Exec("cat /proc/sys/kernel/shm_rmid_forced /proc/sys/fs/mqueue/msg_max"));
+        Assert.Equal("search example.test\nnameserver 192.0.2.53\noptions ndots:3\n", await Exec("cat /etc/resolv.conf"));
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+
+        // A sysctl the Sentry does not have, or one that is the host's, is the request's fault.
+        var bad = Cri.Pod("bad-sysctl", Path.Combine(h.Root, "logs"), uid: "uid-2");
+        bad.Linux = new LinuxPodSandboxConfig { Sysctls = { ["kernel.hostname"] = "x" } };
+        Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = bad }).ResponseAsync));
+    }
 }

@@ -49,13 +49,19 @@ public class SentryProcessSpecTests
         sc.ReadonlyPaths.Add("/proc/sys");
         var config = Config(sc);
         config.Mounts.Add(new Mount { HostPath = "/host/dir", ContainerPath = "/data", Readonly = true });
+        config.Mounts.Add(new Mount { HostPath = "/host/shared", ContainerPath = "/s", Propagation = MountPropagation.PropagationBidirectional });
         var pod = new PodSandboxConfig { Linux = new LinuxPodSandboxConfig() };
         pod.Linux.Sysctls.Add("kernel.shm_rmid_forced", "1");
         var a = string.Join(' ', SentryProcessSpec.SecurityArgumentsFor(config, pod));
         Assert.Contains("--seccomp-profile /p.json", a);
         Assert.Contains("--masked-path /proc/kcore --readonly-path /proc/sys", a);
         Assert.Contains("--mount type=bind,source=/host/dir,destination=/data,ro", a);
+        Assert.Contains("--mount type=bind,source=/host/shared,destination=/s,bind-propagation=rshared", a);
         Assert.EndsWith("--sysctl kernel.shm_rmid_forced=1", a);
+        // A pod Sentry's container: sysctls are the pod's (pod serve), an exec's mounts are its container's.
+        Assert.DoesNotContain("--sysctl", SentryProcessSpec.SecurityArgumentsFor(config, pod, sysctls: false));
+        Assert.DoesNotContain("--mount", SentryProcessSpec.SecurityArgumentsFor(config, pod, mounts: false));
+        Assert.Equal(new[] { "--sysctl", "kernel.shm_rmid_forced=1" }, SentryProcessSpec.SysctlArguments(pod));
         Assert.Contains("--seccomp-profile runtime/default",
             string.Join(' ', SentryProcessSpec.SecurityArgumentsFor(Config(new LinuxContainerSecurityContext { Seccomp = new SecurityProfile() }), null)));
         Assert.DoesNotContain("--seccomp-profile", SentryProcessSpec.SecurityArgumentsFor(Config(new LinuxContainerSecurityContext()), null));

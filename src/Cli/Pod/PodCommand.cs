@@ -111,6 +111,9 @@ internal static class PodCommand
         {
             // Replaced below (--groups adds up, so the names must not reach the pod).
             if (resolveUser && runArgs[i] is "--user" or "-u" or "--groups" or "--group-add" && i + 1 < program) { i++; continue; }
+            // Sent below, in their order, with what the pod cannot see: whether a source is a file.
+            if (runArgs[i] is "--mount" or "--tmpfs" && i + 1 < program) { i++; continue; }
+            if (runArgs[i].StartsWith("--mount=", StringComparison.Ordinal) || runArgs[i].StartsWith("--tmpfs=", StringComparison.Ordinal)) continue;
             a.Add(runArgs[i]);
         }
         if (resolveUser)
@@ -123,6 +126,12 @@ internal static class PodCommand
         {
             try { a.Add("--seccomp-profile"); a.Add(File.ReadAllText(profile)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Usage.Fail($"--seccomp-profile {profile}: {e.Message}"); return null; }
+        }
+        foreach (var m in o.Mounts)
+        {
+            a.Add("--mount");
+            a.Add(m.Type == "tmpfs" ? $"type=tmpfs,destination={m.Destination}{(m.ReadOnly ? ",ro" : "")}"
+                : $"type=bind,source={m.Source},destination={m.Destination}{(m.ReadOnly ? ",ro" : "")},bind-propagation={m.Propagation},source-type={(m.SourceIsFile ? "file" : "dir")}");
         }
         a.AddRange(runArgs[program..]);
         return a.ToArray();
@@ -145,6 +154,10 @@ internal static class PodCommand
                 gofers.Add(P9.GoferProcess.Spawn(cmd, o.Rootfs, readOnly: !o.RootfsWritable, extraArgs: new[] { "--donate-fds" }));
                 foreach (var (host, _, ro) in o.Volumes)
                     gofers.Add(P9.GoferProcess.Spawn(cmd, host, ro, extraArgs: new[] { "--donate-fds" }));
+                // In the order the pod takes them (Normalized keeps it): a file's directory is served.
+                foreach (var m in o.Mounts.Where(m => m.Type == "bind"))
+                    gofers.Add(P9.GoferProcess.Spawn(cmd, m.SourceIsFile ? Path.GetDirectoryName(m.Source!) ?? "/" : m.Source!, m.ReadOnly,
+                        extraArgs: Sentry.Kernel.Boot.GoferArguments(m.Propagation != "rprivate")));
             }
             c.Call(new[] { "create", id }.Concat(sent).ToList(), gofers.Select(g => g.Fd).ToArray());
         }

@@ -33,6 +33,7 @@ internal sealed class PodServer
         string platformName = "auto";
         var network = Sentry.Net.Inet.NetworkMode.Sandbox;
         bool pause = false;
+        var sysctls = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
@@ -47,6 +48,17 @@ internal sealed class PodServer
                 // The pod's network namespace: the pod's stack takes over its interfaces (the pod IP).
                 case "--netns": netns = Value(); if (!netns.Contains('/')) netns = "/var/run/netns/" + netns; break;
                 case "--pause": pause = true; break;
+                // Pod-wide, as the pod's kernel is: a container can only ask for the values the pod has.
+                case "--sysctl":
+                {
+                    string v = Value();
+                    int at = v.IndexOf('=');
+                    if (at <= 0) return Usage.Fail($"--sysctl expects KEY=VALUE, got '{v}'");
+                    string key = Sysctls.Normalize(v[..at]), value = v[(at + 1)..].Trim();
+                    if (Sysctls.Check(key, value) is { } bad) return Fail($"--sysctl: {bad}");
+                    sysctls[key] = value;
+                    break;
+                }
                 case "--network":
                     network = Value() switch
                     {
@@ -86,7 +98,7 @@ internal sealed class PodServer
         }
         catch (IOException e) { return Fail(e.Message); }
 
-        var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network };
+        var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network, Sysctls = sysctls.Count > 0 ? sysctls : null };
         var pod = new Sandbox.Sentry.Kernel.Pod(platform, options);
         if (pause) pod.AddPauseProcess();
         if (netns != null)
@@ -266,42 +278,61 @@ internal sealed class PodServer
         return o ?? throw new ArgumentException(why ?? "bad arguments");
     }
 
-    /// <summary>run options a pod container does not take yet: said, not ignored.</summary>
-    private static string? UnsupportedInPod(RunOptions o) =>
-        o.Mounts.Count > 0 || o.MaskedPaths.Count > 0 || o.ReadonlyPaths.Count > 0 || o.Sysctls.Count > 0
-            ? "--mount, --tmpfs, --masked-path, --readonly-path and --sysctl are not supported for pod containers yet (use --volume)"
-            : null;
+    /// <summary>
+    /// Sysctls are the pod's kernel's (`pod serve --sysctl`): a container may repeat the values
+    /// the pod has, never change them for its neighbours.
+    /// </summary>
+    private string? SysctlMismatch(RunOptions o)
+    {
+        foreach (var (key, value) in o.Sysctls)
+        {
+            string want = string.Join('\t', value.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
+            if (Sysctls.Value(_pod.Kernel.Options, key) != want)
+                return $"--sysctl {key}: sysctls are the pod's (one kernel for all its containers): give them to `pod serve`";
+        }
+        return null;
+    }
 
     private List<string> Create(string id, string[] runArgs, List<int> fds, Owned owned)
     {
         var o = Parse(runArgs);
-        if (UnsupportedInPod(o) is { } unsupported) return Error(unsupported);
+        if (SysctlMismatch(o) is { } sysctl) return Error(sysctl);
         var resources = new List<IDisposable>();
         Filesystem image;
         var volumes = new List<(Filesystem, string, bool)>();
-        int expected = o.Gofer ? 1 + o.Volumes.Count : 0;
-        if (fds.Count != expected) return Error($"create: {expected} Gofer connections expected, {fds.Count} came");
-        if (o.Gofer)
+        var mounts = new List<ResolvedMount>();
+        var binds = o.Mounts.Where(m => m.Type == "bind").ToList();
+        int expected = o.Gofer ? 1 + o.Volumes.Count + binds.Count : 0;
+        if (fds.Count != expected) return Error($"create: {expected} Gofer connections expected (the root, each --volume, each bind --mount), {fds.Count} came");
+        if (!o.Gofer && _confined) return Error("create --no-gofer: this pod is confined and reads no host files");
+        int next = 0;
+        var taken = fds.ToArray();
+        fds.Clear();
+        Filesystem Served(string host, bool readOnly)
         {
-            var taken = fds.ToArray();
-            fds.Clear();
-            var root = P9.P9Client.FromFd(taken[0]);
-            resources.Add(root);
-            image = new Sentry.Vfs.Gofer.GoferFilesystem(root, readOnly: !o.RootfsWritable);
-            for (int i = 0; i < o.Volumes.Count; i++)
-            {
-                var v = P9.P9Client.FromFd(taken[1 + i]);
-                resources.Add(v);
-                volumes.Add((new Sentry.Vfs.Gofer.GoferFilesystem(v, o.Volumes[i].ReadOnly), o.Volumes[i].Guest, o.Volumes[i].ReadOnly));
-            }
+            if (!o.Gofer) return new Sentry.Vfs.Host.HostFilesystem(host);
+            var client = P9.P9Client.FromFd(taken[next++]);
+            resources.Add(client);
+            return new Sentry.Vfs.Gofer.GoferFilesystem(client, readOnly);
         }
-        else
+        try
         {
-            if (_confined) return Error("create --no-gofer: this pod is confined and reads no host files");
-            image = new Sentry.Vfs.Host.HostFilesystem(o.Rootfs);
-            foreach (var (host, guest, ro) in o.Volumes) volumes.Add((new Sentry.Vfs.Host.HostFilesystem(host), guest, ro));
+            image = Served(o.Rootfs, readOnly: !o.RootfsWritable);
+            foreach (var (host, guest, ro) in o.Volumes) volumes.Add((Served(host, ro), guest, ro));
+            // A bind of a file: its client serves the file's directory; the file is found by name in it.
+            foreach (var m in o.Mounts)
+                mounts.Add(m.Type != "bind" ? new ResolvedMount(m, null, null)
+                    : m.SourceIsFile ? new ResolvedMount(m, Served(Path.GetDirectoryName(m.Source!) ?? "/", m.ReadOnly), Path.GetFileName(m.Source!))
+                    : new ResolvedMount(m, Served(m.Source!, m.ReadOnly), null));
         }
-        if (_pod.CreateContainer(id, image, o.RootfsWritable, o.ReadOnlyRootfs, volumes, resources) is { } why) return Error(why);
+        catch
+        {
+            for (int i = next; i < taken.Length; i++) Sys.Close(taken[i]);
+            foreach (var r in resources) r.Dispose();
+            throw;
+        }
+        if (_pod.CreateContainer(id, image, o.RootfsWritable, o.ReadOnlyRootfs, volumes, resources,
+            new ContainerMounts(mounts, o.ReadonlyPaths, o.MaskedPaths)) is { } why) return Error(why);
         owned.Containers.Add(id);
         return Ok();
     }
@@ -310,7 +341,6 @@ internal sealed class PodServer
     {
         var o = Parse(runArgs);
         o.ClearEnv = true; // the client sends the whole environment
-        if (UnsupportedInPod(o) is { } unsupported) return Error(unsupported);
         ProcessSecurity? security = null;
         // Names are looked up in the image's /etc/passwd, which a confined pod does not see:
         // numeric ids and the built-in seccomp profiles work here.

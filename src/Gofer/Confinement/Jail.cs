@@ -14,6 +14,9 @@ internal static unsafe class Jail
     /// <summary>Makes every mount private, so nothing we do reaches the parent namespace.</summary>
     public static int MakePrivate() => Mounts.MakePrivate();
 
+    /// <summary>Makes every mount a slave: it receives the host's later mounts, and sends none back.</summary>
+    public static int MakeSlave() => Mounts.MakeSlave();
+
     /// <summary>Bind-mounts <paramref name="dir"/> on itself (read-only when asked) so it is a mount point.</summary>
     public static int BindSelf(string dir, bool readOnly) => Mounts.BindAt(dir, dir, readOnly);
 

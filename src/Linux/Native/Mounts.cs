@@ -8,7 +8,7 @@ public static unsafe class Mounts
 {
     private const int SYS_chdir = 80, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166, SYS_mkdir = 83, SYS_rmdir = 84;
     public const long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096,
-        MS_REC = 16384, MS_PRIVATE = 1 << 18;
+        MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
     private const int MNT_DETACH = 2;
 
     public static int Mount(string? source, string target, string? type, long flags, string? data = null)
@@ -27,6 +27,9 @@ public static unsafe class Mounts
 
     /// <summary>Makes every mount private, so nothing done here reaches the parent namespace.</summary>
     public static int MakePrivate() => Mount(null, "/", null, MS_REC | MS_PRIVATE);
+
+    /// <summary>Makes every mount a slave of its peers (mount_namespaces(7)): events come in, none go out.</summary>
+    public static int MakeSlave() => Mount(null, "/", null, MS_REC | MS_SLAVE);
 
     /// <summary>Bind-mounts <paramref name="source"/> (recursively) at <paramref name="target"/>, read-only when asked.</summary>
     public static int BindAt(string source, string target, bool readOnly)

@@ -46,7 +46,13 @@ public sealed class SandboxSpec
 }
 
 /// <summary>A mount of the OCI spec's kind: a host file or directory (bind) or an empty tmpfs.</summary>
-public sealed record SpecMount(string Type, string? Source, string Destination, bool ReadOnly);
+public sealed record SpecMount(string Type, string? Source, string Destination, bool ReadOnly)
+{
+    /// <summary>rprivate (default), rslave or rshared: whether the host's later mounts below a bind's source show inside.</summary>
+    public string Propagation { get; init; } = "rprivate";
+    /// <summary>The source is a file (a bind of one file), not a directory; decided where the host is seen.</summary>
+    public bool SourceIsFile { get; init; }
+}
 
 /// <summary>The outcome of running a sandbox.</summary>
 public sealed record SandboxResult(ExitStatus Status, ExecError? StartError);
@@ -85,32 +91,21 @@ public sealed class Boot : IDisposable
             volumes.Add((HostFilesystemFor(host, readOnly, $"--volume {host}:{guest}"), guest, readOnly));
         SandboxMounts.Add(Kernel, vfs, vfs.Root, volumes);
         // --mount, --readonly-path, --masked-path: over everything else, as runc applies them.
+        var mounts = new List<ResolvedMount>();
         foreach (var m in spec.Mounts)
         {
             string what = $"--mount {m.Type} {m.Destination}";
-            if (m.Type == "tmpfs")
+            if (m.Type == "tmpfs") mounts.Add(new ResolvedMount(m, null, null));
+            else if (Directory.Exists(m.Source)) mounts.Add(new ResolvedMount(m, HostFilesystemFor(m.Source!, m.ReadOnly, what, m.Propagation != "rprivate"), null));
+            else if (File.Exists(m.Source))
             {
-                int tr = MakeDirs(vfs, m.Destination);
-                if (tr == 0) tr = vfs.MountAt(m.Destination, new Vfs.Tmp.TmpFilesystem(), m.ReadOnly);
-                if (tr < 0) throw new IOException($"{what}: {ErrnoText.Message(-tr)}");
+                // A file: its directory is served, only the file is mounted.
+                string dir = Path.GetDirectoryName(Path.GetFullPath(m.Source!)) ?? "/";
+                mounts.Add(new ResolvedMount(m, HostFilesystemFor(dir, m.ReadOnly, what), Path.GetFileName(m.Source!)));
             }
-            else if (Directory.Exists(m.Source)) MountHostDirectory(vfs, m.Source!, m.Destination, m.ReadOnly, what);
-            else if (File.Exists(m.Source)) MountHostFile(vfs, m.Source!, m.Destination, m.ReadOnly, what);
             else throw new IOException($"{what}: {m.Source}: no such file or directory");
         }
-        foreach (var path in spec.ReadonlyPaths)
-            if (vfs.Resolve(vfs.Root, vfs.Root, path, true, out var at) == 0)
-            {
-                int rr = vfs.MountAt(at, new BindFilesystem(at), readOnly: true, path);
-                if (rr < 0) throw new IOException($"--readonly-path {path}: {ErrnoText.Message(-rr)}");
-            }
-        foreach (var path in spec.MaskedPaths)
-            if (vfs.Resolve(vfs.Root, vfs.Root, path, true, out var at) == 0)
-            {
-                Filesystem mask = at.Inode.IsDirectory ? new Vfs.Tmp.TmpFilesystem() : new NullFileFilesystem();
-                int mr = vfs.MountAt(at, mask, readOnly: at.Inode.IsDirectory, path);
-                if (mr < 0) throw new IOException($"--masked-path {path}: {ErrnoText.Message(-mr)}");
-            }
+        SandboxMounts.AddSpecMounts(vfs, vfs.Root, mounts, spec.ReadonlyPaths, spec.MaskedPaths);
         // The network namespace is opened by path: now, before the Sentry confines itself.
         if (options.NetworkNamespace is { } netns && options.Network == Net.Inet.NetworkMode.Sandbox)
         {
@@ -119,45 +114,12 @@ public sealed class Boot : IDisposable
         }
     }
 
-    /// <summary>A host directory at <paramref name="guest"/>: with a Gofer, one of its own confined to that directory.</summary>
-    private void MountHostDirectory(VirtualFs vfs, string host, string guest, bool readOnly, string what)
-    {
-        int vr = MakeDirs(vfs, guest);
-        if (vr == 0) vr = vfs.MountAt(guest, HostFilesystemFor(host, readOnly, what), readOnly);
-        if (vr < 0) throw new IOException($"{what}: {ErrnoText.Message(-vr)}");
-    }
-
-    /// <summary>A host file at <paramref name="guest"/>: its directory is served, only the file is mounted.</summary>
-    private void MountHostFile(VirtualFs vfs, string host, string guest, bool readOnly, string what)
-    {
-        string dir = Path.GetDirectoryName(Path.GetFullPath(host)) ?? "/";
-        var fs = HostFilesystemFor(dir, readOnly, what);
-        int r = fs.Root.Lookup(Path.GetFileName(host), out var file);
-        if (r == 0 && file!.IsDirectory) r = -(int)Errno.EISDIR;
-        int slash = guest.TrimEnd('/').LastIndexOf('/');
-        string parent = slash <= 0 ? "/" : guest[..slash], name = guest[(slash + 1)..];
-        if (r == 0) r = MakeDirs(vfs, parent);
-        Location at = default;
-        if (r == 0) r = vfs.Resolve(vfs.Root, vfs.Root, parent, true, out at);
-        if (r == 0)
-        {
-            r = vfs.Resolve(vfs.Root, at, name, true, out var existing);
-            if (r == -(int)Errno.ENOENT)
-            {
-                r = at.Inode.Create(name, FileMode.S_IFREG | 0x1a4, 0, 0, null, out _);
-                if (r == 0) r = vfs.Resolve(vfs.Root, at, name, true, out existing);
-            }
-            if (r == 0) r = vfs.MountAt(existing, new BindFilesystem(file!), readOnly, guest);
-        }
-        if (r < 0) throw new IOException($"{what}: {ErrnoText.Message(-r)}");
-    }
-
     /// <summary>A host directory as a filesystem: with a Gofer, one of its own confined to it.</summary>
-    private Filesystem HostFilesystemFor(string host, bool readOnly, string what)
+    private Filesystem HostFilesystemFor(string host, bool readOnly, string what, bool slave = false)
     {
         if (_spec.GoferCommand != null)
         {
-            var g = P9.GoferProcess.Start(_spec.GoferCommand, host, readOnly, extraArgs: new[] { "--donate-fds" });
+            var g = P9.GoferProcess.Start(_spec.GoferCommand, host, readOnly, extraArgs: GoferArguments(slave));
             _volumeGofers.Add(g);
             return new Vfs.Gofer.GoferFilesystem(g.Client, readOnly);
         }
@@ -165,7 +127,12 @@ public sealed class Boot : IDisposable
         return new HostFilesystem(host);
     }
 
-    private static int MakeDirs(VirtualFs vfs, string path) => SandboxMounts.MakeDirs(vfs, vfs.Root, path);
+    /// <summary>
+    /// What a Gofer serving a bind's source is started with: a mount made rslave or rshared gets
+    /// a Gofer whose mounts are the host's slaves, so what the host mounts below it later shows
+    /// (runc's rslave); nothing the sandbox mounts ever reaches the host.
+    /// </summary>
+    public static string[] GoferArguments(bool slave) => slave ? new[] { "--donate-fds", "--propagation", "slave" } : new[] { "--donate-fds" };
 
     /// <summary>Sends a host signal to the application (Ctrl-C at the terminal, kill of the sandbox).</summary>
     public void ForwardSignal(int sig)

@@ -20,6 +20,9 @@ public sealed record PodProcessSpec(IReadOnlyList<string> Argv, IReadOnlyList<st
     public ProcessSecurity? Security { get; init; }
 }
 
+/// <summary>A container's --mount/--tmpfs mounts, read-only and masked paths, applied over its volumes.</summary>
+public sealed record ContainerMounts(IReadOnlyList<ResolvedMount> Mounts, IReadOnlyList<string> ReadonlyPaths, IReadOnlyList<string> MaskedPaths);
+
 /// <summary>How a pod process ended: its status, or why it never ran (then Status is 127/126).</summary>
 public readonly record struct PodExit(ExitStatus Status, ExecError? StartError);
 
@@ -81,7 +84,8 @@ public sealed class Pod : IDisposable
     /// container's from now on, also when this fails. Null, or why not.
     /// </summary>
     public string? CreateContainer(string id, Filesystem image, bool writable, bool readOnly,
-        IReadOnlyList<(Filesystem Fs, string Guest, bool ReadOnly)> volumes, IReadOnlyList<IDisposable> resources)
+        IReadOnlyList<(Filesystem Fs, string Guest, bool ReadOnly)> volumes, IReadOnlyList<IDisposable> resources,
+        ContainerMounts? mounts = null)
     {
         string? Fail(string why) { foreach (var r in resources) r.Dispose(); return why; }
         if (!ValidId(id)) return Fail($"invalid container id '{id}'");
@@ -102,8 +106,13 @@ public sealed class Pod : IDisposable
             vfs.Resolve(top, top, id, true, out var root);
             var c = new Container(id, root);
             c.Resources.AddRange(resources);
-            try { SandboxMounts.Add(Kernel, vfs, root, volumes); }
-            catch (IOException e)
+            try
+            {
+                SandboxMounts.Add(Kernel, vfs, root, volumes);
+                if (mounts != null) SandboxMounts.AddSpecMounts(vfs, root, mounts.Mounts, mounts.ReadonlyPaths, mounts.MaskedPaths);
+            }
+            // A Gofer that went away while its mount was made fails the create, not the pod.
+            catch (Exception e) when (e is IOException or P9.P9ConnectionException or P9.P9FormatException)
             {
                 vfs.Unmount(root);
                 return Fail(e.Message);

@@ -11,6 +11,9 @@ namespace Sandbox.Sentry.Kernel;
 /// /dev/shm, /dev/pts and /tmp, then the volumes. <c>root</c> is where the image is mounted:
 /// the VFS root of a `sandbox run`, or a container's root inside a pod's tree.
 /// </summary>
+/// <summary>A --mount with what serves it: null <c>Fs</c> for a tmpfs; <c>FileName</c> set when the source is a file, named in <c>Fs</c>'s root.</summary>
+public sealed record ResolvedMount(SpecMount Spec, Filesystem? Fs, string? FileName);
+
 public static class SandboxMounts
 {
     public static void Add(Kernel kernel, VirtualFs vfs, Location root, IReadOnlyList<(Filesystem Fs, string Guest, bool ReadOnly)> volumes)
@@ -43,6 +46,67 @@ public static class SandboxMounts
             if (vr == 0) vr = MountAt(vfs, root, guest, fs, readOnly);
             if (vr < 0) throw new IOException($"--volume {guest}: {ErrnoText.Message(-vr)}");
         }
+    }
+
+    /// <summary>
+    /// --mount, --tmpfs, --readonly-path and --masked-path below <paramref name="root"/>, over
+    /// everything <see cref="Add"/> mounted, as runc applies them: the mounts in order, then the
+    /// read-only paths, then the masked ones (missing paths are skipped for those two).
+    /// </summary>
+    public static void AddSpecMounts(VirtualFs vfs, Location root, IReadOnlyList<ResolvedMount> mounts,
+        IReadOnlyList<string> readonlyPaths, IReadOnlyList<string> maskedPaths)
+    {
+        foreach (var m in mounts)
+        {
+            string what = $"--mount {m.Spec.Type} {m.Spec.Destination}";
+            int r;
+            if (m.Fs == null)
+            {
+                r = MakeDirs(vfs, root, m.Spec.Destination);
+                if (r == 0) r = MountAt(vfs, root, m.Spec.Destination, new Vfs.Tmp.TmpFilesystem(), m.Spec.ReadOnly);
+            }
+            else if (m.FileName == null)
+            {
+                r = MakeDirs(vfs, root, m.Spec.Destination);
+                if (r == 0) r = MountAt(vfs, root, m.Spec.Destination, m.Fs, m.Spec.ReadOnly);
+            }
+            else r = MountFile(vfs, root, m.Fs, m.FileName, m.Spec.Destination, m.Spec.ReadOnly);
+            if (r < 0) throw new IOException($"{what}: {ErrnoText.Message(-r)}");
+        }
+        foreach (var path in readonlyPaths)
+            if (vfs.Resolve(root, root, path, true, out var at) == 0)
+            {
+                int rr = vfs.MountAt(at, new BindFilesystem(at), readOnly: true, path);
+                if (rr < 0) throw new IOException($"--readonly-path {path}: {ErrnoText.Message(-rr)}");
+            }
+        foreach (var path in maskedPaths)
+            if (vfs.Resolve(root, root, path, true, out var at) == 0)
+            {
+                Filesystem mask = at.Inode.IsDirectory ? new TmpFilesystem() : new NullFileFilesystem();
+                int mr = vfs.MountAt(at, mask, readOnly: at.Inode.IsDirectory, path);
+                if (mr < 0) throw new IOException($"--masked-path {path}: {ErrnoText.Message(-mr)}");
+            }
+    }
+
+    /// <summary>File <paramref name="name"/> of <paramref name="dir"/>'s root mounted at <paramref name="guest"/> (made, empty, when the image lacks it).</summary>
+    private static int MountFile(VirtualFs vfs, Location root, Filesystem dir, string name, string guest, bool readOnly)
+    {
+        int r = dir.Root.Lookup(name, out var file);
+        if (r == 0 && file!.IsDirectory) r = -(int)Errno.EISDIR;
+        if (r < 0) return r;
+        int slash = guest.TrimEnd('/').LastIndexOf('/');
+        string parent = slash <= 0 ? "/" : guest[..slash], leaf = guest.TrimEnd('/')[(slash + 1)..];
+        r = MakeDirs(vfs, root, parent);
+        Location at = default;
+        if (r == 0) r = vfs.Resolve(root, root, parent, true, out at);
+        if (r < 0) return r;
+        r = vfs.Resolve(root, at, leaf, true, out var existing);
+        if (r == -(int)Errno.ENOENT)
+        {
+            r = at.Inode.Create(leaf, FileMode.S_IFREG | 0x1a4, 0, 0, null, out _);
+            if (r == 0) r = vfs.Resolve(root, at, leaf, true, out existing);
+        }
+        return r < 0 ? r : vfs.MountAt(existing, new BindFilesystem(file!), readOnly, guest);
     }
 
     /// <summary>Mounts at <paramref name="path"/> below <paramref name="root"/>; the mount's recorded path is the one seen from that root.</summary>

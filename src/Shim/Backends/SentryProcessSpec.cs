@@ -27,7 +27,10 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
     /// with containerd's meaning: the default capability list plus add minus drop (ALL in either
     /// as docker reads it), privileged = every capability, no seccomp and no masked or read-only paths.
     /// </summary>
-    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod, bool mountsAndSysctls = true)
+    /// <paramref name="mounts"/>: the container's mounts, masked and read-only paths (not for an
+    /// exec, which joins them); <paramref name="sysctls"/>: the pod's sysctls (not for a pod
+    /// Sentry's container: they are its kernel's, given to `pod serve`).
+    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod, bool mounts = true, bool sysctls = true)
     {
         var a = new List<string>();
         var sc = config.Linux?.SecurityContext;
@@ -52,22 +55,41 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
         a.Add("--cap-drop"); a.Add("ALL");
         if (caps.Count > 0) { a.Add("--cap-add"); a.Add(string.Join(',', caps)); }
         if (!privileged && SeccompProfileOf(sc) is { } profile) { a.Add("--seccomp-profile"); a.Add(profile); }
-        if (!mountsAndSysctls) return a;
-        if (!privileged && sc != null)
+        if (mounts && !privileged && sc != null)
         {
             foreach (var m in sc.MaskedPaths) { a.Add("--masked-path"); a.Add(m); }
             foreach (var r in sc.ReadonlyPaths) { a.Add("--readonly-path"); a.Add(r); }
         }
-        foreach (var m in config.Mounts)
-        {
-            if (string.IsNullOrEmpty(m.HostPath) || string.IsNullOrEmpty(m.ContainerPath)) continue;
-            a.Add("--mount");
-            a.Add($"type=bind,source={m.HostPath},destination={m.ContainerPath}{(m.Readonly ? ",ro" : "")}");
-        }
+        if (mounts)
+            foreach (var m in config.Mounts)
+            {
+                if (string.IsNullOrEmpty(m.HostPath) || string.IsNullOrEmpty(m.ContainerPath)) continue;
+                a.Add("--mount");
+                a.Add($"type=bind,source={m.HostPath},destination={m.ContainerPath}{(m.Readonly ? ",ro" : "")}{PropagationOf(m.Propagation)}");
+            }
+        if (sysctls) a.AddRange(SysctlArguments(pod));
+        return a;
+    }
+
+    /// <summary>The pod's sysctls as `--sysctl K=V` flags (for `sandbox run` or `pod serve`), in key order.</summary>
+    public static List<string> SysctlArguments(PodSandboxConfig? pod)
+    {
+        var a = new List<string>();
         if (pod?.Linux?.Sysctls is { Count: > 0 } sysctls)
             foreach (var (k, v) in sysctls.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { a.Add("--sysctl"); a.Add($"{k}={v}"); }
         return a;
     }
+
+    /// <summary>
+    /// CRI's propagation as runc's: host-to-container is rslave, bidirectional rshared (the
+    /// sandbox's own mounts still never reach the host, see docs/cri.md).
+    /// </summary>
+    private static string PropagationOf(MountPropagation p) => p switch
+    {
+        MountPropagation.PropagationHostToContainer => ",bind-propagation=rslave",
+        MountPropagation.PropagationBidirectional => ",bind-propagation=rshared",
+        _ => "",
+    };
 
     /// <summary>The profile to hand `sandbox run`, or null for none (unconfined, or nothing asked).</summary>
     private static string? SeccompProfileOf(LinuxContainerSecurityContext? sc)

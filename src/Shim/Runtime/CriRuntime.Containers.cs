@@ -36,6 +36,16 @@ public sealed partial class CriRuntime
             var p = Lookup(_pods, req.PodSandboxId) ?? throw Errors.NotFound($"pod sandbox {req.PodSandboxId} not found");
             if (StateOf(p) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {p.Id} is not ready");
         }
+        // A host path that does not exist yet is made a directory, as containerd makes it.
+        foreach (var m in cfg.Mounts)
+        {
+            if (string.IsNullOrEmpty(m.HostPath) || string.IsNullOrEmpty(m.ContainerPath)) continue;
+            if (!Path.IsPathRooted(m.HostPath) || !m.ContainerPath.StartsWith('/')) throw Errors.InvalidArgument($"mount {m.HostPath}:{m.ContainerPath}: both paths must be absolute");
+            if (m.HostPath.Contains(',') || m.ContainerPath.Contains(',')) throw Errors.InvalidArgument($"mount {m.HostPath}:{m.ContainerPath}: commas in mount paths are not supported");
+            if (!File.Exists(m.HostPath) && !Directory.Exists(m.HostPath))
+                try { Directory.CreateDirectory(m.HostPath); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Errors.Internal($"mount {m.HostPath}: {e.Message}"); }
+        }
         // Outside the lock: the image store calls back into the runtime (ImageInUse) under its own.
         var image = _images.Find(cfg.Image.Image) ?? throw Errors.NotFound($"image {cfg.Image.Image} not found: pull it first");
 
@@ -93,15 +103,32 @@ public sealed partial class CriRuntime
         return list;
     }
 
-    private SentryProcessSpec SpecFor(PodRecord pod, ContainerRecord c, IReadOnlyList<string> argv)
+    /// <summary><paramref name="exec"/>: a process joining the running container (no mounts of its own).</summary>
+    private SentryProcessSpec SpecFor(PodRecord pod, ContainerRecord c, IReadOnlyList<string> argv, bool exec = false)
     {
         var handler = _config.FindHandler(pod.RuntimeHandler) ?? throw Errors.FailedPrecondition($"pod {pod.Id}: its runtime handler '{pod.RuntimeHandler}' is no longer configured");
         return new SentryProcessSpec(handler.Platform, _images.RootfsOf(c.ImageId), c.Cwd, c.Env, pod.Config.Hostname, argv)
         {
             ReadOnlyRootfs = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true,
-            // A pod container takes identity, capabilities and seccomp; mounts and sysctls not yet.
-            SecurityArguments = SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, mountsAndSysctls: false),
+            // Sysctls are the pod's Sentry's (RunPodSandbox gave them to it), not a container's.
+            SecurityArguments = exec ? SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, mounts: false, sysctls: false)
+                : SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, sysctls: false).Concat(PodFileMounts(pod, c)).ToList(),
         };
+    }
+
+    /// <summary>
+    /// The files the runtime makes for the pod, as containerd bind-mounts them into each
+    /// container: /etc/resolv.conf from the pod's DNS config (read-only with a read-only root),
+    /// unless the container mounts something there itself.
+    /// </summary>
+    private IEnumerable<string> PodFileMounts(PodRecord pod, ContainerRecord c)
+    {
+        string resolv = ResolvConfPath(pod.Id);
+        if (File.Exists(resolv) && !c.Config.Mounts.Any(m => m.ContainerPath.TrimEnd('/') == "/etc/resolv.conf"))
+        {
+            yield return "--mount";
+            yield return $"type=bind,source={resolv},destination=/etc/resolv.conf{(c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true ? ",ro" : "")}";
+        }
     }
 
     public async Task StartContainerAsync(string id, CancellationToken ct)

@@ -53,10 +53,18 @@ public sealed partial class CriRuntime
                     try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct).ConfigureAwait(false); }
                     catch (IOException e) { throw Errors.Internal($"pod network: {e.Message}"); }
                 }
-                try { sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath, ct).ConfigureAwait(false); }
+                WriteResolvConf(id, cfg.DnsConfig);
+                try
+                {
+                    sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath,
+                        SentryProcessSpec.SysctlArguments(cfg), ct).ConfigureAwait(false);
+                }
                 catch (IOException e)
                 {
                     if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None).ConfigureAwait(false);
+                    DeletePodFiles(id);
+                    // A sysctl the Sentry does not have (or one that would reach the host) is the request's fault.
+                    if (e.Message.Contains("--sysctl:", StringComparison.Ordinal)) throw Errors.InvalidArgument($"sysctls: {e.Message}");
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}");
                 }
                 started = true;
@@ -111,6 +119,32 @@ public sealed partial class CriRuntime
             if (vm != null) _vms[pod.Id] = vm;
             return pod.Id;
         }
+    }
+
+    /// <summary>Where a pod's files for its containers live (its resolv.conf).</summary>
+    private string PodFilesDir(string podId) => Path.Combine(PodsDir, podId + ".d");
+
+    private string ResolvConfPath(string podId) => Path.Combine(PodFilesDir(podId), "resolv.conf");
+
+    /// <summary>
+    /// The pod's /etc/resolv.conf from its DNS config, as containerd writes it (search,
+    /// nameservers, options); none when the config gives nothing, so the image's own stays.
+    /// </summary>
+    private void WriteResolvConf(string podId, DNSConfig? dns)
+    {
+        if (dns == null || (dns.Servers.Count == 0 && dns.Searches.Count == 0 && dns.Options.Count == 0)) return;
+        var text = new System.Text.StringBuilder();
+        if (dns.Searches.Count > 0) text.Append("search ").AppendJoin(' ', dns.Searches).Append('\n');
+        foreach (var server in dns.Servers) text.Append("nameserver ").Append(server).Append('\n');
+        if (dns.Options.Count > 0) text.Append("options ").AppendJoin(' ', dns.Options).Append('\n');
+        Directory.CreateDirectory(PodFilesDir(podId));
+        AtomicFile.Write(ResolvConfPath(podId), System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private void DeletePodFiles(string podId)
+    {
+        try { if (Directory.Exists(PodFilesDir(podId))) Directory.Delete(PodFilesDir(podId), recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>The CNI network pods get, or null (no configuration: loopback only). A bad one is an error.</summary>
@@ -181,6 +215,7 @@ public sealed partial class CriRuntime
         {
             _pods.Remove(pod.Id);
             DeletePodFile(pod.Id);
+            DeletePodFiles(pod.Id);
         }
     }
 
