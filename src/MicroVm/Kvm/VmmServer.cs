@@ -91,7 +91,8 @@ public static partial class VmmServer
     static int ConnectBlocking(string path)
     {
         using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        s.Connect(new UnixDomainSocketEndPoint(path));
+        try { s.Connect(new UnixDomainSocketEndPoint(path)); }
+        catch (SocketException e) { throw new IOException($"agent socket {path}: {e.SocketErrorCode}: {e.Message}"); }
         int fd = Libc.fcntl((int)s.Handle, 1030 /* F_DUPFD_CLOEXEC */, 0);
         if (fd < 0) throw new IOException($"dup of the agent socket: {Libc.ErrText(Libc.Errno)}");
         int fl = Libc.fcntl(fd, 3 /* F_GETFL */, 0);
