@@ -51,7 +51,9 @@ public sealed unsafe partial class KvmMachine : IDisposable
         var m = new KvmMachine();
         try
         {
-            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd);
+            using var elf = new MappedFile(vmlinux);
+            using var ird = new MappedFile(initrd);
+            m.Create(elf.Span, ird.Span, cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd);
             return m;
         }
         catch
@@ -61,7 +63,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus, int agentFd)
+    void Create(ReadOnlySpan<byte> elf, ReadOnlySpan<byte> initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus, int agentFd)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");

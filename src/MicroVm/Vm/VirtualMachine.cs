@@ -23,6 +23,8 @@ public sealed class VirtualMachine : IAsyncDisposable
     VmmProcess? _vmm;
     /// <summary>Completes when the direct-KVM VMM's guest stopped, with why; null for QEMU.</summary>
     Task<string>? KvmExited => _vmm?.Exited ?? _kvm?.Exited;
+    /// <summary>True when the direct-KVM VMM runs in this process (SANDBOX_VMM=in-process, or a host that is not the CLI).</summary>
+    public bool VmmInProcess => _kvm is not null;
     VhostUser.VhostUserNetBackend? _net;
     /// <summary>The vhost-user-net back-end (NetworkOptions with NetBackend.VhostUser), else null.</summary>
     public VhostUser.VhostUserNetBackend? NetBackend => _net;

@@ -15,6 +15,13 @@ internal sealed class VmmProcess : IDisposable
     readonly Process _p;
     readonly Task<string> _stderr;
 
+    /// <summary>
+    /// The VMM allocates little once the guest runs, so the GC gets a small allocation budget
+    /// (gen0 is sized from the CPU's cache otherwise, several MiB that would stay resident) and
+    /// no background GC thread.
+    /// </summary>
+    static readonly Dictionary<string, string> VmmRuntimeSettings = new() { ["DOTNET_GCgen0size"] = "0x100000", ["DOTNET_gcConcurrent"] = "0" };
+
     public Socket Agent { get; }
     public Task<string> Exited { get; }
     public Process Process => _p;
@@ -43,7 +50,7 @@ internal sealed class VmmProcess : IDisposable
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(spec.AgentSocket));
         listener.Listen(1);
-        var p = ChildProcesses.Start(command[0], [.. command.Skip(1), VmmServer.Command, .. spec.ToArgs()]);
+        var p = ChildProcesses.Start(command[0], [.. command.Skip(1), VmmServer.Command, .. spec.ToArgs()], VmmRuntimeSettings);
         try
         {
             var accept = listener.AcceptAsync(ct).AsTask();
