@@ -63,6 +63,8 @@ internal static partial class MicroVmCommand
                 "run" => Run(args[1..]),
                 "kernel" => Kernel(args[1..]),
                 "check" => Check(),
+                // Internal: the direct-KVM VMM process a launcher starts (not in the help).
+                Sandbox.MicroVm.Kvm.VmmServer.Command => Sandbox.MicroVm.Kvm.VmmServer.Run(args[1..]),
                 _ => Fail($"unknown microvm command '{args[0]}'"),
             };
         }
@@ -262,7 +264,7 @@ internal static partial class MicroVmCommand
     static void PrintMemory(VirtualMachine vm, string when)
     {
         var (rss, guest, fsd) = vm.MemoryUsage();
-        Console.Error.WriteLine($"microvm: memory {when}: {(vm.Options.Vmm == Vmm.Kvm ? "VMM (this process)" : "QEMU")} RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
+        Console.Error.WriteLine($"microvm: memory {when}: {(vm.Options.Vmm == Vmm.Kvm ? vm.VmmInProcess ? "VMM (this process)" : "VMM process" : "QEMU")} RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
             $"VMM overhead {(rss - guest) / 1024.0:0.0} MiB" + (fsd > 0 ? $", virtiofsd RSS {fsd / 1024.0:0.0} MiB" : ""));
     }
 

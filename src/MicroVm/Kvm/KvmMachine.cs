@@ -30,8 +30,8 @@ public sealed unsafe partial class KvmMachine : IDisposable
     VirtioConsole _console = null!;
     readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The agent's end of the console channel.</summary>
-    public Socket AgentSocket { get; private set; } = null!;
+    /// <summary>The agent's end of the console channel (null when the caller gave its own, agentFd).</summary>
+    public Socket? AgentSocket { get; private set; }
     /// <summary>Completes with why the guest stopped (shutdown, an error).</summary>
     public Task<string> Exited => _exited.Task;
     public long Exits;
@@ -40,9 +40,10 @@ public sealed unsafe partial class KvmMachine : IDisposable
 
     /// <summary>Boots vmlinux with the initramfs; the console (ttyS0) is written to consoleSink;
     /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda);
-    /// tap, when given, backs a virtio-net device with that MAC.</summary>
+    /// tap, when given, backs a virtio-net device with that MAC; agentFd, when given, is the
+    /// stream socket the agent's channel is relayed to (the machine owns it), else AgentSocket.</summary>
     public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null,
-        Tap? tap = null, byte[]? mac = null, int cpus = 1)
+        Tap? tap = null, byte[]? mac = null, int cpus = 1, int agentFd = -1)
     {
         if (cpus is < 1 or > MaxCpus) throw new ArgumentException($"the direct-KVM VMM takes 1 .. {MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
         if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
@@ -50,7 +51,9 @@ public sealed unsafe partial class KvmMachine : IDisposable
         var m = new KvmMachine();
         try
         {
-            m.Create(File.ReadAllBytes(vmlinux), File.ReadAllBytes(initrd), cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus);
+            using var elf = new MappedFile(vmlinux);
+            using var ird = new MappedFile(initrd);
+            m.Create(elf.Span, ird.Span, cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd);
             return m;
         }
         catch
@@ -60,7 +63,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(byte[] elf, byte[] initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus)
+    void Create(ReadOnlySpan<byte> elf, ReadOnlySpan<byte> initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus, int agentFd)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");
@@ -92,10 +95,14 @@ public sealed unsafe partial class KvmMachine : IDisposable
         ulong initrdAddr = BootLoader.LoadInitrd(ram, initrd, 0x1000000 + (ulong)elf.Length);
         var mem = GuestMemory.Wrap(_ram, _ramSize);
         _serial = new Serial8250(consoleSink);
-        var pair = stackalloc int[2];
-        if (socketpair(1, 1 /* SOCK_STREAM */ | 0x80000, 0, pair) != 0) throw new IOException($"socketpair: {KvmApi.Err()}");
-        _vmmSock = pair[0];
-        AgentSocket = new Socket(new SafeSocketHandle(pair[1], ownsHandle: true));
+        if (agentFd >= 0) _vmmSock = agentFd;
+        else
+        {
+            var pair = stackalloc int[2];
+            if (socketpair(1, 1 /* SOCK_STREAM */ | 0x80000, 0, pair) != 0) throw new IOException($"socketpair: {KvmApi.Err()}");
+            _vmmSock = pair[0];
+            AgentSocket = new Socket(new SafeSocketHandle(pair[1], ownsHandle: true));
+        }
         _console = new VirtioConsole(MmioBase, FirstIrq, IrqFd(FirstIrq), mem, _vmmSock);
         _devices.Add(_console);
         if (rootImage is not null)
@@ -215,7 +222,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         _stop = true;
         foreach (var o in _vcpus) if (o != v) o.Kick();
         _console.Stop();
-        try { AgentSocket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
+        try { AgentSocket?.Shutdown(SocketShutdown.Both); } catch (Exception) { }
         if (_vmmSock >= 0) { KvmApi.close(_vmmSock); _vmmSock = -1; }
         _exited.TrySetResult(why);
     }

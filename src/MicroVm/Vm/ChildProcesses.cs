@@ -34,11 +34,12 @@ public static class ChildProcesses
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
     }
 
-    /// <summary>Starts program with args; stdin is /dev/null-like (redirected and closed), stdout
+    /// <summary>Starts program with args (and env added to ours); stdin is /dev/null-like (redirected and closed), stdout
     /// and stderr are redirected for the caller to read.</summary>
-    public static Process Start(string program, IEnumerable<string> args)
+    public static Process Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         // setsid: a session of its own, so that ^C on the launcher's terminal (SIGINT to the whole
         // foreground process group) reaches the launcher, which forwards it into the VM, and not
         // QEMU, which would exit.

@@ -109,6 +109,26 @@ public static unsafe partial class HostSystem
         return null;
     }
 
+    /// <summary>
+    /// How to start the direct-KVM VMM as a process of its own: the `sandbox` CLI this process is
+    /// (NativeAOT, or sandbox.dll under dotnet), or SANDBOX_VMM (a `sandbox` executable); null
+    /// (also SANDBOX_VMM=in-process) runs the VMM in this process instead, as a host that is not
+    /// the CLI (a test) does.
+    /// </summary>
+    public static string[]? FindVmm()
+    {
+        var env = Environment.GetEnvironmentVariable("SANDBOX_VMM");
+        if (env == "in-process") return null;
+        if (!string.IsNullOrEmpty(env)) return File.Exists(env) ? [env, "microvm"] : throw new FileNotFoundException($"SANDBOX_VMM={env} does not exist");
+        var self = Environment.ProcessPath;
+        if (self is null) return null;
+        if (Path.GetFileName(self) == "sandbox") return [self, "microvm"];
+        var entry = System.Reflection.Assembly.GetEntryAssembly();
+        string dll = entry is null ? "" : Path.Combine(AppContext.BaseDirectory, entry.GetName().Name + ".dll");
+        if (entry?.GetName().Name == "sandbox" && File.Exists(dll)) return [self, dll, "microvm"];
+        return null;
+    }
+
     static bool IsElf(string f)
     {
         using var s = File.OpenRead(f);

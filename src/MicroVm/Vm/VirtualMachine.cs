@@ -19,6 +19,12 @@ public sealed class VirtualMachine : IAsyncDisposable
 
     Process? _qemu, _virtiofsd;
     Kvm.KvmMachine? _kvm;
+    /// <summary>The direct-KVM VMM when it runs as a process of its own (the usual case; _kvm when in this process).</summary>
+    VmmProcess? _vmm;
+    /// <summary>Completes when the direct-KVM VMM's guest stopped, with why; null for QEMU.</summary>
+    Task<string>? KvmExited => _vmm?.Exited ?? _kvm?.Exited;
+    /// <summary>True when the direct-KVM VMM runs in this process (SANDBOX_VMM=in-process, or a host that is not the CLI).</summary>
+    public bool VmmInProcess => _kvm is not null;
     VhostUser.VhostUserNetBackend? _net;
     /// <summary>The vhost-user-net back-end (NetworkOptions with NetBackend.VhostUser), else null.</summary>
     public VhostUser.VhostUserNetBackend? NetBackend => _net;
@@ -74,7 +80,8 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
     }
 
-    /// <summary>The direct-KVM VMM: this process is the VMM (Kvm/KvmMachine); the initramfs is the root.</summary>
+    /// <summary>The direct-KVM VMM (Kvm/KvmMachine), a process of its own where the `sandbox` CLI can be
+    /// started (<see cref="VmmProcess"/>), else in this process; the initramfs is the root.</summary>
     async Task BootKvmAsync(MicroVmOptions o, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
@@ -104,27 +111,37 @@ public sealed class VirtualMachine : IAsyncDisposable
             RootfsImage.Create(Path.GetFullPath(o.Rootfs), image);
         }
         cmdline.Append(image is null ? "sandbox.share=none " : "sandbox.share=blk sandbox.tag=vda ");
-        VhostUser.Tap? tap = null;
         if (o.Network is { } net)
-        {
             cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
-            tap = VhostUser.Tap.Open(net.TapName, net.Netns);
-        }
         cmdline.Append(o.ExtraKernelArgs);
         double prepareMs = sw.Elapsed.TotalMilliseconds;
-        _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
         byte[]? mac = o.Network is { } n2 ? Convert.FromHexString(n2.Mac.Replace(":", "")) : null;
-        try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus); }
-        catch { tap?.Dispose(); throw; }
-        double spawnMs = sw.Elapsed.TotalMilliseconds;
-        Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket, ownsSocket: false));
         using var bootCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bootCts.CancelAfter(o.BootTimeout);
-        var ready = Agent.Ready;
-        var timeout = Task.Delay(Timeout.Infinite, bootCts.Token);
-        if (await Task.WhenAny(ready, _kvm.Exited, timeout) != ready || !ready.IsCompletedSuccessfully)
+        if (HostSystem.FindVmm() is { } vmm)
         {
-            string why = _kvm.Exited.IsCompleted ? $"the VM stopped: {_kvm.Exited.Result}" : $"timed out after {o.BootTimeout.TotalSeconds:0} s";
+            // A process of its own (Kvm/VmmServer): it opens the TAP itself.
+            File.WriteAllBytes(ConsoleLog, []);
+            var spec = new Kvm.VmmServer.Spec(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, o.Cpus, ConsoleLog,
+                Path.Combine(RunDir, "agent.sock"), image, o.Network?.TapName, o.Network?.Netns, o.Network?.Mac);
+            _vmm = await VmmProcess.StartAsync(vmm, spec, bootCts.Token);
+            Agent = new AgentClient(new NetworkStream(_vmm.Agent, ownsSocket: false));
+        }
+        else
+        {
+            _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            var tap = o.Network is { } net2 ? VhostUser.Tap.Open(net2.TapName, net2.Netns) : null;
+            try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus); }
+            catch { tap?.Dispose(); throw; }
+            Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket!, ownsSocket: false));
+        }
+        double spawnMs = sw.Elapsed.TotalMilliseconds;
+        var ready = Agent.Ready;
+        var stopped = KvmExited!;
+        var timeout = Task.Delay(Timeout.Infinite, bootCts.Token);
+        if (await Task.WhenAny(ready, stopped, timeout) != ready || !ready.IsCompletedSuccessfully)
+        {
+            string why = stopped.IsCompleted ? $"the VM stopped: {stopped.Result}" : $"timed out after {o.BootTimeout.TotalSeconds:0} s";
             throw new IOException($"the guest agent did not become ready ({why}).\nconsole ({ConsoleLog}):\n{ConsoleTail()}");
         }
         var r = ready.Result;
@@ -297,8 +314,8 @@ public sealed class VirtualMachine : IAsyncDisposable
             return (rss, shmem);
             static long Kib(string l) => long.TryParse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var v) ? v : 0;
         }
-        // The direct-KVM VMM is this process: its RSS beyond guest RAM (the runtime included).
-        var q = _kvm is not null ? Read(null, self: true) : Read(_qemu);
+        // The direct-KVM VMM in this process: its RSS beyond guest RAM (the runtime included).
+        var q = _vmm is not null ? Read(_vmm.Process) : _kvm is not null ? Read(null, self: true) : Read(_qemu);
         return (q.Rss, q.Shmem, Read(_virtiofsd).Rss);
     }
 
@@ -404,18 +421,19 @@ public sealed class VirtualMachine : IAsyncDisposable
             }
             catch (Exception) { }
         }
-        if (_kvm is not null && Agent is not null && !_kvm.Exited.IsCompleted)
+        if (KvmExited is { IsCompleted: false } stopped && Agent is not null)
         {
             try
             {
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await Agent.ShutdownAsync(cts.Token);
-                await _kvm.Exited.WaitAsync(cts.Token);
+                await stopped.WaitAsync(cts.Token);
             }
             catch (Exception) { }
         }
         if (Agent is not null) await Agent.DisposeAsync();
         _kvm?.Dispose();
+        _vmm?.Dispose();
         _console?.Dispose();
         foreach (var p in new[] { _qemu, _virtiofsd })
         {
