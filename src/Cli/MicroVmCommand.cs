@@ -20,8 +20,8 @@ internal static partial class MicroVmCommand
           --rootfs DIR        host directory shared read-only as the container's root (default /)
           --memory MIB        guest memory (default 512)
           --cpus N            vCPUs (default 1)
-          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM in this process:
-                              needs /dev/kvm and the trimmed kernel, `kernel --build`)
+          --vmm qemu|kvm      the VMM (default qemu; kvm = the direct-KVM VMM, a process of its
+                              own: needs /dev/kvm and the trimmed kernel, `kernel --build`)
           --accel auto|kvm|tcg  auto (default): KVM where /dev/kvm works, else TCG emulation
           --share auto|virtiofs|9p|none|block  how the rootfs is shared (auto: 9p if the kernel
                               has it, else virtio-fs; none: the container's root is the initramfs;
