@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Sandbox.Linux.Native;
 
 /// <summary>
-/// Passing one file descriptor over a unix stream socket (SCM_RIGHTS, unix(7)) with sendmsg and
+/// Passing file descriptors over a unix stream socket (SCM_RIGHTS, unix(7)) with sendmsg and
 /// recvmsg as raw system calls. Results are counts or -errno, as everywhere in Sys.
 /// </summary>
 public static unsafe class FdPassing
@@ -21,61 +21,14 @@ public static unsafe class FdPassing
         public void* Control; public nuint ControlLen; public int Flags;
     }
 
-    /// <summary>cmsghdr (16 bytes) + one int, padded: CMSG_SPACE(sizeof(int)).</summary>
-    private const int ControlSpace = 24, ControlLen = 20;
-
-    /// <summary>Sends <paramref name="data"/> (or its first part) with <paramref name="fd"/> attached; returns bytes sent or -errno.</summary>
-    public static long Send(int socket, ReadOnlySpan<byte> data, int fd)
-    {
-        byte* control = stackalloc byte[ControlSpace];
-        new Span<byte>(control, ControlSpace).Clear();
-        *(ulong*)control = ControlLen;
-        *(int*)(control + 8) = SOL_SOCKET;
-        *(int*)(control + 12) = SCM_RIGHTS;
-        *(int*)(control + 16) = fd;
-        fixed (byte* p = data)
-        {
-            var iov = new IoVec { Base = p, Len = (nuint)data.Length };
-            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = ControlSpace };
-            return Sys.SyscallRetry(SYS_sendmsg, socket, (long)&msg, MSG_NOSIGNAL);
-        }
-    }
-
-    /// <summary>
-    /// Receives into <paramref name="buf"/>; a passed descriptor (close-on-exec) lands in
-    /// <paramref name="fd"/> (-1 when none; extra or truncated ones are closed). Returns bytes or -errno.
-    /// </summary>
-    public static long Receive(int socket, Span<byte> buf, out int fd)
-    {
-        fd = -1;
-        const int Space = 64;
-        byte* control = stackalloc byte[Space];
-        long n;
-        MsgHdr msg;
-        fixed (byte* p = buf)
-        {
-            var iov = new IoVec { Base = p, Len = (nuint)buf.Length };
-            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = Space };
-            n = Sys.SyscallRetry(SYS_recvmsg, socket, (long)&msg, MSG_CMSG_CLOEXEC);
-        }
-        if (n < 0) return n;
-        for (nuint off = 0; off + 16 <= msg.ControlLen;)
-        {
-            ulong len = *(ulong*)(control + off);
-            if (len < 16 || off + (nuint)len > msg.ControlLen) break;
-            if (*(int*)(control + off + 8) == SOL_SOCKET && *(int*)(control + off + 12) == SCM_RIGHTS)
-                for (nuint i = 16; i + 4 <= (nuint)len; i += 4)
-                {
-                    int got = *(int*)(control + off + i);
-                    if (fd < 0) fd = got; else Sys.Close(got);
-                }
-            off += (nuint)((len + 7) & ~7UL);
-        }
-        if ((msg.Flags & MSG_CTRUNC) != 0 && fd >= 0) { Sys.Close(fd); fd = -1; }
-        return n;
-    }
     /// <summary>Most descriptors one message carries here (SCM_MAX_FD is 253).</summary>
     public const int MaxFds = 16;
+
+    /// <summary>Control space the single-descriptor receive offers: room for 12, the rest of a larger batch is truncated (and closed).</summary>
+    private const int SingleReceiveSpace = 64;
+
+    /// <summary>Sends <paramref name="data"/> (or its first part) with <paramref name="fd"/> attached; returns bytes sent or -errno.</summary>
+    public static long Send(int socket, ReadOnlySpan<byte> data, int fd) => Send(socket, data, new ReadOnlySpan<int>(in fd));
 
     /// <summary>Sends <paramref name="data"/> (or its first part) with every fd of <paramref name="fds"/> attached; bytes sent or -errno.</summary>
     public static long Send(int socket, ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
@@ -97,35 +50,62 @@ public static unsafe class FdPassing
     }
 
     /// <summary>
+    /// Receives into <paramref name="buf"/>; a passed descriptor (close-on-exec) lands in
+    /// <paramref name="fd"/> (-1 when none; extra or truncated ones are closed). Returns bytes or -errno.
+    /// </summary>
+    public static long Receive(int socket, Span<byte> buf, out int fd)
+    {
+        fd = -1;
+        Span<int> got = stackalloc int[SingleReceiveSpace / 4];
+        long n = Receive(socket, buf, SingleReceiveSpace, got, out int count);
+        if (n < 0) return n;
+        if (count > 0) fd = got[0];
+        for (int i = 1; i < count; i++) Sys.Close(got[i]);
+        return n;
+    }
+
+    /// <summary>
     /// Receives into <paramref name="buf"/>; passed descriptors (close-on-exec) are added to
     /// <paramref name="fds"/> (all are closed if the control data was truncated). Bytes or -errno.
     /// </summary>
     public static long Receive(int socket, Span<byte> buf, List<int> fds)
     {
         const int Space = 16 + 4 * MaxFds + 8;
-        byte* control = stackalloc byte[Space];
+        Span<int> got = stackalloc int[Space / 4];
+        long n = Receive(socket, buf, Space, got, out int count);
+        if (n < 0) return n;
+        for (int i = 0; i < count; i++) fds.Add(got[i]);
+        return n;
+    }
+
+    /// <summary>One recvmsg with <paramref name="space"/> bytes of control data; the SCM_RIGHTS
+    /// descriptors go to <paramref name="fds"/> (room for all that space can hold), none when
+    /// the control data was truncated (those are closed).</summary>
+    private static long Receive(int socket, Span<byte> buf, int space, Span<int> fds, out int count)
+    {
+        count = 0;
+        byte* control = stackalloc byte[space];
         long n;
         MsgHdr msg;
         fixed (byte* p = buf)
         {
             var iov = new IoVec { Base = p, Len = (nuint)buf.Length };
-            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = Space };
+            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = (nuint)space };
             n = Sys.SyscallRetry(SYS_recvmsg, socket, (long)&msg, MSG_CMSG_CLOEXEC);
         }
         if (n < 0) return n;
-        int first = fds.Count;
         for (nuint off = 0; off + 16 <= msg.ControlLen;)
         {
             ulong len = *(ulong*)(control + off);
             if (len < 16 || off + (nuint)len > msg.ControlLen) break;
             if (*(int*)(control + off + 8) == SOL_SOCKET && *(int*)(control + off + 12) == SCM_RIGHTS)
-                for (nuint i = 16; i + 4 <= (nuint)len; i += 4) fds.Add(*(int*)(control + off + i));
+                for (nuint i = 16; i + 4 <= (nuint)len && count < fds.Length; i += 4) fds[count++] = *(int*)(control + off + i);
             off += (nuint)((len + 7) & ~7UL);
         }
         if ((msg.Flags & MSG_CTRUNC) != 0)
         {
-            for (int i = first; i < fds.Count; i++) Sys.Close(fds[i]);
-            fds.RemoveRange(first, fds.Count - first);
+            for (int i = 0; i < count; i++) Sys.Close(fds[i]);
+            count = 0;
         }
         return n;
     }
