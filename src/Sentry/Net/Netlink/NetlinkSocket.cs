@@ -166,7 +166,7 @@ public sealed class NetlinkSocket : Socket
                     if (c < 0) return c;
                 }
                 var from = new byte[NetlinkAbi.SockaddrNlSize];
-                BinaryPrimitives.WriteUInt16LittleEndian(from, SocketDomain.AF_NETLINK);
+                WriteAddress(from, 0, 0); // from the kernel
                 result.From = from;
                 if (d.Length > copy) result.MsgFlags |= MsgFlags.MSG_TRUNC;
                 return (flags & MsgFlags.MSG_TRUNC) != 0 ? d.Length : copy;
@@ -182,25 +182,21 @@ public sealed class NetlinkSocket : Socket
 
     public override int GetName(Span<byte> addr)
     {
-        addr[..NetlinkAbi.SockaddrNlSize].Clear();
-        BinaryPrimitives.WriteUInt16LittleEndian(addr, SocketDomain.AF_NETLINK);
-        lock (_gate)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(addr[4..], _portid);
-            BinaryPrimitives.WriteUInt32LittleEndian(addr[8..], _groups);
-        }
-        return NetlinkAbi.SockaddrNlSize;
+        lock (_gate) return WriteAddress(addr, _portid, _groups);
     }
 
     public override int GetPeerName(Span<byte> addr)
     {
+        lock (_gate) return WriteAddress(addr, _peerPid, _peerGroups);
+    }
+
+    /// <summary>A struct sockaddr_nl: family, pad, nl_pid, nl_groups.</summary>
+    private static int WriteAddress(Span<byte> addr, uint portid, uint groups)
+    {
         addr[..NetlinkAbi.SockaddrNlSize].Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(addr, SocketDomain.AF_NETLINK);
-        lock (_gate)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(addr[4..], _peerPid);
-            BinaryPrimitives.WriteUInt32LittleEndian(addr[8..], _peerGroups);
-        }
+        BinaryPrimitives.WriteUInt32LittleEndian(addr[4..], portid);
+        BinaryPrimitives.WriteUInt32LittleEndian(addr[8..], groups);
         return NetlinkAbi.SockaddrNlSize;
     }
 
