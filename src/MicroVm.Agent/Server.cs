@@ -191,9 +191,12 @@ internal sealed unsafe class Server
         var security = c.Security ?? ProcessSecurity.Root;
         var why = Security.Check(security)
             ?? (c.MaskedPaths ?? []).Concat(c.ReadonlyPaths ?? []).Select(ContainerFs.CheckPath).FirstOrDefault(w => w != null)
-            ?? (c.Sysctls ?? []).Select(ContainerFs.CheckSysctl).FirstOrDefault(w => w != null);
+            ?? (c.Sysctls ?? []).Select(ContainerFs.CheckSysctl).FirstOrDefault(w => w != null)
+            ?? (c.Mounts ?? []).Select(m => ContainerFs.CheckPath(m.Destination) ?? (m.Destination.TrimEnd('/').Length == 0 ? "a mount over the container's root" : null)).FirstOrDefault(w => w != null);
         if (why != null) throw new AgentException(Native.EINVAL, why);
-        var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? []);
+        if ((c.Mounts ?? []).Select(m => ContainerFs.CheckBindSource(m.Source)).FirstOrDefault(w => w != null) is { } missing)
+            throw new AgentException(Native.ENOENT, missing);
+        var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? [], c.Mounts);
         lock (_lock)
         {
             if (_containers.ContainsKey(c.ContainerId)) throw new AgentException(Native.EEXIST, $"container {c.ContainerId} exists");

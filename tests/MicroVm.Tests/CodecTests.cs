@@ -11,6 +11,7 @@ public class CodecTests
         new CreateContainer("c1", "/run/sandbox/rootfs", "host"),
         new CreateContainer("c2", "/run/sandbox/rootfs/x", "pod", true, ["/proc/kcore", "/bin/ls"], ["/proc/sys"], ["kernel.shm_rmid_forced=1"],
             new ProcessSecurity(1000, 1001, [1234, 5678], 0xa80425fb, 1 << 10, true, [6, 0, 0, 0, 0, 0, 0xff, 0x7f])),
+        new CreateContainer("c3", "/run/sandbox/rootfs/y", "", Mounts: [new("/run/sandbox/volumes/c3-0", "/data", false), new("/run/sandbox/volumes/hosts", "/etc/hosts", true)]),
         new Exec("c1", "e1", ["/bin/sh", "-c", "echo ü"], ["A=1", "B="], "/tmp"),
         new Exec("c1", "e2", ["/bin/sh"], [], "/", true, 24, 80),
         new ResizeTty("e2", 50, 132),
