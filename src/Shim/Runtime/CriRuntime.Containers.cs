@@ -225,7 +225,7 @@ public sealed partial class CriRuntime
     /// <summary>A Sentry container: its monitor process starts `sandbox pod run`, which creates and starts it in the pod's Sentry. Caller holds the lock.</summary>
     private MonitoredContainer StartMonitored(ContainerRecord c, PodRecord pod)
     {
-        var spec = SpecFor(pod, c, c.Argv);
+        var spec = SpecFor(pod, c, c.Argv) with { Tty = c.Config.Tty };
         string dir = ContainerDir(c.Id);
         Process monitor;
         try
