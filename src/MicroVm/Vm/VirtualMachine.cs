@@ -89,16 +89,22 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         var sw = Stopwatch.StartNew();
         var cache = o.CacheDir ?? HostSystem.CacheDir();
-        // Its devices are described on the command line (virtio_mmio.device=), which Debian's
-        // kernels do not read: the default is the trimmed kernel (sandbox microvm kernel --build).
-        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? throw new FileNotFoundException(
-            "the direct-KVM VMM needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y: build one with `sandbox microvm kernel --build` or pass --kernel");
+        // The trimmed kernel (sandbox microvm kernel --build) when there is one, else the
+        // installed distribution kernel.
+        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? GuestKernel.FindInstalled() ?? throw new FileNotFoundException(
+            "no guest kernel: install linux-image-cloud-amd64, build one with `sandbox microvm kernel --build`, or pass --kernel");
         Kernel = GuestKernel.Open(kernel, cache, o.ModulesDir);
-        if (Kernel.Config.Count > 0 && Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y")
-            throw new NotSupportedException($"kernel {Kernel.Release} lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES: the direct-KVM VMM's devices would stay invisible (use `sandbox microvm kernel --build`)");
+        // A kernel that reads virtio_mmio.device= (the trimmed one) gets its devices there; any
+        // other finds them in the DSDT (LNRO0005 devices), as under QEMU's microvm machine.
+        bool acpiDevices = Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y";
+        if (acpiDevices && Kernel.Config.Count > 0 && Kernel.ConfigValue("ACPI") != "y")
+            throw new NotSupportedException($"kernel {Kernel.Release} has neither CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES nor ACPI: the direct-KVM VMM's devices would stay invisible");
         var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
             "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
-        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor("none"), o.GzipInitramfs);
+        var modules = InitramfsBuilder.ModulesFor("none").ToList();
+        if (KvmShare(o) == ShareKind.Block) modules.Add("virtio_blk");
+        if (o.Network is not null) modules.Add("virtio_net");
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, modules, o.GzipInitramfs);
         var root = HostSystem.RunRoot();
         Directory.CreateDirectory(root);
         SweepStale(root);
@@ -126,7 +132,7 @@ public sealed class VirtualMachine : IAsyncDisposable
             // A process of its own (Kvm/VmmServer): it opens the TAP itself.
             File.WriteAllBytes(ConsoleLog, []);
             var spec = new Kvm.VmmServer.Spec(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, o.Cpus, ConsoleLog,
-                Path.Combine(RunDir, "agent.sock"), image, o.Network?.TapName, o.Network?.Netns, o.Network?.Mac);
+                Path.Combine(RunDir, "agent.sock"), image, o.Network?.TapName, o.Network?.Netns, o.Network?.Mac, acpiDevices);
             _vmm = await VmmProcess.StartAsync(vmm, spec, bootCts.Token);
             Agent = new AgentClient(new NetworkStream(_vmm.Agent, ownsSocket: false));
         }
@@ -134,7 +140,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         {
             _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             var tap = o.Network is { } net2 ? VhostUser.Tap.Open(net2.TapName, net2.Netns) : null;
-            try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus); }
+            try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus, acpiDevices: acpiDevices); }
             catch { tap?.Dispose(); throw; }
             Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket!, ownsSocket: false));
         }
