@@ -266,9 +266,9 @@ internal static partial class MicroVmCommand
 
     static void PrintMemory(VirtualMachine vm, string when)
     {
-        var (rss, guest, fsd) = vm.MemoryUsage();
-        Console.Error.WriteLine($"microvm: memory {when}: {(vm.Options.Vmm == Vmm.Kvm ? vm.VmmInProcess ? "VMM (this process)" : "VMM process" : "QEMU")} RSS {rss / 1024.0:0.0} MiB, of which guest RAM {guest / 1024.0:0.0} MiB: " +
-            $"VMM overhead {(rss - guest) / 1024.0:0.0} MiB" + (fsd > 0 ? $", virtiofsd RSS {fsd / 1024.0:0.0} MiB" : ""));
+        var (vmm, fsd) = vm.MemoryUsage();
+        Console.Error.WriteLine($"microvm: memory {when}: {(vm.Options.Vmm == Vmm.Kvm ? vm.VmmInProcess ? "VMM (this process)" : "VMM process" : "QEMU")} {vmm}" +
+            (fsd > 0 ? $", virtiofsd RSS {fsd / 1024.0:0.0} MiB" : ""));
     }
 
     sealed class ExecForward(ExecSession x)

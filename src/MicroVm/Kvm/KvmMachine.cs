@@ -41,18 +41,18 @@ public sealed unsafe partial class KvmMachine : IDisposable
     /// <summary>Boots vmlinux with the initramfs; the console (ttyS0) is written to consoleSink;
     /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda);
     /// tap, when given, backs a virtio-net device with that MAC; agentFd, when given, is the
-    /// stream socket the agent's channel is relayed to (the machine owns it), else AgentSocket.</summary>
+    /// stream socket the agent's channel is relayed to (the machine owns it, closed if Start fails), else AgentSocket.</summary>
     /// <param name="acpiDevices">Describe the virtio-mmio devices in the DSDT (a distribution
     /// kernel) rather than on the command line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).</param>
     public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null,
         Tap? tap = null, byte[]? mac = null, int cpus = 1, int agentFd = -1, bool acpiDevices = false)
     {
-        if (cpus is < 1 or > MaxCpus) throw new ArgumentException($"the direct-KVM VMM takes 1 .. {MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
-        if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
-        if (memoryMiB is < 64 or > 3072) throw new ArgumentException("the direct-KVM VMM takes 64 .. 3072 MiB (RAM stays below the device window)");
-        var m = new KvmMachine();
+        var m = new KvmMachine { _vmmSock = agentFd };
         try
         {
+            if (cpus is < 1 or > MaxCpus) throw new ArgumentException($"the direct-KVM VMM takes 1 .. {MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
+            if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
+            if (memoryMiB is < 64 or > 3072) throw new ArgumentException("the direct-KVM VMM takes 64 .. 3072 MiB (RAM stays below the device window)");
             using var elf = new MappedFile(vmlinux);
             using var ird = new MappedFile(initrd);
             m.Create(elf.Span, ird.Span, cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd, acpiDevices);

@@ -44,6 +44,8 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)] public static partial int ioctl(int fd, ulong req, void* arg);
     [LibraryImport(L, SetLastError = true)] public static partial int setns(int fd, int nstype);
     [LibraryImport(L, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
+    [LibraryImport(L, SetLastError = true)] public static partial int connect(int fd, void* addr, uint addrLen);
+    [LibraryImport(L, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
     [LibraryImport(L, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] public static partial int open(string path, int flags, int mode);
 
     public static int Errno => Marshal.GetLastPInvokeError();

@@ -109,25 +109,38 @@ public static unsafe partial class HostSystem
         return null;
     }
 
+    /// <summary>The direct-KVM VMM's own executable (src/MicroVm.Vmm), published next to a NativeAOT `sandbox`.</summary>
+    public const string VmmExecutable = "sandbox-vmm";
+
     /// <summary>
-    /// How to start the direct-KVM VMM as a process of its own: the `sandbox` CLI this process is
-    /// (NativeAOT, or sandbox.dll under dotnet), or SANDBOX_VMM (a `sandbox` executable); null
-    /// (also SANDBOX_VMM=in-process) runs the VMM in this process instead, as a host that is not
-    /// the CLI (a test) does.
+    /// How to start the direct-KVM VMM as a process of its own, the whole command line before the
+    /// VMM's options: `sandbox-vmm` next to the `sandbox` CLI this process is (a NativeAOT
+    /// publish puts it there: its own small image, so less VMM overhead), else that CLI's
+    /// `microvm vmm` (NativeAOT, or sandbox.dll under dotnet); SANDBOX_VMM names either
+    /// executable. Null (also SANDBOX_VMM=in-process) runs the VMM in this process instead, as a
+    /// host that is not the CLI (a test) does.
     /// </summary>
     public static string[]? FindVmm()
     {
         var env = Environment.GetEnvironmentVariable("SANDBOX_VMM");
         if (env == "in-process") return null;
-        if (!string.IsNullOrEmpty(env)) return File.Exists(env) ? [env, "microvm"] : throw new FileNotFoundException($"SANDBOX_VMM={env} does not exist");
+        if (!string.IsNullOrEmpty(env)) return File.Exists(env) ? VmmCommand(env) : throw new FileNotFoundException($"SANDBOX_VMM={env} does not exist");
         var self = Environment.ProcessPath;
         if (self is null) return null;
-        if (Path.GetFileName(self) == "sandbox") return [self, "microvm"];
+        if (Path.GetFileName(self) == "sandbox")
+        {
+            var own = Path.Combine(Path.GetDirectoryName(self)!, VmmExecutable);
+            return File.Exists(own) ? [own] : [self, "microvm", Kvm.VmmServer.Command];
+        }
         var entry = System.Reflection.Assembly.GetEntryAssembly();
         string dll = entry is null ? "" : Path.Combine(AppContext.BaseDirectory, entry.GetName().Name + ".dll");
-        if (entry?.GetName().Name == "sandbox" && File.Exists(dll)) return [self, dll, "microvm"];
+        if (entry?.GetName().Name == "sandbox" && File.Exists(dll)) return [self, dll, "microvm", Kvm.VmmServer.Command];
         return null;
     }
+
+    /// <summary>The command line that starts the VMM from executable: `sandbox-vmm` itself, or a `sandbox` CLI's `microvm vmm`.</summary>
+    public static string[] VmmCommand(string executable) =>
+        Path.GetFileName(executable) == VmmExecutable ? [executable] : [executable, "microvm", Kvm.VmmServer.Command];
 
     static bool IsElf(string f)
     {

@@ -315,29 +315,12 @@ public sealed class VirtualMachine : IAsyncDisposable
         Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
     }
 
-    /// <summary>Host memory of the VMM in KiB: QEMU's resident set (with --vmm kvm: this process's),
-    /// the part of it that is guest RAM (the memfd, RssShmem), and the virtiofsd daemons' resident sets (0 without them).</summary>
-    public (long QemuRssKiB, long GuestRamKiB, long VirtiofsdRssKiB) MemoryUsage()
+    /// <summary>Host memory of the VMM: QEMU's, the direct-KVM VMM process's, or with the VMM in
+    /// this process this process's (the runtime included); and the virtiofsd daemons' resident sets in KiB (0 without them).</summary>
+    public (VmmMemory Vmm, long VirtiofsdRssKiB) MemoryUsage()
     {
-        static (long Rss, long Shmem) Read(Process? p, bool self = false)
-        {
-            long rss = 0, shmem = 0;
-            if (p is null && !self) return (0, 0);
-            try
-            {
-                foreach (var l in File.ReadLines(self ? "/proc/self/status" : $"/proc/{p!.Id}/status"))
-                {
-                    if (l.StartsWith("VmRSS:")) rss = Kib(l);
-                    else if (l.StartsWith("RssShmem:")) shmem = Kib(l);
-                }
-            }
-            catch (IOException) { }
-            return (rss, shmem);
-            static long Kib(string l) => long.TryParse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var v) ? v : 0;
-        }
-        // The direct-KVM VMM in this process: its RSS beyond guest RAM (the runtime included).
-        var q = _vmm is not null ? Read(_vmm.Process) : _kvm is not null ? Read(null, self: true) : Read(_qemu);
-        return (q.Rss, q.Shmem, Read(_virtiofsd).Rss + Read(_volumesd).Rss);
+        var vmm = _vmm is not null ? VmmMemory.Of(_vmm.Process.Id) : _kvm is not null ? VmmMemory.Of(0) : _qemu is not null ? VmmMemory.Of(_qemu.Id) : default;
+        return (vmm, (_virtiofsd is null ? 0 : VmmMemory.Of(_virtiofsd.Id).RssKiB) + (_volumesd is null ? 0 : VmmMemory.Of(_volumesd.Id).RssKiB));
     }
 
     Exception BootFailure(string what)

@@ -44,13 +44,13 @@ internal sealed class VmmProcess : IDisposable
         return $"the VMM process exited with status {_p.ExitCode}" + (err.Length > 0 ? $": {err}" : "");
     }
 
-    /// <param name="command">The VMM program and its leading arguments (<see cref="HostSystem.FindVmm"/>).</param>
+    /// <param name="command">The VMM program and its arguments before the VMM's options (<see cref="HostSystem.FindVmm"/>).</param>
     public static async Task<VmmProcess> StartAsync(IReadOnlyList<string> command, VmmServer.Spec spec, CancellationToken ct)
     {
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(spec.AgentSocket));
         listener.Listen(1);
-        var p = ChildProcesses.Start(command[0], [.. command.Skip(1), VmmServer.Command, .. spec.ToArgs()], VmmRuntimeSettings);
+        var p = ChildProcesses.Start(command[0], [.. command.Skip(1), .. spec.ToArgs()], VmmRuntimeSettings);
         try
         {
             var accept = listener.AcceptAsync(ct).AsTask();
