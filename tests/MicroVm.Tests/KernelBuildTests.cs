@@ -16,9 +16,28 @@ public sealed class KernelBuildTests
         var required = KernelBuilder.RequiredSymbols(f);
         foreach (var s in new[] { "CONFIG_VIRTIO_MMIO", "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES", "CONFIG_VIRTIO_NET", "CONFIG_VIRTIO_BLK",
                      "CONFIG_VIRTIO_CONSOLE", "CONFIG_9P_FS", "CONFIG_NET_9P_VIRTIO", "CONFIG_VIRTIO_FS", "CONFIG_VIRTIO_VSOCKETS",
-                     "CONFIG_PVH", "CONFIG_SERIAL_8250_CONSOLE", "CONFIG_PID_NS", "CONFIG_MEMBARRIER" })
+                     "CONFIG_PVH", "CONFIG_SERIAL_8250_CONSOLE", "CONFIG_PID_NS", "CONFIG_MEMBARRIER",
+                     "CONFIG_ACPI", "CONFIG_PCI" /* ACPICA loads the DSDT only with it */ })
             Assert.Contains(s, required);
         Assert.Contains("CONFIG_MODULES=n", f);
+    }
+
+    [Fact]
+    public void AKernelBuiltFromAnOlderFragmentIsReportedWithWhatItLacks()
+    {
+        var dir = Directory.CreateTempSubdirectory("kernelbuild").FullName;
+        try
+        {
+            var vmlinux = Path.Combine(dir, "vmlinux-6.1.0-test");
+            File.WriteAllText(vmlinux, "");
+            Assert.Null(KernelBuilder.OutdatedSymbols(vmlinux)); // no config-RELEASE to compare with
+            var all = KernelBuilder.RequiredSymbols(KernelBuilder.Fragment());
+            File.WriteAllLines(Path.Combine(dir, "config-6.1.0-test"), all.Where(s => s != "CONFIG_PCI").Select(s => s + "=y").Append("# CONFIG_PCI is not set"));
+            Assert.Equal(new[] { "CONFIG_PCI" }, KernelBuilder.OutdatedSymbols(vmlinux));
+            File.WriteAllLines(Path.Combine(dir, "config-6.1.0-test"), all.Select(s => s + "=y"));
+            Assert.Empty(KernelBuilder.OutdatedSymbols(vmlinux)!);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
