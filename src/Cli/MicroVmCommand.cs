@@ -310,7 +310,10 @@ internal static partial class MicroVmCommand
         Console.WriteLine($"kvm        {HostSystem.KvmUnusableReason() ?? "usable"}");
         Console.WriteLine($"kernel     {GuestKernel.FindInstalled() ?? "missing (apt-get install linux-image-cloud-amd64)"}");
         Console.WriteLine($"agent      {HostSystem.FindAgent() ?? "missing (dotnet build publishes it)"}");
-        Console.WriteLine($"trimmed    {KernelBuilder.FindBuilt(HostSystem.CacheDir()) ?? $"not built ({KernelBuilder.Missing() ?? "sandbox microvm kernel --build"})"}");
+        var trimmed = KernelBuilder.FindBuilt(HostSystem.CacheDir());
+        var outdated = trimmed is null ? null : KernelBuilder.OutdatedSymbols(trimmed);
+        Console.WriteLine($"trimmed    {trimmed ?? $"not built ({KernelBuilder.Missing() ?? "sandbox microvm kernel --build"})"}"
+            + (outdated is { Count: > 0 } ? $" (outdated: lacks {string.Join(", ", outdated)}; sandbox microvm kernel --build)" : ""));
         Console.WriteLine($"root       {HostSystem.IsRoot}");
         return 0;
     }

@@ -33,6 +33,19 @@ public static class KernelBuilder
         return Directory.Exists(dir) ? Directory.GetFiles(dir, "vmlinux-*").Where(f => !f.EndsWith(".tmp")).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() : null;
     }
 
+    /// <summary>The symbols the embedded fragment turns on that a built kernel's config (config-RELEASE
+    /// next to its vmlinux) lacks: non-empty when it was built from an older fragment and needs
+    /// `kernel --build` again. Null when there is no config to compare with.</summary>
+    public static IReadOnlyList<string>? OutdatedSymbols(string vmlinux)
+    {
+        var name = Path.GetFileName(vmlinux);
+        if (!name.StartsWith("vmlinux-")) return null;
+        var cfg = Path.Combine(Path.GetDirectoryName(vmlinux) ?? ".", "config-" + name["vmlinux-".Length..]);
+        if (!File.Exists(cfg)) return null;
+        var config = GuestKernel.ParseConfig(File.ReadLines(cfg));
+        return RequiredSymbols(Fragment()).Where(s => config.GetValueOrDefault(s) != "y").ToList();
+    }
+
     /// <summary>What is missing to build, or null.</summary>
     public static string? Missing()
     {
