@@ -180,6 +180,45 @@ public sealed unsafe partial class MemoryManager : IDisposable
         var b = piece.Backing;
         if (b.DecRef()) File.Release(b.Offset, b.Length);
         else if (!b.SharedAcrossSpaces && !b.CowShared) File.Zero(piece.FileOffset, piece.Length);
+        b.Owner?.PieceDropped();
+    }
+
+    /// <summary>
+    /// shmdt(2): unmaps the attachment at <paramref name="addr"/>: the first piece at or above
+    /// it that maps its owner's memory from offset (piece start - addr), then the other pieces
+    /// of that owner at the same relative offsets up to the owner's size (as ipc/shm.c does).
+    /// Returns the owner, or null (EINVAL) when none starts there.
+    /// </summary>
+    public IBackingOwner? DetachOwned(ulong addr)
+    {
+        lock (_lock)
+        {
+            int i = IndexOf(addr);
+            if (i < 0) i = ~i;
+            Backing? found = null;
+            for (; i < _vmas.Count; i++)
+            {
+                var v = _vmas[i];
+                if (v.Backing.Owner != null && (long)(v.Start - addr) == v.FileOffset - v.Backing.Offset) { found = v.Backing; break; }
+            }
+            if (found == null) return null;
+            var owner = found.Owner!;
+            ulong size = Layout.PageRoundUp(owner.Size);
+            var ranges = new List<(ulong, ulong)> { (_vmas[i].Start, _vmas[i].End) };
+            for (i++; i < _vmas.Count && _vmas[i].End - addr <= size; i++)
+            {
+                var v = _vmas[i];
+                if (v.Backing == found && (long)(v.Start - addr) == v.FileOffset - v.Backing.Offset) ranges.Add((v.Start, v.End));
+            }
+            foreach (var (s, e) in ranges) RemoveRange(s, e, platformUnmap: true);
+            return owner;
+        }
+    }
+
+    /// <summary>Whether any mapping overlaps [start, end).</summary>
+    public bool Overlaps(ulong start, ulong end)
+    {
+        lock (_lock) return !IsFree(start, end);
     }
 
     private void Insert(Vma vma)

@@ -21,6 +21,17 @@ public sealed class Backing
     public bool SharedAcrossSpaces;
     /// <summary>Shared copy-on-write by address spaces after fork: no piece may zero its pages while others remain.</summary>
     public bool CowShared;
+    /// <summary>The object whose memory this is when mappings of it are counted (a SysV segment): told of every piece that goes.</summary>
+    public IBackingOwner? Owner;
+}
+
+/// <summary>Memory that counts its attachments (shm_nattch) and may have to go with the last.</summary>
+public interface IBackingOwner
+{
+    /// <summary>Size in bytes as the owner sees it (shmdt's search limit).</summary>
+    ulong Size { get; }
+    /// <summary>A VMA piece of it was unmapped (munmap, shmdt, exec, exit); called under that address space's lock.</summary>
+    void PieceDropped();
 }
 
 /// <summary>

@@ -52,6 +52,7 @@ public static unsafe partial class SyscallTable
         SocketCalls.Register(t);
         SocketMsgCalls.Register(t);
         SocketOptCalls.Register(t);
+        SysvShmCalls.Register(t);
         return t;
     }
 
