@@ -35,6 +35,38 @@ static int exec_check(int argc, char **argv)
     return 0;
 }
 
+/* `sysv_shm attach ID`: what HostIpcTests runs with --ipc host against a segment of the host's. */
+static int attach_check(int id)
+{
+    char *p = shmat(id, NULL, 0);
+    if (p == (void *)-1) {
+        printf("shmat: %s\n", errname(errno));
+        return 1;
+    }
+    printf("read: %s\n", p);
+    strcpy(p, "from-sandbox");
+    struct shmid_ds ds;
+    CHECK("IPC_STAT", shmctl(id, IPC_STAT, &ds));
+    printf("segsz: %lu\n", (unsigned long)ds.shm_segsz);
+    FILE *f = fopen("/proc/sysvipc/shm", "r");
+    char line[512];
+    int listed = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        int kk, ii;
+        if (sscanf(line, "%d %d", &kk, &ii) == 2 && ii == id) listed = 1;
+    }
+    if (f) fclose(f);
+    printf("listed: %d\n", listed);
+    pid_t c = xfork();
+    if (c == 0) {
+        printf("child reads: %.12s\n", p);
+        _exit(0);
+    }
+    reap("child", c);
+    CHECK("shmdt", shmdt(p));
+    return 0;
+}
+
 static void in_child_as_nobody(int id, int key)
 {
     pid_t c = xfork();
@@ -60,8 +92,9 @@ static void in_child_as_nobody(int id, int key)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "exec-check") == 0) return exec_check(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 3 && strcmp(argv[1], "exec-check") == 0) return exec_check(argc, argv);
+    if (argc == 3 && strcmp(argv[1], "attach") == 0) return attach_check(atoi(argv[2]));
     long page = sysconf(_SC_PAGESIZE);
 
     /* Leftovers of an interrupted run. */
@@ -132,6 +165,8 @@ int main(int argc, char **argv)
         _exit(0);
     }
     reap("write to read-only attach", c);
+    CHECK("mprotect read-only attach writable", mprotect(r, page, PROT_READ | PROT_WRITE));
+    CHECK("mprotect read-only attach exec", mprotect(r, page, PROT_READ | PROT_EXEC));
     shmdt(r);
 
     printf("-- chosen address\n");

@@ -13,4 +13,15 @@ public sealed class IpcNamespace
     }
 
     public SharedMemory Shm { get; }
+    /// <summary>Host segments attached in IPC mode "host".</summary>
+    public HostShm HostShm { get; } = new();
+}
+
+/// <summary>Whose System V IPC objects the sandbox sees (sandbox run --ipc).</summary>
+public enum IpcMode
+{
+    /// <summary>The Sentry's own namespace, shared by every container of a pod.</summary>
+    Sandbox,
+    /// <summary>The host's: the calls are made on the host kernel by the Sentry.</summary>
+    Host,
 }

@@ -27,12 +27,14 @@ public abstract class IpcObject
     /// ipcperms(): <paramref name="flag"/>'s rwx bits (in any of the three positions) against
     /// the owner, group or other bits that apply to the caller; CAP_IPC_OWNER bypasses.
     /// </summary>
-    public bool Permits(Credentials c, int flag)
+    public bool Permits(Credentials c, int flag) => Permits(Perm, c, flag);
+
+    public static bool Permits(in IpcPerm64 p, Credentials c, int flag)
     {
         uint requested = (uint)((flag >> 6) | (flag >> 3) | flag) & 7;
-        uint granted = Mode;
-        if (c.Euid == Cuid || c.Euid == Uid) granted >>= 6;
-        else if (c.InGroup(Cgid) || c.InGroup(Gid)) granted >>= 3;
+        uint granted = p.Mode;
+        if (c.Euid == p.Cuid || c.Euid == p.Uid) granted >>= 6;
+        else if (c.InGroup(p.Cgid) || c.InGroup(p.Gid)) granted >>= 3;
         return (requested & ~granted & 7) == 0 || c.Has(IpcOwnerCap);
     }
 

@@ -7,7 +7,9 @@ internal static class SysvIpcFiles
 {
     public static Inode Dir(ProcFilesystem fs, Kernel.Kernel k)
     {
-        ProcFile F(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/sysvipc/" + name), text);
+        // --ipc host: the objects are the host's, so the tables are too.
+        ProcFile F(string name, Func<string> text) => ProcFile.Text(fs, ProcFilesystem.Ino("/sysvipc/" + name),
+            k.Options.Ipc == Kernel.Ipc.IpcMode.Host ? () => Linux.Native.HostProc.ReadAllText("sysvipc/" + name) ?? "" : text);
         var files = new Dictionary<string, Func<Inode>>
         {
             ["shm"] = () => F("shm", () => Shm(k)),
