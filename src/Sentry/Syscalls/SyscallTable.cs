@@ -53,6 +53,8 @@ public static unsafe partial class SyscallTable
         SocketMsgCalls.Register(t);
         SocketOptCalls.Register(t);
         SysvShmCalls.Register(t);
+        SysvSemCalls.Register(t);
+        SysvMsgCalls.Register(t);
         return t;
     }
 

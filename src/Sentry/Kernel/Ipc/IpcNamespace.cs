@@ -10,7 +10,15 @@ public sealed class IpcNamespace
     {
         ulong U(string key) => ulong.TryParse(Sysctls.Value(k.Options, key), out var v) ? v : 0;
         Shm = new SharedMemory(k.MemoryFile, U("kernel.shmmax"), U("kernel.shmall"), (int)Math.Min(U("kernel.shmmni"), int.MaxValue));
+        // kernel.sem: SEMMSL SEMMNS SEMOPM SEMMNI.
+        var sem = Sysctls.Value(k.Options, "kernel.sem").Split('\t').Select(v => int.TryParse(v, out int n) ? n : 0).ToArray();
+        Sem = new Semaphores(sem[0], sem[1], sem[2], sem[3]);
+        Msg = new MessageQueues((int)U("kernel.msgmax"), (int)U("kernel.msgmnb"), (int)U("kernel.msgmni"));
     }
+
+    public MessageQueues Msg { get; }
+
+    public Semaphores Sem { get; }
 
     public SharedMemory Shm { get; }
     /// <summary>Host segments attached in IPC mode "host".</summary>

@@ -29,7 +29,23 @@ internal static class SysvIpcFiles
         return sb.ToString();
     }
 
-    private static string Sem(Kernel.Kernel k) => "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n";
+    private static string Sem(Kernel.Kernel k)
+    {
+        var sb = new StringBuilder("       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n");
+        var sem = k.Ipc.Sem;
+        lock (sem.Registry.Lock)
+            foreach (var s in sem.Registry.All)
+                sb.Append($"{s.Key,10} {s.Id,10}  {Convert.ToString(s.Mode, 8),4} {s.Nsems,10} {s.Uid,5} {s.Gid,5} {s.Cuid,5} {s.Cgid,5} {s.Otime,10} {s.Ctime,10}\n");
+        return sb.ToString();
+    }
 
-    private static string Msg(Kernel.Kernel k) => "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n";
+    private static string Msg(Kernel.Kernel k)
+    {
+        var sb = new StringBuilder("       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n");
+        var msg = k.Ipc.Msg;
+        lock (msg.Registry.Lock)
+            foreach (var q in msg.Registry.All)
+                sb.Append($"{q.Key,10} {q.Id,10}  {Convert.ToString(q.Mode, 8),4}  {q.Cbytes,10} {q.Messages.Count,10} {q.Lspid,5} {q.Lrpid,5} {q.Uid,5} {q.Gid,5} {q.Cuid,5} {q.Cgid,5} {q.Stime,10} {q.Rtime,10} {q.Ctime,10}\n");
+        return sb.ToString();
+    }
 }
