@@ -65,4 +65,47 @@ public unsafe class HostIpcTests
         }
         finally { Sys.Syscall(SYS_shmctl, id, IPC_RMID, 0); }
     }
+
+    /// <summary>Host semaphores and message queues through ipcs(1) and ipcrm(1) with --ipc host: values read, objects removed.</summary>
+    [SkippableFact]
+    public void HostSemaphoresAndQueuesWithHostIpc()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/ipcs") && File.Exists("/usr/bin/ipcrm"), "ipcs/ipcrm (util-linux) are not installed");
+        const int SYS_semget = 64, SYS_semctl = 66, SYS_msgget = 68, SYS_msgsnd = 69, SYS_msgctl = 71, SETVAL = 16;
+        int sem = (int)Sys.Syscall(SYS_semget, 0, 2, 0x180);
+        int q = (int)Sys.Syscall(SYS_msgget, 0, 0x180);
+        Assert.True(sem >= 0 && q >= 0, $"semget {sem}, msgget {q}");
+        try
+        {
+            Assert.Equal(0, Sys.Syscall(SYS_semctl, sem, 1, SETVAL, 7));
+            var msg = new byte[8 + 5];
+            msg[0] = 1;
+            "hello"u8.CopyTo(msg.AsSpan(8));
+            fixed (byte* m = msg) Assert.Equal(0, Sys.Syscall(SYS_msgsnd, q, (long)m, 5, 0));
+
+            var s = SandboxProcess.SandboxCli("run", "--ipc", "host", "--", "/usr/bin/ipcs", "-s", "-i", sem.ToString());
+            Assert.True(s.Exit == 0, s.Stdout + s.Stderr);
+            Assert.Matches(@"(?m)^1\s+7\s", s.Stdout);
+            var m2 = SandboxProcess.SandboxCli("run", "--ipc", "host", "--", "/usr/bin/ipcs", "-q", "-i", q.ToString());
+            Assert.True(m2.Exit == 0, m2.Stdout + m2.Stderr);
+            Assert.Contains("qnum=1", m2.Stdout.Replace(" ", ""));
+            // Not the sandbox's own objects: its namespace has neither.
+            var own = SandboxProcess.SandboxCli("run", "--", "/usr/bin/ipcs", "-s", "-i", sem.ToString());
+            Assert.DoesNotContain("semid=", own.Stdout);
+            Assert.Contains("not found", own.Stderr);
+
+            var nobody = SandboxProcess.SandboxCli("run", "--ipc", "host", "--user", "65534", "--", "/usr/bin/ipcrm", "-s", sem.ToString());
+            Assert.NotEqual(0, nobody.Exit);
+            var rm = SandboxProcess.SandboxCli("run", "--ipc", "host", "--", "/usr/bin/ipcrm", "-s", sem.ToString(), "-q", q.ToString());
+            Assert.True(rm.Exit == 0, rm.Stdout + rm.Stderr);
+            Assert.True(Sys.Syscall(SYS_semctl, sem, 0, 12 /* GETVAL */) < 0, "the set is gone from the host");
+            byte* ds = stackalloc byte[128];
+            Assert.True(Sys.Syscall(SYS_msgctl, q, 2 /* IPC_STAT */, (long)ds) < 0, "the queue is gone from the host");
+        }
+        finally
+        {
+            Sys.Syscall(SYS_semctl, sem, 0, IPC_RMID, 0);
+            Sys.Syscall(SYS_msgctl, q, IPC_RMID, 0);
+        }
+    }
 }
