@@ -36,6 +36,7 @@ internal static class CompareCommand
             if (o.Hostname != null) { runArgs.Add("--hostname"); runArgs.Add(o.Hostname); }
             if (!o.Gofer) runArgs.Add("--no-gofer");
             if (o.Network != Sentry.Net.Inet.NetworkMode.Sandbox) { runArgs.Add("--network"); runArgs.Add(o.Network.ToString().ToLowerInvariant()); }
+            if (o.Ipc != Sentry.Kernel.Ipc.IpcMode.Sandbox) { runArgs.Add("--ipc"); runArgs.Add("host"); }
             runArgs.Add("--");
             runArgs.AddRange(o.Command);
             var (exe, pre) = Self();

@@ -38,7 +38,7 @@ internal static class RunCommand
             var (exe, pre) = CompareCommand.Self();
             spec.GoferCommand = new List<string> { exe }.Concat(pre).Append("gofer").ToList();
         }
-        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network,
+        var options = new KernelOptions { Strace = o.Strace ? Console.Error : null, DebugLog = debug, Hostname = o.Hostname, Network = o.Network, Ipc = o.Ipc,
             NetworkNamespace = o.NetworkNamespace, Sysctls = o.Sysctls.Count > 0 ? o.Sysctls : null };
 
         Boot boot;

@@ -27,6 +27,8 @@ internal sealed class RunOptions
     public int? MemoryMiB, Cpus;
     /// <summary>--network: sandbox (default, the Sentry's own TCP/IP stack) or none (loopback only).</summary>
     public Sentry.Net.Inet.NetworkMode Network = Sentry.Net.Inet.NetworkMode.Sandbox;
+    /// <summary>--ipc: sandbox (default, the Sentry's own System V IPC namespace) or host.</summary>
+    public Sentry.Kernel.Ipc.IpcMode Ipc = Sentry.Kernel.Ipc.IpcMode.Sandbox;
     /// <summary>--netns NAME|PATH: the network namespace whose interfaces the Sentry's stack takes over (a path).</summary>
     public string? NetworkNamespace;
     public List<string> Command = new();
@@ -120,6 +122,15 @@ internal sealed class RunOptions
                         case "none": o.Network = Sentry.Net.Inet.NetworkMode.None; break;
                         case "host": o.Network = Sentry.Net.Inet.NetworkMode.Host; break;
                         default: Fail($"unknown network mode '{v}' (expected sandbox, none or host)"); return null;
+                    }
+                    break;
+                case "--ipc":
+                    if ((v = Value(a)) == null) return null;
+                    switch (v)
+                    {
+                        case "sandbox": o.Ipc = Sentry.Kernel.Ipc.IpcMode.Sandbox; break;
+                        case "host": o.Ipc = Sentry.Kernel.Ipc.IpcMode.Host; break;
+                        default: Fail($"unknown IPC mode '{v}' (expected sandbox or host)"); return null;
                     }
                     break;
                 case "--netns" when !compare:

@@ -38,6 +38,9 @@ internal static class Usage
                                 --netns); none: loopback only, no external interface;
                                 host: the host's own sockets (weaker isolation: the host
                                 kernel's network code is exposed)
+          --ipc MODE            sandbox (default): System V IPC (shm, sem, msg) in the
+                                Sentry's own namespace; host: the host's objects, the calls
+                                made on the host kernel by the Sentry (weaker isolation)
           --netns NAME|PATH     with --network sandbox: the stack takes over every interface
                                 but lo of that network namespace (/var/run/netns/NAME, or a
                                 path such as /proc/PID/ns/net): addresses, routes, MAC, MTU

@@ -60,6 +60,7 @@ static inline const char *errname(int e)
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
     case ENOMSG: return "ENOMSG";
+    case EIDRM: return "EIDRM";
     case ENODATA: return "ENODATA";
     case ETIME: return "ETIME";
     case EOVERFLOW: return "EOVERFLOW";

@@ -14,7 +14,8 @@ internal static class PodCommand
 {
     public const string UsageText = """
         usage: sandbox pod serve --control SOCKET [--platform P] [--hostname NAME]
-                                 [--network sandbox|none|host] [--netns NAME|PATH] [--pause] [--debug-log FILE]
+                                 [--network sandbox|none|host] [--ipc sandbox|host] [--netns NAME|PATH]
+                                 [--pause] [--debug-log FILE]
                sandbox pod run --control SOCKET --id ID [--keep] [--pid-file FILE] RUN-OPTIONS -- PROGRAM [ARGS...]
                sandbox pod exec --control SOCKET --id ID [--pid-file FILE] RUN-OPTIONS -- PROGRAM [ARGS...]
                sandbox pod kill --control SOCKET --id ID [--pid PID] SIGNAL

@@ -32,6 +32,7 @@ internal sealed class PodServer
         string? control = null, hostname = null, debugLog = null, netns = null;
         string platformName = "auto";
         var network = Sentry.Net.Inet.NetworkMode.Sandbox;
+        var ipc = Sentry.Kernel.Ipc.IpcMode.Sandbox;
         bool pause = false;
         var sysctls = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
@@ -69,6 +70,14 @@ internal sealed class PodServer
                     };
                     if ((int)network == -1) return Usage.Fail("pod serve --network: sandbox, none or host");
                     break;
+                case "--ipc":
+                    switch (Value())
+                    {
+                        case "sandbox": ipc = Sentry.Kernel.Ipc.IpcMode.Sandbox; break;
+                        case "host": ipc = Sentry.Kernel.Ipc.IpcMode.Host; break;
+                        default: return Usage.Fail("pod serve --ipc: sandbox or host");
+                    }
+                    break;
                 default: return Usage.Fail($"pod serve: unknown option '{a}'");
             }
         }
@@ -98,7 +107,7 @@ internal sealed class PodServer
         }
         catch (IOException e) { return Fail(e.Message); }
 
-        var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network, Sysctls = sysctls.Count > 0 ? sysctls : null };
+        var options = new KernelOptions { DebugLog = debug, Hostname = hostname, Network = network, Ipc = ipc, Sysctls = sysctls.Count > 0 ? sysctls : null };
         var pod = new Sandbox.Sentry.Kernel.Pod(platform, options);
         if (pause) pod.AddPauseProcess();
         if (netns != null)

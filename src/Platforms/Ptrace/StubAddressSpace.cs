@@ -77,6 +77,35 @@ internal sealed class StubAddressSpace : IAddressSpace
         return r < 0 ? r : 0;
     }
 
+    /// <summary>
+    /// The stub attaches the host segment itself (it is in the host's IPC namespace): in place
+    /// when the piece is the whole segment, else at an address of the kernel's choosing from
+    /// which the piece is moved into place (mremap) and the rest unmapped.
+    /// </summary>
+    public long MapHostShm(ulong addr, ulong length, int shmid, long offset, ulong segmentLength, int prot)
+    {
+        const int SYS_shmat = 30, SYS_mremap = 25, SHM_REMAP = 0x4000, SHM_RDONLY = 0x1000;
+        const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+        var th = Current();
+        int ro = (prot & Prot.WRITE) != 0 ? 0 : SHM_RDONLY;
+        if (offset == 0 && length == segmentLength)
+        {
+            long r = th.Inject(Platform.StubSyscall, SYS_shmat, shmid, (long)addr, SHM_REMAP | ro);
+            if (r < 0) return r;
+        }
+        else
+        {
+            long at = th.Inject(Platform.StubSyscall, SYS_shmat, shmid, 0, ro);
+            if (at < 0) return at;
+            long r = th.Inject(Platform.StubSyscall, SYS_mremap, at + offset, (long)length, (long)length, MREMAP_MAYMOVE | MREMAP_FIXED, (long)addr);
+            if (offset > 0) th.Inject(Platform.StubSyscall, Sys.SYS_munmap, at, offset);
+            ulong tail = (ulong)offset + length;
+            if (tail < segmentLength) th.Inject(Platform.StubSyscall, Sys.SYS_munmap, at + (long)tail, (long)(segmentLength - tail));
+            if (r < 0) { th.Inject(Platform.StubSyscall, Sys.SYS_munmap, at + offset, (long)length); return r; }
+        }
+        return prot == (Prot.READ | (ro == 0 ? Prot.WRITE : 0)) ? 0 : Protect(addr, length, prot);
+    }
+
     public long Unmap(ulong addr, ulong length) => Math.Min(0, Current().Inject(Platform.StubSyscall, Sys.SYS_munmap, (long)addr, (long)length));
 
     public long Protect(ulong addr, ulong length, int prot) => Math.Min(0, Current().Inject(Platform.StubSyscall, Sys.SYS_mprotect, (long)addr, (long)length, prot));

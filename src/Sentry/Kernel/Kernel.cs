@@ -52,6 +52,9 @@ public sealed partial class Kernel : IDisposable
     /// <summary>/proc/sys/kernel/random/boot_id: one per sandbox.</summary>
     public string BootId { get; } = Guid.NewGuid().ToString();
     public Futexes Futexes { get; } = new();
+    private global::Sandbox.Sentry.Kernel.Ipc.IpcNamespace? _ipc;
+    /// <summary>The sandbox's System V IPC namespace (made when first used).</summary>
+    public global::Sandbox.Sentry.Kernel.Ipc.IpcNamespace Ipc => LazyInitializer.EnsureInitialized(ref _ipc, () => new global::Sandbox.Sentry.Kernel.Ipc.IpcNamespace(this));
     public ThreadGroup? Init { get; private set; }
     public ExitStatus? InitStatus { get; private set; }
 

@@ -53,7 +53,12 @@ public sealed partial class Kernel
             foreach (var other in g.Tasks) other.Wake(); // an exec may be waiting for the others to go
             // Decided now, not when this thread began exiting: an exit_group may have come since.
             status = g.GroupExit ?? t.Exit;
-            if (g.Tasks.Count == 0) GroupExited(g, status);
+            if (g.Tasks.Count == 0)
+            {
+                // SEM_UNDO adjustments go back before the parent can see the exit (semop(2)).
+                _ipc?.Sem.ExitUndo(g);
+                GroupExited(g, status);
+            }
         }
         if (linger) t.Context!.Reap();
         if (g.Tasks.Count > 0) return;

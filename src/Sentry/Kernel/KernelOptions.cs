@@ -29,6 +29,13 @@ public sealed class KernelOptions
     /// </summary>
     public string? NetworkNamespace { get; set; }
 
+    /// <summary>
+    /// --ipc: System V IPC in the sandbox's own namespace (default), or the host's: the calls
+    /// go to the host kernel as the Sentry (weaker isolation, like --network host; a
+    /// Kubernetes pod with hostIPC).
+    /// </summary>
+    public global::Sandbox.Sentry.Kernel.Ipc.IpcMode Ipc { get; set; } = global::Sandbox.Sentry.Kernel.Ipc.IpcMode.Sandbox;
+
     /// <summary>--sysctl values (dotted keys Sysctls.Check accepted); the rest keep Linux's defaults.</summary>
     public IReadOnlyDictionary<string, string>? Sysctls { get; set; }
 }

@@ -116,13 +116,13 @@ public sealed unsafe partial class MemoryManager : IDisposable
     /// MAP_SHARED of a file whose pages live in the memory file (tmpfs): the mapping uses those
     /// very pages, so it stays coherent with read(2) and write(2) of the file.
     /// </summary>
-    public long MapShared(ulong addr, ulong length, int prot, Placement placement, Backing backing, long fileOffset, string? name)
+    public long MapShared(ulong addr, ulong length, int prot, Placement placement, Backing backing, long fileOffset, string? name, int maxProt = Prot.READ | Prot.WRITE | Prot.EXEC)
     {
-        lock (_lock) return MapLocked(addr, length, prot, placement, true, name, false, backing, fileOffset);
+        lock (_lock) return MapLocked(addr, length, prot, placement, true, name, false, backing, fileOffset, maxProt);
     }
 
     private long MapLocked(ulong addr, ulong length, int prot, Placement placement, bool shared, string? name, bool growsDown,
-        Backing? existing = null, long existingOffset = 0)
+        Backing? existing = null, long existingOffset = 0, int maxProt = Prot.READ | Prot.WRITE | Prot.EXEC)
     {
         if (length == 0) return -(long)Errno.EINVAL;
         ulong len = Layout.PageRoundUp(length);
@@ -164,15 +164,20 @@ public sealed unsafe partial class MemoryManager : IDisposable
             backing = new Backing(off, len) { Refs = 1 };
         }
         if (placement == Placement.Fixed) RemoveRange(start, start + len, platformUnmap: false);
-        var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Backing = backing, Name = name, GrowsDown = growsDown };
+        var vma = new Vma { Start = start, End = start + len, Prot = prot, Shared = shared, FileOffset = off, Backing = backing, Name = name, GrowsDown = growsDown, MaxProt = maxProt };
         if (Platform != null)
         {
-            long r = Platform.MapFile(start, len, off, prot);
+            long r = PlatformMap(start, len, backing, off, prot);
             if (r < 0) { if (backing.DecRef()) File.Release(backing.Offset, backing.Length); return r; }
         }
         Insert(vma);
         return (long)start;
     }
+
+    /// <summary>Mirrors one piece in the platform: the memory file, or a host segment.</summary>
+    private long PlatformMap(ulong start, ulong length, Backing b, long fileOffset, int prot) => b.IsHostShm
+        ? Platform!.MapHostShm(start, length, b.HostShmId, fileOffset, b.Length, prot)
+        : Platform!.MapFile(start, length, fileOffset, prot);
 
     /// <summary>Drops one VMA piece's use of its backing; frees pages as soon as nobody else can see them.</summary>
     private void Drop(Vma piece)
@@ -180,6 +185,45 @@ public sealed unsafe partial class MemoryManager : IDisposable
         var b = piece.Backing;
         if (b.DecRef()) File.Release(b.Offset, b.Length);
         else if (!b.SharedAcrossSpaces && !b.CowShared) File.Zero(piece.FileOffset, piece.Length);
+        b.Owner?.PieceDropped();
+    }
+
+    /// <summary>
+    /// shmdt(2): unmaps the attachment at <paramref name="addr"/>: the first piece at or above
+    /// it that maps its owner's memory from offset (piece start - addr), then the other pieces
+    /// of that owner at the same relative offsets up to the owner's size (as ipc/shm.c does).
+    /// Returns the owner, or null (EINVAL) when none starts there.
+    /// </summary>
+    public IBackingOwner? DetachOwned(ulong addr)
+    {
+        lock (_lock)
+        {
+            int i = IndexOf(addr);
+            if (i < 0) i = ~i;
+            Backing? found = null;
+            for (; i < _vmas.Count; i++)
+            {
+                var v = _vmas[i];
+                if (v.Backing.Owner != null && (long)(v.Start - addr) == v.FileOffset - v.Backing.Offset) { found = v.Backing; break; }
+            }
+            if (found == null) return null;
+            var owner = found.Owner!;
+            ulong size = Layout.PageRoundUp(owner.Size);
+            var ranges = new List<(ulong, ulong)> { (_vmas[i].Start, _vmas[i].End) };
+            for (i++; i < _vmas.Count && _vmas[i].End - addr <= size; i++)
+            {
+                var v = _vmas[i];
+                if (v.Backing == found && (long)(v.Start - addr) == v.FileOffset - v.Backing.Offset) ranges.Add((v.Start, v.End));
+            }
+            foreach (var (s, e) in ranges) RemoveRange(s, e, platformUnmap: true);
+            return owner;
+        }
+    }
+
+    /// <summary>Whether any mapping overlaps [start, end).</summary>
+    public bool Overlaps(ulong start, ulong end)
+    {
+        lock (_lock) return !IsFree(start, end);
     }
 
     private void Insert(Vma vma)
@@ -269,6 +313,12 @@ public sealed unsafe partial class MemoryManager : IDisposable
             a = v.End;
         }
         if ((prot & (Prot.GROWSDOWN | Prot.GROWSUP)) == (Prot.GROWSDOWN | Prot.GROWSUP)) return -(long)Errno.EINVAL;
+        for (ulong a = addr; a < end;)
+        {
+            var v = Find(a)!;
+            if ((prot & (Prot.READ | Prot.WRITE | Prot.EXEC) & ~v.MaxProt) != 0) return -(long)Errno.EACCES;
+            a = v.End;
+        }
         if ((prot & Prot.GROWSDOWN) != 0 && !Find(addr)!.GrowsDown) return -(long)Errno.EINVAL;
         if ((prot & Prot.GROWSUP) != 0) return -(long)Errno.EINVAL; // no VM_GROWSUP on x86
         prot &= Prot.READ | Prot.WRITE | Prot.EXEC;
@@ -390,7 +440,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         RemoveRange(to, to + newSize, platformUnmap: false);
         foreach (var p in pieces)
         {
-            if (Platform != null && Platform.MapFile(p.Start, p.Length, p.FileOffset, p.Prot) < 0) return -(long)Errno.ENOMEM;
+            if (Platform != null && PlatformMap(p.Start, p.Length, p.Backing, p.FileOffset, p.Prot) < 0) return -(long)Errno.ENOMEM;
             Insert(p);
         }
         if (!keepOld) RemoveRange(oldAddr, oldAddr + oldSize, platformUnmap: true);
@@ -505,7 +555,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         Platform = space;
         foreach (var v in _vmas)
         {
-            long r = space.MapFile(v.Start, v.Length, v.FileOffset, v.PlatformProt);
+            long r = PlatformMap(v.Start, v.Length, v.Backing, v.FileOffset, v.PlatformProt);
             if (r < 0) return r;
         }
         return 0;
@@ -528,7 +578,7 @@ public sealed unsafe partial class MemoryManager : IDisposable
         }
         if (v == null || (write ? (v.Prot & Prot.WRITE) == 0 : v.Prot == Prot.NONE)) { avail = 0; return null; }
         avail = Math.Min(len, v.End - addr);
-        return File.Base + v.FileOffset + (long)(addr - v.Start);
+        return (v.Backing.IsHostShm ? (byte*)v.Backing.HostView : File.Base) + v.FileOffset + (long)(addr - v.Start);
     }
 
     /// <summary>Copies application memory to <paramref name="dst"/>. 0 or -EFAULT.</summary>

@@ -21,6 +21,25 @@ public sealed class Backing
     public bool SharedAcrossSpaces;
     /// <summary>Shared copy-on-write by address spaces after fork: no piece may zero its pages while others remain.</summary>
     public bool CowShared;
+    /// <summary>The object whose memory this is when mappings of it are counted (a SysV segment): told of every piece that goes.</summary>
+    public IBackingOwner? Owner;
+    /// <summary>
+    /// A host System V segment (IPC namespace "host") instead of a range of the memory file:
+    /// offsets are within the segment, the Sentry reaches it at <see cref="HostView"/>, and
+    /// the platform attaches the host segment itself.
+    /// </summary>
+    public int HostShmId = -1;
+    public nint HostView;
+    public bool IsHostShm => HostShmId >= 0;
+}
+
+/// <summary>Memory that counts its attachments (shm_nattch) and may have to go with the last.</summary>
+public interface IBackingOwner
+{
+    /// <summary>Size in bytes as the owner sees it (shmdt's search limit).</summary>
+    ulong Size { get; }
+    /// <summary>A VMA piece of it was unmapped (munmap, shmdt, exec, exit); called under that address space's lock.</summary>
+    void PieceDropped();
 }
 
 /// <summary>
@@ -32,6 +51,8 @@ public sealed class Vma
     public ulong Start;
     public ulong End;
     public int Prot;
+    /// <summary>What mprotect may grant (VM_MAY*): a read-only shmat attachment never becomes writable.</summary>
+    public int MaxProt = Linux.Abi.Prot.READ | Linux.Abi.Prot.WRITE | Linux.Abi.Prot.EXEC;
     public bool Shared;
     public bool GrowsDown;
     /// <summary>

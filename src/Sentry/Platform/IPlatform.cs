@@ -35,6 +35,13 @@ public interface IAddressSpace : IDisposable
     /// <summary>Maps [addr, addr+length) to the memory file at fileOffset. 0 or -errno.</summary>
     long MapFile(ulong addr, ulong length, long fileOffset, int prot);
 
+    /// <summary>
+    /// Maps [addr, addr+length) to a host System V segment (IPC namespace "host") from
+    /// <paramref name="offset"/> in it; <paramref name="segmentLength"/> is its page-rounded size.
+    /// 0 or -errno; platforms that cannot reach host segments answer -EINVAL.
+    /// </summary>
+    long MapHostShm(ulong addr, ulong length, int shmid, long offset, ulong segmentLength, int prot) => -(long)Linux.Errno.EINVAL;
+
     long Unmap(ulong addr, ulong length);
 
     long Protect(ulong addr, ulong length, int prot);

@@ -52,6 +52,9 @@ public static unsafe partial class SyscallTable
         SocketCalls.Register(t);
         SocketMsgCalls.Register(t);
         SocketOptCalls.Register(t);
+        SysvShmCalls.Register(t);
+        SysvSemCalls.Register(t);
+        SysvMsgCalls.Register(t);
         return t;
     }
 

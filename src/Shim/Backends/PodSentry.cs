@@ -21,9 +21,9 @@ public static class PodSentry
     /// IOException with what it said when it does not come up.
     /// </summary>
     public static async Task<int> StartAsync(SandboxCommand sandbox, string socket, string platform, string? hostname, bool pause,
-        string network, string? netns, IReadOnlyList<string> sysctlArguments, CancellationToken ct)
+        string network, string? netns, IReadOnlyList<string> sysctlArguments, CancellationToken ct, string ipc = "sandbox")
     {
-        var args = new List<string> { "pod", "serve", "--control", socket, "--platform", platform, "--network", network };
+        var args = new List<string> { "pod", "serve", "--control", socket, "--platform", platform, "--network", network, "--ipc", ipc };
         args.AddRange(sysctlArguments); // the pod's kernel's: a sysctl the Sentry lacks fails the start, saying which
         if (netns != null) { args.Add("--netns"); args.Add(netns); }
         if (pause) args.Add("--pause");

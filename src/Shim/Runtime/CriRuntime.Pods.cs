@@ -48,6 +48,8 @@ public sealed partial class CriRuntime
                 // otherwise the first container's program is PID 1.
                 bool podPid = cfg.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod;
                 bool hostNetwork = cfg.Linux?.SecurityContext?.NamespaceOptions?.Network == NamespaceMode.Node;
+                // hostIPC: the pod's System V IPC is the host's (the Sentry makes the calls on the host kernel).
+                bool hostIpc = cfg.Linux?.SecurityContext?.NamespaceOptions?.Ipc == NamespaceMode.Node;
                 if (!hostNetwork && CniConfig() is { } cni)
                 {
                     try { net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct, cfg.PortMappings).ConfigureAwait(false); }
@@ -58,7 +60,7 @@ public sealed partial class CriRuntime
                 try
                 {
                     sentryPid = await PodSentry.StartAsync(_sandbox, socket, handler.Platform, cfg.Hostname, podPid, hostNetwork ? "host" : "sandbox", net?.NetnsPath,
-                        SentryProcessSpec.SysctlArguments(cfg), ct).ConfigureAwait(false);
+                        SentryProcessSpec.SysctlArguments(cfg), ct, hostIpc ? "host" : "sandbox").ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {

@@ -27,6 +27,7 @@ internal static class SystemFiles
             ["filesystems"] = () => F("filesystems", () => "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tdevpts\nnodev\tmqueue\n\t9p\n"),
             ["sys"] = () => Sys(fs, k, uname),
             ["net"] = () => NetDir(fs, k),
+            ["sysvipc"] = () => SysvIpcFiles.Dir(fs, k),
         };
         return d;
     }
