@@ -6,7 +6,8 @@ namespace Sandbox.MicroVm.Kvm;
 /// <summary>
 /// The ACPI tables that tell the guest how many CPUs it has (ACPI 6.x, chapter 5): an RSDP in
 /// the BIOS area the kernel scans (0xE0000..0xFFFFF, 5.2.5.1), an XSDT pointing at a FADT
-/// (5.2.9: no fixed hardware, already in ACPI mode since SMI_CMD is 0) with a FACS and a DSDT,
+/// (5.2.9: already in ACPI mode since SMI_CMD is 0, PM1a event and control blocks at AcpiPm's
+/// ports, as the full interpreter requires, no other fixed hardware) with a FACS and a DSDT,
 /// and a MADT with one Local APIC per vCPU and KVM's in-kernel I/O APIC (5.2.12). Not
 /// hardware-reduced ACPI: that would make Linux drop the legacy 8259s and their IRQ numbers,
 /// which the virtio-mmio devices (IRQ 5 onwards) rely on. The trimmed kernel has ACPI but no
@@ -67,6 +68,10 @@ internal static class AcpiTables
         BinaryPrimitives.WriteUInt32LittleEndian(f[36..], (uint)Facs);                 // FIRMWARE_CTRL
         BinaryPrimitives.WriteUInt32LittleEndian(f[40..], (uint)Dsdt);                 // DSDT
         BinaryPrimitives.WriteUInt16LittleEndian(f[46..], 9);                           // SCI_INT (never raised)
+        BinaryPrimitives.WriteUInt32LittleEndian(f[56..], AcpiPm.EventBlock);            // PM1a_EVT_BLK
+        BinaryPrimitives.WriteUInt32LittleEndian(f[64..], AcpiPm.ControlBlock);          // PM1a_CNT_BLK
+        f[88] = AcpiPm.EventLength;                                                      // PM1_EVT_LEN
+        f[89] = AcpiPm.ControlLength;                                                    // PM1_CNT_LEN
         BinaryPrimitives.WriteUInt16LittleEndian(f[109..], 1 << 2 | 1 << 4);            // IAPC_BOOT_ARCH: no VGA, no ASPM
         f[131] = 3;                                                                      // FADT minor version
         BinaryPrimitives.WriteUInt64LittleEndian(f[132..], Facs);                       // X_FIRMWARE_CTRL

@@ -27,6 +27,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
     nuint _ramSize;
     Serial8250 _serial = null!;
     readonly Cmos _cmos = new();
+    readonly AcpiPm _pm = new();
     VirtioConsole _console = null!;
     readonly TaskCompletionSource<string> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -303,6 +304,13 @@ public sealed unsafe partial class KvmMachine : IDisposable
         {
             if (write) _cmos.Write(port, *data);
             else *data = _cmos.Read(port);
+            return;
+        }
+        if (AcpiPm.Handles(port))
+        {
+            for (int i = 0; i < size; i++)
+                if (write) _pm.Write((ushort)(port + i), data[i]);
+                else data[i] = _pm.Read((ushort)(port + i));
             return;
         }
         // Nothing else is emulated: reads float high, writes are dropped.
