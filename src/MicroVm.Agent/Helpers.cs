@@ -56,8 +56,10 @@ internal static unsafe class Helpers
         }
         if (Directory.Exists(r + "/proc") && Native.mount("proc", r + "/proc", "proc", Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
             return Fail("mount /proc", Native.Errno);
-        // sysfs read-only, as runc mounts it for a container (brctl, ip, ... read /sys/class/net)
-        if (Directory.Exists(r + "/sys") && Native.mount("sysfs", r + "/sys", "sysfs", Native.MS_RDONLY | Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0)
+        // sysfs read-only, as runc mounts it for a container (brctl, ip, ... read /sys/class/net).
+        // EBUSY: the root is the initramfs (--share none), whose /sys already holds this sysfs.
+        if (Directory.Exists(r + "/sys") && Native.mount("sysfs", r + "/sys", "sysfs", Native.MS_RDONLY | Native.MS_NOSUID | Native.MS_NODEV | Native.MS_NOEXEC, null) != 0
+            && Native.Errno != Native.EBUSY)
             return Fail("mount /sys", Native.Errno);
         if (Directory.Exists(r + "/dev"))
         {
