@@ -52,6 +52,7 @@ internal static unsafe class Helpers
     public static int PodPidNamespace()
     {
         if (Native.unshare(Native.CLONE_NEWPID) != 0) return Fail("unshare(CLONE_NEWPID)", Native.Errno);
+        Native.SetCloexec(Ctl); // __pause must not hold the report pipe: the agent reads it to its end
         int pid;
         try { pid = Native.Spawn("/proc/self/exe", ["/init", "__pause"], ["PATH=/bin"], [-1, -1, -1], false, true); }
         catch (SpawnException e) { return Fail("spawn the pod's PID 1", e.Errno); }

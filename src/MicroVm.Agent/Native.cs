@@ -153,13 +153,15 @@ internal static unsafe partial class Native
         byte* set = stackalloc byte[128];
         sigemptyset(set);
         sigprocmask(2 /* SIG_SETMASK */, set, null);
-        syscall(72 /* fcntl */, closeOnExec, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+        SetCloexec(closeOnExec);
         execvpe(file, av, ev);
         int errno = Errno;
         FreeStrings(av, argv.Count);
         FreeStrings(ev, env.Count);
         return errno;
     }
+
+    public static void SetCloexec(int fd) => syscall(72 /* fcntl */, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
