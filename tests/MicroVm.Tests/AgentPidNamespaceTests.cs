@@ -197,7 +197,7 @@ public sealed class AgentPidNamespaceTests(VmFixture f)
         Assert.Contains("sleep 4301", ps);
         Assert.Contains("sleep 4302", ps);
         Assert.Contains("__pause", ps);
-        var (_, pidof, _) = await Run(n2, $"{Busybox} pidof sh");
+        var (_, pidof, _) = await Run(n2, $"{Busybox} pidof busybox"); // every process here is a busybox
         Assert.Contains(sn.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), pidof.Split(' ', '\n'));
         var (_, pid1, _) = await Run(n2, "tr '\\0' ' ' < /proc/1/cmdline");
         Assert.StartsWith("/init ", pid1);
