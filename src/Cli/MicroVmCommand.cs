@@ -87,6 +87,9 @@ internal static partial class MicroVmCommand
         var args = new List<string> { "--rootfs", o.Rootfs, "--cwd", o.Cwd ?? "/" };
         if (o.Hostname is not null) args.AddRange(["--hostname", o.Hostname]);
         if (o.Tty) args.Add("--tty");
+        if (o.Vmm is not null) args.AddRange(["--vmm", o.Vmm]);
+        if (o.MemoryMiB is { } mem) args.AddRange(["--memory", mem.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (o.Cpus is { } cpus) args.AddRange(["--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         foreach (var kv in o.BuildEnv()) args.AddRange(["--env", kv]);
         args.Add("--");
         args.AddRange(o.Command);

@@ -22,6 +22,9 @@ internal sealed class RunOptions
     public List<(string Host, string Guest, bool ReadOnly)> Volumes = new();
     /// <summary>sentry (default) or microvm (a light VM, see docs/microvm.md).</summary>
     public string Runtime = "sentry";
+    /// <summary>With microvm: --vmm (qemu or kvm), --memory (MiB) and --cpus; null for the defaults.</summary>
+    public string? Vmm;
+    public int? MemoryMiB, Cpus;
     /// <summary>--network: sandbox (default, the Sentry's own TCP/IP stack) or none (loopback only).</summary>
     public Sentry.Net.Inet.NetworkMode Network = Sentry.Net.Inet.NetworkMode.Sandbox;
     /// <summary>--netns NAME|PATH: the network namespace whose interfaces the Sentry's stack takes over (a path).</summary>
@@ -133,6 +136,19 @@ internal sealed class RunOptions
                     if (v is not ("sentry" or "microvm")) { Fail($"unknown runtime '{v}' (expected sentry or microvm)"); return null; }
                     o.Runtime = v;
                     break;
+                case "--vmm" when !compare:
+                    if ((v = Value(a)) == null) return null;
+                    if (v is not ("qemu" or "kvm")) { Fail($"unknown VMM '{v}' (expected qemu or kvm)"); return null; }
+                    o.Vmm = v;
+                    break;
+                case "--memory" or "--cpus" when !compare:
+                {
+                    if ((v = Value(a)) == null) return null;
+                    if (!int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1)
+                    { Fail($"{a} {v}: a positive number expected"); return null; }
+                    if (a == "--memory") o.MemoryMiB = n; else o.Cpus = n;
+                    break;
+                }
                 case "--ignore-stderr" when compare: o.IgnoreStderr = true; break;
                 case "--user" or "-u" when !compare: if ((v = Value(a)) == null) return null; o.User = v; break;
                 case "--groups" or "--group-add" when !compare:
@@ -194,6 +210,8 @@ internal sealed class RunOptions
         { Fail("--platform, --strace, --debug-log and --(no-)gofer are Sentry options; not with --runtime microvm"); return null; }
         if (o.NetworkNamespace != null && o.Network != Sentry.Net.Inet.NetworkMode.Sandbox)
         { Fail("--netns gives the sandbox's stack a device: only with --network sandbox"); return null; }
+        if (o.Runtime != "microvm" && (o.Vmm != null || o.MemoryMiB != null || o.Cpus != null))
+        { Fail("--vmm, --memory and --cpus are MicroVm options: only with --runtime microvm"); return null; }
         if (o.NetworkNamespace != null && o.Runtime == "microvm")
         { Fail("--netns is a Sentry option; not with --runtime microvm"); return null; }
         if (o.Runtime == "microvm" && (o.HasSecurityOptions || o.Mounts.Count > 0 || o.MaskedPaths.Count > 0 || o.ReadonlyPaths.Count > 0 || o.Sysctls.Count > 0))

@@ -45,6 +45,8 @@ internal static class Usage
                                 its controlling terminal); ours is put in raw mode and relayed
           --runtime R           sentry (default) or microvm: a light VM with its own kernel
                                 (sandbox microvm --help has its own options)
+          --vmm qemu|kvm        with --runtime microvm: QEMU (default) or the direct-KVM VMM
+          --memory MIB, --cpus N  with --runtime microvm: the VM's memory and vCPUs
           -u, --user U[:G]      uid and gid (numbers, or names from the rootfs's /etc/passwd
                                 and /etc/group) of the program
           --groups G1,G2        more supplementary groups

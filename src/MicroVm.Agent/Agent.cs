@@ -10,6 +10,9 @@ internal static unsafe class Agent
 {
     public const string PortName = "sandbox.agent";
     public const string RootfsMount = "/run/sandbox/rootfs";
+    /// <summary>The pod's volume share (read-write): the host bind-mounts each container's
+    /// volumes and writes the pod's files there; containers get binds of its entries.</summary>
+    public const string VolumesMount = "/run/sandbox/volumes";
     static readonly Stopwatch Clock = Stopwatch.StartNew();
     static bool _verbose;
 
@@ -67,6 +70,18 @@ internal static unsafe class Agent
         else if (share == "blk")
             Mount(WaitForDevice("/dev/" + tag), RootfsMount, "ext4", Native.MS_RDONLY);
         Debug($"rootfs mounted ({share})");
+        // sandbox.volumes=virtiofs|9p: the second share, tag "volumes". No caching: the host
+        // mounts volumes into it while the VM runs, and HOST_TO_CONTAINER propagation means a
+        // mount the host makes later inside a volume shows in the container.
+        if (_cmdline.GetValueOrDefault("sandbox.volumes") is { } vshare)
+        {
+            Directory.CreateDirectory(VolumesMount);
+            if (vshare == "9p")
+                Mount("volumes", VolumesMount, "9p", Native.MS_NOSUID | Native.MS_NODEV, "trans=virtio,version=9p2000.L,msize=512000,cache=none");
+            else
+                Mount("volumes", VolumesMount, "virtiofs", Native.MS_NOSUID | Native.MS_NODEV);
+            Debug($"volumes mounted ({vshare})");
+        }
     }
 
     static void Mount(string src, string target, string fs, ulong flags, string? data = null)

@@ -8,8 +8,9 @@ internal static class ContainerFs
 {
     public sealed class Options
     {
-        public bool Writable;
+        public bool Writable, ReadOnlyRoot;
         public readonly List<string> Sysctls = new(), Masked = new(), ReadOnly = new();
+        public readonly List<(string Source, string Destination, bool ReadOnly)> Binds = new();
 
         public static Options Parse(ReadOnlySpan<string> a)
         {
@@ -22,16 +23,23 @@ internal static class ContainerFs
                     case "--sysctl" when i + 1 < a.Length: o.Sysctls.Add(a[++i]); break;
                     case "--mask" when i + 1 < a.Length: o.Masked.Add(a[++i]); break;
                     case "--ro" when i + 1 < a.Length: o.ReadOnly.Add(a[++i]); break;
+                    case "--readonly-root": o.ReadOnlyRoot = true; break;
+                    case "--bind" when i + 3 < a.Length: o.Binds.Add((a[i + 1], a[i + 2], a[i + 3] == "ro")); i += 3; break;
                     default: throw new ArgumentException($"__cinit: unknown option {a[i]}");
                 }
             }
             return o;
         }
 
-        public static List<string> ToArgs(bool writable, IEnumerable<string> sysctls, IEnumerable<string> masked, IEnumerable<string> readOnly)
+        /// <summary>A read-only root with binds gets an overlay too (the binds' mount points may be
+        /// missing from the image), remounted read-only once they are made.</summary>
+        public static List<string> ToArgs(bool writable, IEnumerable<string> sysctls, IEnumerable<string> masked, IEnumerable<string> readOnly,
+            IReadOnlyList<Protocol.ContainerMount>? binds = null)
         {
             var a = new List<string>();
-            if (writable) a.Add("--writable");
+            if (writable || binds is { Count: > 0 }) a.Add("--writable");
+            if (!writable && binds is { Count: > 0 }) a.Add("--readonly-root");
+            foreach (var b in binds ?? []) { a.Add("--bind"); a.Add(b.Source); a.Add(b.Destination); a.Add(b.ReadOnly ? "ro" : "rw"); }
             foreach (var s in sysctls) { a.Add("--sysctl"); a.Add(s); }
             foreach (var m in masked) { a.Add("--mask"); a.Add(m); }
             foreach (var r in readOnly) { a.Add("--ro"); a.Add(r); }
@@ -70,6 +78,36 @@ internal static class ContainerFs
         // would otherwise try to encode.
         if (Native.mount("overlay", merged, "overlay", 0, $"lowerdir={lower},upperdir=/tmp/upper,workdir=/tmp/work,index=off,xino=off") != 0)
             return "mount the overlay root";
+        return null;
+    }
+
+    /// <summary>Why a bind's source is refused (an absolute guest path without "..", existing), or null.</summary>
+    public static string? CheckBindSource(string p) =>
+        CheckPath(p) is { } why ? why.Replace("container path", "mount source")
+        : !Directory.Exists(p) && !File.Exists(p) ? $"mount source '{p}' does not exist in the VM" : null;
+
+    /// <summary>The binds (recursive, so a volume's submounts come along), each mount point made
+    /// in the container's (writable) root when missing: a directory, or an empty file for a file.</summary>
+    public static string? ApplyBinds(string r, Options o)
+    {
+        foreach (var (src, dst, ro) in o.Binds)
+        {
+            string t = r + dst;
+            try
+            {
+                if (Directory.Exists(src)) Directory.CreateDirectory(t);
+                else if (!File.Exists(t) && !Directory.Exists(t))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(t)!);
+                    File.WriteAllBytes(t, []);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"mount point {dst}: {e.Message}"; }
+            if (Native.mount(src, t, null, Native.MS_BIND | Native.MS_REC, null) != 0) return $"bind {src} on {dst}";
+            if (ro && Native.mount(null, t, null, Native.MS_BIND | Native.MS_REMOUNT | Native.MS_RDONLY, null) != 0) return $"read-only {dst}";
+        }
+        if (o.ReadOnlyRoot && Native.mount(null, r, null, Native.MS_BIND | Native.MS_REMOUNT | Native.MS_RDONLY, null) != 0)
+            return "remount the root read-only";
         return null;
     }
 

@@ -72,10 +72,11 @@ internal static unsafe class Helpers
         }
     }
 
-    /// <summary>__cinit ROOTFS [--writable] [--sysctl K=V]... [--mask PATH]... [--ro PATH]...: PID
-    /// holder of a container's namespaces and root. Mounts /proc, a minimal /dev and a /tmp under
-    /// ROOTFS (under an overlay of it with --writable), writes the sysctls, masks and
-    /// write-protects the paths, chroots there, reports "ready" and then only waits.</summary>
+    /// <summary>__cinit ROOTFS [--writable] [--readonly-root] [--bind SRC DST ro|rw]... [--sysctl K=V]...
+    /// [--mask PATH]... [--ro PATH]...: the holder of a container's namespaces and root. Mounts
+    /// /proc, a minimal /dev and a /tmp under ROOTFS (under an overlay of it with --writable),
+    /// makes the binds, writes the sysctls, masks and write-protects the paths, chroots there,
+    /// reports "ready" and then only waits.</summary>
     public static int ContainerInit(string[] a)
     {
         string r = a[0].TrimEnd('/');   // "" for the initramfs itself
@@ -112,6 +113,7 @@ internal static unsafe class Helpers
         foreach (var t in new[] { "/tmp", "/run" })
             if (Directory.Exists(r + t) && Native.mount("tmpfs", r + t, "tmpfs", Native.MS_NOSUID | Native.MS_NODEV, "mode=1777") != 0)
                 return Fail($"mount {t}", Native.Errno);
+        if (ContainerFs.ApplyBinds(r, opts) is { } bindFailed) return Fail(bindFailed, Native.Errno);
         if (ContainerFs.ApplyPaths(r, opts) is { } failed) return Fail(failed, Native.Errno);
         if (Native.chroot(r.Length == 0 ? "/" : r) != 0) return Fail("chroot", Native.Errno);
         Native.chdir("/");

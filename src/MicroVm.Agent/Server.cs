@@ -261,10 +261,13 @@ internal sealed unsafe class Server
         var security = c.Security ?? ProcessSecurity.Root;
         var why = Security.Check(security)
             ?? (c.MaskedPaths ?? []).Concat(c.ReadonlyPaths ?? []).Select(ContainerFs.CheckPath).FirstOrDefault(w => w != null)
-            ?? (c.Sysctls ?? []).Select(ContainerFs.CheckSysctl).FirstOrDefault(w => w != null);
+            ?? (c.Sysctls ?? []).Select(ContainerFs.CheckSysctl).FirstOrDefault(w => w != null)
+            ?? (c.Mounts ?? []).Select(m => ContainerFs.CheckPath(m.Destination) ?? (m.Destination.TrimEnd('/').Length == 0 ? "a mount over the container's root" : null)).FirstOrDefault(w => w != null);
         if (why != null) throw new AgentException(Native.EINVAL, why);
+        if ((c.Mounts ?? []).Select(m => ContainerFs.CheckBindSource(m.Source)).FirstOrDefault(w => w != null) is { } missing)
+            throw new AgentException(Native.ENOENT, missing);
         if (!Enum.IsDefined(c.Pid)) throw new AgentException(Native.EINVAL, $"unknown PID namespace mode {(byte)c.Pid}");
-        var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? []);
+        var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? [], c.Mounts);
         string[] procPaths = [.. ContainerFs.Options.ToArgs(false, [], (c.MaskedPaths ?? []).Where(ContainerFs.UnderProc),
             (c.ReadonlyPaths ?? []).Where(ContainerFs.UnderProc)), "--"];
         lock (_lock)

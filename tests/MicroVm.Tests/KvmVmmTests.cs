@@ -41,6 +41,53 @@ public sealed unsafe class KvmVmmTests
         Assert.Equal((0, 1, 3, 1), (ds.L, ds.Db, ds.Type, ds.S));
     }
 
+    /// <summary>
+    /// The DSDT's virtio-mmio devices, disassembled by ACPICA's iasl (the reference AML
+    /// compiler): one LNRO0005 device per window, its memory and its edge-triggered interrupt;
+    /// and PkgLength's one- and two-byte forms at the boundary.
+    /// </summary>
+    [SkippableFact]
+    public void DsdtDescribesVirtioMmioDevicesAsIaslReadsThem()
+    {
+        Assert.Equal(new byte[] { 63 }, Aml.PkgLength(62));
+        Assert.Equal(new byte[] { 0x40 | (65 & 0xf), 65 >> 4 }, Aml.PkgLength(63));
+        Assert.Equal(new byte[] { 0x40 | 0xf, 0xff }, Aml.PkgLength(4093));
+        Assert.Equal(3, Aml.PkgLength(4094).Length);
+
+        var ram = new byte[16 << 20];
+        var devices = Enumerable.Range(0, 5).Select(i => (0xd0000000UL + (ulong)i * 0x1000, 5 + i)).ToList();
+        AcpiTables.Write(ram, 2, devices);
+        var fadt = (int)BinaryPrimitives.ReadUInt64LittleEndian(ram.AsSpan((int)BinaryPrimitives.ReadUInt64LittleEndian(ram.AsSpan((int)AcpiTables.Rsdp + 24)) + 36));
+        int dsdt = (int)BinaryPrimitives.ReadUInt64LittleEndian(ram.AsSpan(fadt + 140));
+        int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(ram.AsSpan(dsdt + 4));
+        byte sum = 0;
+        foreach (var b in ram.AsSpan(dsdt, len)) sum += b;
+        Assert.Equal(0, sum);
+
+        Skip.If(!File.Exists("/usr/bin/iasl"), "iasl is not installed (setup.d/microvm.packages installs acpica-tools)");
+        string dir = Directory.CreateTempSubdirectory("dsdt").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "dsdt.dat"), ram.AsSpan(dsdt, len).ToArray());
+            var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/iasl", ["-d", "dsdt.dat"]) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                string log = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, log);
+            }
+            string dsl = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Path.Combine(dir, "dsdt.dsl")), @"\s+", " ");
+            for (int i = 0; i < devices.Count; i++)
+            {
+                Assert.Contains($"Device (VR{i:X2}) {{ Name (_HID, \"LNRO0005\")", dsl);
+                Assert.Contains($"Memory32Fixed (ReadWrite, 0x{devices[i].Item1:X8}, // Address Base 0x00001000, // Address Length )", dsl);
+                Assert.Contains($"Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) {{ 0x{devices[i].Item2:X8}, }}", dsl);
+            }
+            Assert.Contains("Scope (\\_SB) {", dsl);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     /// <summary>The RSDP the kernel finds by scanning, the XSDT, and a MADT with one enabled Local APIC per vCPU.</summary>
     [Fact]
     public void AcpiTablesListEveryVcpuWithValidChecksums()

@@ -136,14 +136,27 @@ public sealed class LifecycleTests
         var cli = FindCli();
         Skip.If(cli is null, "the sandbox CLI is not built (dotnet build Sandbox.sln)");
         var release = Sandbox.MicroVm.Kernel.GuestKernel.Open(null, Sandbox.MicroVm.Vm.HostSystem.CacheDir(), null).Release;
-        using var p = StartCli(cli!, "run", "--runtime", "microvm", "--env", "GREETING=hi", "--hostname", "vm1", "--",
-            "/bin/busybox", "sh", "-c", "uname -r; echo $GREETING; hostname; exit 5");
+        using var p = StartCli(cli!, "run", "--runtime", "microvm", "--memory", "300", "--cpus", "2", "--env", "GREETING=hi", "--hostname", "vm1", "--",
+            "/bin/busybox", "sh", "-c", "uname -r; echo $GREETING; hostname; nproc; exit 5");
         p.StandardInput.Close();
         var output = p.StandardOutput.ReadToEndAsync();
         var err = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(Timeout);
         Assert.True(5 == p.ExitCode, await err);
-        Assert.Equal($"{release}\nhi\nvm1\n", await output);
+        Assert.Equal($"{release}\nhi\nvm1\n2\n", await output);
+
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "run", "--vmm", "kvm", "--", "/bin/true" }, "only with --runtime microvm"),
+            (new[] { "run", "--runtime", "microvm", "--vmm", "firecracker", "--", "/bin/true" }, "unknown VMM"),
+            (new[] { "run", "--runtime", "microvm", "--memory", "lots", "--", "/bin/true" }, "a positive number expected"),
+        })
+        {
+            using var bad = StartCli(cli!, args);
+            await bad.WaitForExitAsync().WaitAsync(Timeout);
+            Assert.Equal(125, bad.ExitCode);
+            Assert.Contains(message, await bad.StandardError.ReadToEndAsync());
+        }
 
         using var q = StartCli(cli!, "run", "--runtime", "microvm", "--strace", "--", "/bin/true");
         await q.WaitForExitAsync().WaitAsync(Timeout);

@@ -178,6 +178,90 @@ public class MicroVmPodTests(MicroVmFixture fx)
         await Rt.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
     }
 
+    /// <summary>
+    /// Volumes reach the VM through the pod's volume share (a virtiofsd of its own): read-write
+    /// and read-only host paths, a mount the host makes later inside a HOST_TO_CONTAINER volume
+    /// (seen) and inside a PRIVATE one (not), a mount made in the container (never on the host),
+    /// and the pod's resolv.conf, hosts and hostname. Removing the container undoes its binds.
+    /// </summary>
+    [SkippableFact]
+    public async Task Volumes_pod_files_and_mount_propagation_reach_the_container()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        string root = Path.Combine(fx.H.Root, "volumes-" + Guid.NewGuid().ToString("n")[..6]);
+        string data = Path.Combine(root, "data"), ro = Path.Combine(root, "ro"), slave = Path.Combine(root, "slave"), priv = Path.Combine(root, "priv"), src = Path.Combine(root, "src");
+        foreach (var d in new[] { data, ro, slave, priv, src }) Directory.CreateDirectory(d);
+        File.WriteAllText(Path.Combine(data, "f"), "from the host\n");
+        File.WriteAllText(Path.Combine(ro, "f"), "read-only\n");
+        File.WriteAllText(Path.Combine(src, "flag"), "");
+        // As critest makes them: the slave volume an rshared mount, the private one rprivate.
+        Sh($"mount --bind {slave} {slave} && mount --make-rshared {slave} && mount --bind {priv} {priv} && mount --make-rprivate {priv}");
+        try
+        {
+            string id = Start("volumes", ["sleep", "600"], cfg =>
+            {
+                cfg.Mounts.Add(new Mount { HostPath = data, ContainerPath = "/data" });
+                cfg.Mounts.Add(new Mount { HostPath = ro, ContainerPath = "/opt/ro", Readonly = true });
+                cfg.Mounts.Add(new Mount { HostPath = slave, ContainerPath = "/slave", Propagation = MountPropagation.PropagationHostToContainer });
+                cfg.Mounts.Add(new Mount { HostPath = priv, ContainerPath = "/priv", Propagation = MountPropagation.PropagationPrivate });
+                cfg.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { Privileged = true } }; // to mount
+            });
+            async Task<string> Exec(string script, int want = 0)
+            {
+                var r = await Rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "sh", "-c", script }, Timeout = 60 });
+                Assert.True(r.ExitCode == want, $"{script}: {r.ExitCode} {r.Stderr.ToStringUtf8()}");
+                return r.Stdout.ToStringUtf8() + r.Stderr.ToStringUtf8();
+            }
+            Assert.Equal("from the host\n", await Exec("cat /data/f && echo written > /data/out"));
+            Assert.Equal("written\n", File.ReadAllText(Path.Combine(data, "out")));
+            Assert.Equal("read-only\n", await Exec("cat /opt/ro/f"));
+            Assert.Contains("Read-only file system", await Exec("echo x > /opt/ro/g", want: 1));
+            Assert.False(File.Exists(Path.Combine(ro, "g")));
+            Assert.Equal("search default.svc.cluster.local\nnameserver 10.0.0.10\nvm-shared\n", await Exec("cat /etc/resolv.conf /etc/hostname"));
+            Assert.StartsWith("127.0.0.1\tlocalhost\n", await Exec("cat /etc/hosts"));
+
+            Directory.CreateDirectory(Path.Combine(slave, "m"));
+            Directory.CreateDirectory(Path.Combine(priv, "m"));
+            Sh($"mount --bind {src} {slave}/m && mount --bind {src} {priv}/m");
+            Assert.Equal("flag\n", await Exec("ls -A /slave/m"));
+            Assert.Equal("", await Exec("ls -A /priv/m"));
+            // A mount in the container stays in the VM.
+            await Exec("mkdir -p /slave/cm && mount -t tmpfs t /slave/cm && touch /slave/cm/in-vm");
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(slave, "cm")));
+
+            // A read-only root still gets its mount points (the image has no /newdir).
+            string roRoot = Start("ro-root", ["sleep", "600"], cfg =>
+            {
+                cfg.Mounts.Add(new Mount { HostPath = data, ContainerPath = "/newdir/data" });
+                cfg.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { ReadonlyRootfs = true } };
+            });
+            var r2 = await Rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = roRoot, Cmd = { "sh", "-c", "cat /newdir/data/f; touch /x" }, Timeout = 60 });
+            Assert.Equal("from the host\n", r2.Stdout.ToStringUtf8());
+            Assert.Contains("Read-only file system", r2.Stderr.ToStringUtf8());
+            await Rt.StopContainerAsync(new StopContainerRequest { ContainerId = roRoot, Timeout = 0 });
+
+            string share = Path.Combine(fx.H.Root, "state", "pods", fx.Pod + ".d", "vm");
+            Assert.Contains(Sandbox.Shim.Backends.PodVolumes.MountPointsUnder(share), p => Path.GetFileName(p).StartsWith(id + "-"));
+            await Rt.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = 0 });
+            await Rt.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
+            Assert.DoesNotContain(Sandbox.Shim.Backends.PodVolumes.MountPointsUnder(share), p => Path.GetFileName(p).StartsWith(id + "-"));
+            Assert.Empty(Directory.GetFileSystemEntries(share, id + "-*"));
+            Assert.Equal("written\n", File.ReadAllText(Path.Combine(data, "out")));
+        }
+        finally
+        {
+            Sh($"umount -R {slave}/m {priv}/m {slave} {priv} 2>/dev/null; true");
+        }
+    }
+
+    private static void Sh(string script)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardError = true })!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{script}: {err}");
+    }
+
     /// <summary>Its own server and pods: StopPodSandbox and a server restart take the VM down, no QEMU is left.</summary>
     [SkippableFact]
     public async Task Stopping_the_pod_or_the_server_leaves_no_vm_behind()

@@ -184,4 +184,40 @@ public class SentryPodTests(RegistryFixture fx)
         bad.Linux = new LinuxPodSandboxConfig { Sysctls = { ["kernel.hostname"] = "x" } };
         Assert.Equal(StatusCode.InvalidArgument, await Cri.CodeOf(() => rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = bad }).ResponseAsync));
     }
+
+    /// <summary>
+    /// Terminals of a Sentry pod: a tty exec's resize events reach its terminal (the exec's pid
+    /// comes from `pod exec --pid-file`), and a container created with tty runs on a terminal of
+    /// its own whose size follows an attach's resize events.
+    /// </summary>
+    [SkippableFact]
+    public async Task Tty_exec_and_tty_container_take_resize_events()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.BusyboxRef } });
+        var podCfg = Cri.Pod("tty", Path.Combine(h.Root, "logs"));
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+
+        var cfg = Cri.Container("t", fx.BusyboxRef, new[] { "sh", "-c", "tty >/dev/null && echo is-a-tty; read x; stty size; sleep 600" }, logPath: "t.log");
+        cfg.Tty = true;
+        cfg.Stdin = true;
+        string c = rt.CreateContainer(new CreateContainerRequest { PodSandboxId = pod, Config = cfg, SandboxConfig = podCfg }).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c });
+
+        var exec = (await rt.ExecAsync(new ExecRequest { ContainerId = c, Cmd = { "sh", "-c", "tty >/dev/null && echo tty; read x; stty size" }, Stdin = true, Stdout = true, Tty = true })).Url;
+        var r = await SpdyTestClient.RunAsync(exec, ["error", "stdin", "stdout", "resize"], stdin: "go\n", stdinDelayMs: 1500, resize: """{"Width":100,"Height":30}""");
+        Assert.Contains("30 100\r\n", r.Output["stdout"]);
+        Assert.StartsWith("tty\r\n", r.Output["stdout"]);
+
+        var attach = (await rt.AttachAsync(new AttachRequest { ContainerId = c, Stdin = true, Stdout = true, Tty = true })).Url;
+        var a = await SpdyTestClient.RunAsync(attach, ["error", "stdin", "stdout", "resize"], stdin: "go\n", stdinDelayMs: 1500,
+            resize: """{"Width":120,"Height":40}""", closeWhen: o => o.GetValueOrDefault("stdout", "").Contains("40 120"));
+        Assert.Contains("40 120", a.Output["stdout"]);
+        var log = File.ReadAllText(Path.Combine(h.Root, "logs", "t.log"));
+        Assert.Contains("stdout F is-a-tty", log);
+        Assert.DoesNotContain(" stderr ", log);
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
 }

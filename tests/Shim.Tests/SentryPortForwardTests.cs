@@ -28,6 +28,37 @@ public class SentryPortForwardTests(RegistryFixture fx)
         return r;
     }
 
+    /// <summary>A WebSocket port forward: sends <paramref name="request"/> on the first port's data
+    /// channel and collects every channel's bytes until the server closes the socket.</summary>
+    private static async Task<Dictionary<int, byte[]>> WebSocketForwardAsync(string url, string protocol, string request)
+    {
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.AddSubProtocol(protocol);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await ws.ConnectAsync(new Uri(url.Replace("http://", "ws://")), cts.Token);
+        Assert.Equal(protocol, ws.SubProtocol);
+        bool base64 = protocol.Contains("base64");
+        byte[] req = System.Text.Encoding.ASCII.GetBytes(request);
+        byte[] frame = base64 ? System.Text.Encoding.ASCII.GetBytes("0" + Convert.ToBase64String(req)) : [0, .. req];
+        await ws.SendAsync(frame, base64 ? System.Net.WebSockets.WebSocketMessageType.Text : System.Net.WebSockets.WebSocketMessageType.Binary, true, cts.Token);
+        var got = new Dictionary<int, List<byte>>();
+        var buf = new byte[65536];
+        var msg = new List<byte>();
+        while (true)
+        {
+            var r = await ws.ReceiveAsync(buf, cts.Token);
+            if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) break;
+            msg.AddRange(buf.AsSpan(0, r.Count).ToArray());
+            if (!r.EndOfMessage) continue;
+            int ch = base64 ? msg[0] - '0' : msg[0];
+            byte[] data = base64 ? Convert.FromBase64String(System.Text.Encoding.ASCII.GetString(msg.Skip(1).ToArray())) : msg.Skip(1).ToArray();
+            if (!got.TryGetValue(ch, out var list)) got[ch] = list = new();
+            list.AddRange(data);
+            msg.Clear();
+        }
+        return got.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+
     [SkippableFact]
     public async Task PortForward_reaches_a_server_in_the_pods_own_stack_and_reports_a_closed_port()
     {
@@ -51,6 +82,18 @@ public class SentryPortForwardTests(RegistryFixture fx)
         Assert.Equal("", r.Output["error"]);
         Assert.StartsWith("HTTP/1.", r.Output["data"]);
         Assert.EndsWith("\r\n\r\nhello from layer 2\n", r.Output["data"]);
+
+        // The same over a WebSocket (v4.channel.k8s.io): ports 8080 and 9 on one socket, channels 0-1 and 2-3.
+        var ws = await WebSocketForwardAsync((await rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = pod, Port = { 8080 } })).Url + "?port=8080&port=9",
+            "v4.channel.k8s.io", "GET /hello.txt HTTP/1.0\r\n\r\n");
+        Assert.Equal([0x90, 0x1f], ws[0][..2]);
+        Assert.Equal([0x90, 0x1f], ws[1]);
+        Assert.Equal([9, 0], ws[2][..2]);
+        Assert.EndsWith("\r\n\r\nhello from layer 2\n", System.Text.Encoding.UTF8.GetString(ws[0][2..]));
+        Assert.Contains("refused", System.Text.Encoding.UTF8.GetString(ws[3][2..]));
+        var b64 = await WebSocketForwardAsync((await rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = pod, Port = { 8080 } })).Url,
+            "v4.base64.channel.k8s.io", "GET /hello.txt HTTP/1.0\r\n\r\n");
+        Assert.EndsWith("hello from layer 2\n", System.Text.Encoding.UTF8.GetString(b64[0][2..]));
 
         string closed = (await rt.PortForwardAsync(new PortForwardRequest { PodSandboxId = pod, Port = { 9 } })).Url;
         var c = await SpdyTestClient.RunAsync(closed, ["error", "data"], protocols: ["portforward.k8s.io"], inputStream: "data",

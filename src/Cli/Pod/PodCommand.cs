@@ -15,8 +15,8 @@ internal static class PodCommand
     public const string UsageText = """
         usage: sandbox pod serve --control SOCKET [--platform P] [--hostname NAME]
                                  [--network sandbox|none|host] [--netns NAME|PATH] [--pause] [--debug-log FILE]
-               sandbox pod run --control SOCKET --id ID [--keep] RUN-OPTIONS -- PROGRAM [ARGS...]
-               sandbox pod exec --control SOCKET --id ID RUN-OPTIONS -- PROGRAM [ARGS...]
+               sandbox pod run --control SOCKET --id ID [--keep] [--pid-file FILE] RUN-OPTIONS -- PROGRAM [ARGS...]
+               sandbox pod exec --control SOCKET --id ID [--pid-file FILE] RUN-OPTIONS -- PROGRAM [ARGS...]
                sandbox pod kill --control SOCKET --id ID [--pid PID] SIGNAL
                sandbox pod stats|destroy --control SOCKET --id ID
                sandbox pod list|shutdown --control SOCKET
@@ -30,6 +30,8 @@ internal static class PodCommand
           command's stdin, stdout and stderr; exits with its status and removes the container
           (unless --keep). The container ends with this command.
         exec: runs PROGRAM in container ID (its root, its processes); exits with its status.
+          --pid-file: the program's pid in the pod is written there once it runs (for
+          `resize` and `signal` requests of others, as runc exec --pid-file).
         port-forward: connects to PORT on the pod's localhost, in the pod's own network stack:
           this command's stdin and stdout are the connection, or with LOCAL it listens on
           127.0.0.1:LOCAL and forwards every connection until stopped.
@@ -39,7 +41,7 @@ internal static class PodCommand
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h") { Console.Out.WriteLine(UsageText); return args.Length == 0 ? 2 : 0; }
         if (args[0] == "serve") return PodServer.Serve(args[1..]);
-        string? control = null, id = null;
+        string? control = null, id = null, pidFile = null;
         int pid = 0;
         bool keep = false;
         int i = 1;
@@ -50,6 +52,7 @@ internal static class PodCommand
             else if (a == "--id" && i + 1 < args.Length) id = args[++i];
             else if (a == "--pid" && i + 1 < args.Length && int.TryParse(args[i + 1], out pid)) i++;
             else if (a == "--keep") keep = true;
+            else if (a == "--pid-file" && i + 1 < args.Length) pidFile = args[++i];
             else break;
         }
         var rest = args[i..];
@@ -59,8 +62,8 @@ internal static class PodCommand
         {
             return args[0] switch
             {
-                "run" => Run(control, id!, rest, keep),
-                "exec" => Exec(control, id!, rest),
+                "run" => Run(control, id!, rest, keep, pidFile),
+                "exec" => Exec(control, id!, rest, pidFile),
                 "kill" => Simple(control, "signal", id!, pid.ToString(), rest.Length == 1 ? SignalNumber(rest[0]).ToString() : throw new ArgumentException("kill needs one SIGNAL")),
                 "stats" => Simple(control, "stats", id!),
                 "destroy" => Simple(control, "destroy", id!),
@@ -142,7 +145,7 @@ internal static class PodCommand
         return a.ToArray();
     }
 
-    private static int Run(string control, string id, string[] runArgs, bool keep)
+    private static int Run(string control, string id, string[] runArgs, bool keep, string? pidFile)
     {
         var o = RunOptions.Parse(runArgs, compare: false);
         if (o == null) return Usage.SandboxError;
@@ -162,6 +165,7 @@ internal static class PodCommand
             foreach (var g in gofers) g.Dispose();
         }
         int pid = int.Parse(c.Call(new[] { "start", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
+        WritePidFile(pidFile, pid);
         int code = WaitForwardingSignals(c, control, id, pid, o.Tty);
         // Destroyed already when it was killed that way.
         if (!keep) try { c.Call(new[] { "destroy", id }); } catch (ControlErrorException) { }
@@ -210,7 +214,7 @@ internal static class PodCommand
         }
     }
 
-    private static int Exec(string control, string id, string[] runArgs)
+    private static int Exec(string control, string id, string[] runArgs, string? pidFile)
     {
         var o = RunOptions.Parse(runArgs, compare: false);
         if (o == null) return Usage.SandboxError;
@@ -218,7 +222,17 @@ internal static class PodCommand
         if (sent == null) return Usage.SandboxError;
         using var c = ControlConnection.Connect(control);
         int pid = int.Parse(c.Call(new[] { "exec", id }.Concat(sent).ToList(), new[] { 0, 1, 2 })[1]);
+        WritePidFile(pidFile, pid);
         return WaitForwardingSignals(c, control, id, pid, o.Tty);
+    }
+
+    /// <summary>Written whole (a temporary file renamed), so a reader never sees part of it.</summary>
+    private static void WritePidFile(string? path, int pid)
+    {
+        if (path == null) return;
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>

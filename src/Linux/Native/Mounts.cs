@@ -8,7 +8,7 @@ public static unsafe class Mounts
 {
     private const int SYS_chdir = 80, SYS_pivot_root = 155, SYS_mount = 165, SYS_umount2 = 166, SYS_mkdir = 83, SYS_rmdir = 84;
     public const long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096,
-        MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19;
+        MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
     private const int MNT_DETACH = 2;
 
     public static int Mount(string? source, string target, string? type, long flags, string? data = null)
@@ -38,6 +38,9 @@ public static unsafe class Mounts
         if (r < 0 || !readOnly) return r;
         return Mount(null, target, null, MS_REMOUNT | MS_BIND | MS_RDONLY);
     }
+
+    /// <summary>umount2(MNT_DETACH): the mount leaves the namespace now, and goes once unused.</summary>
+    public static int Detach(string target) => PathCall(SYS_umount2, target, MNT_DETACH);
 
     public static int Mkdir(string path, uint mode) => PathCall(SYS_mkdir, path, mode);
     public static int Rmdir(string path) => PathCall(SYS_rmdir, path);

@@ -6,22 +6,29 @@ namespace Sandbox.MicroVm.Kvm;
 /// <summary>
 /// The ACPI tables that tell the guest how many CPUs it has (ACPI 6.x, chapter 5): an RSDP in
 /// the BIOS area the kernel scans (0xE0000..0xFFFFF, 5.2.5.1), an XSDT pointing at a FADT
-/// (5.2.9: no fixed hardware, already in ACPI mode since SMI_CMD is 0) with a FACS and an empty
-/// DSDT, and a MADT with one Local APIC per vCPU and KVM's in-kernel I/O APIC (5.2.12). Not
+/// (5.2.9: no fixed hardware, already in ACPI mode since SMI_CMD is 0) with a FACS and a DSDT,
+/// and a MADT with one Local APIC per vCPU and KVM's in-kernel I/O APIC (5.2.12). Not
 /// hardware-reduced ACPI: that would make Linux drop the legacy 8259s and their IRQ numbers,
-/// which the virtio-mmio devices of the command line (IRQ 5 onwards) rely on. The trimmed kernel has ACPI but no
+/// which the virtio-mmio devices (IRQ 5 onwards) rely on. The trimmed kernel has ACPI but no
 /// MP-table parser, so this is how the application processors are found; KVM's in-kernel LAPIC
-/// then starts them (INIT/SIPI). The region is outside the e820 RAM map.
+/// then starts them (INIT/SIPI). The DSDT is empty when the devices are on the command line
+/// (virtio_mmio.device=, CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES); else it describes each
+/// virtio-mmio window as a LNRO0005 device (the _HID Linux's virtio_mmio driver matches, as
+/// QEMU's microvm machine and Firecracker describe theirs), so a distribution kernel finds
+/// them. The region is outside the e820 RAM map.
 /// </summary>
 internal static class AcpiTables
 {
     public const ulong Rsdp = 0xe0000;
-    const ulong Xsdt = Rsdp + 0x40, Fadt = Xsdt + 0x40, Dsdt = Fadt + 0x200, Facs = Dsdt + 0x40, Madt = Facs + 0x40;
+    const ulong Xsdt = Rsdp + 0x40, Fadt = Xsdt + 0x40, Facs = Fadt + 0x200, Madt = Facs + 0x40, Dsdt = Rsdp + 0x8000;
+    /// <summary>Room for the DSDT (0xE8000..0xF0000): 61 bytes of AML per device.</summary>
+    const int DsdtRoom = 0x8000;
     public const ulong LapicBase = 0xfee00000, IoApicBase = 0xfec00000;
     /// <summary>What fits below 0xF0000 with the MADT's 8 bytes per CPU.</summary>
     public const int MaxCpus = 255;
 
-    public static void Write(Span<byte> ram, int cpus)
+    /// <param name="virtioMmio">The virtio-mmio windows (4 KiB each) and their GSIs to describe in the DSDT; empty: none.</param>
+    public static void Write(Span<byte> ram, int cpus, IReadOnlyList<(ulong Base, int Irq)>? virtioMmio = null)
     {
         if (cpus is < 1 or > MaxCpus) throw new ArgumentOutOfRangeException(nameof(cpus));
         ram.Slice((int)Rsdp, 0x10000).Clear();
@@ -42,8 +49,11 @@ internal static class AcpiTables
         BinaryPrimitives.WriteUInt64LittleEndian(x[44..], Madt);
         x[9] = Checksum(x);
 
-        // DSDT: a header and no AML (no devices to describe: virtio-mmio comes from the command line).
-        var d = Header(ram, Dsdt, "DSDT", 36, 2);
+        // DSDT: a header, then the devices' AML (none: virtio-mmio comes from the command line).
+        var aml = Aml.VirtioMmioDevices(virtioMmio ?? []);
+        if (36 + aml.Length > DsdtRoom) throw new ArgumentException("too many devices for the DSDT");
+        var d = Header(ram, Dsdt, "DSDT", 36 + aml.Length, 2);
+        aml.CopyTo(d[36..]);
         d[9] = Checksum(d);
 
         // FACS (5.2.10, 64 bytes, no checksum).

@@ -42,8 +42,10 @@ public sealed unsafe partial class KvmMachine : IDisposable
     /// rootImage, when given, is a read-only virtio-blk disk (/dev/vda);
     /// tap, when given, backs a virtio-net device with that MAC; agentFd, when given, is the
     /// stream socket the agent's channel is relayed to (the machine owns it), else AgentSocket.</summary>
+    /// <param name="acpiDevices">Describe the virtio-mmio devices in the DSDT (a distribution
+    /// kernel) rather than on the command line (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).</param>
     public static KvmMachine Start(string vmlinux, string initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage = null,
-        Tap? tap = null, byte[]? mac = null, int cpus = 1, int agentFd = -1)
+        Tap? tap = null, byte[]? mac = null, int cpus = 1, int agentFd = -1, bool acpiDevices = false)
     {
         if (cpus is < 1 or > MaxCpus) throw new ArgumentException($"the direct-KVM VMM takes 1 .. {MaxCpus} vCPUs (the trimmed kernel's NR_CPUS)");
         if (KvmApi.Unusable() is { } why) throw new NotSupportedException($"the direct-KVM VMM needs KVM: {why}");
@@ -53,7 +55,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         {
             using var elf = new MappedFile(vmlinux);
             using var ird = new MappedFile(initrd);
-            m.Create(elf.Span, ird.Span, cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd);
+            m.Create(elf.Span, ird.Span, cmdline, memoryMiB, consoleSink, rootImage, tap, mac, cpus, agentFd, acpiDevices);
             return m;
         }
         catch
@@ -63,7 +65,7 @@ public sealed unsafe partial class KvmMachine : IDisposable
         }
     }
 
-    void Create(ReadOnlySpan<byte> elf, ReadOnlySpan<byte> initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus, int agentFd)
+    void Create(ReadOnlySpan<byte> elf, ReadOnlySpan<byte> initrd, string cmdline, int memoryMiB, Stream consoleSink, string? rootImage, Tap? tap, byte[]? mac, int cpus, int agentFd, bool acpiDevices)
     {
         _kvm = KvmApi.Check(KvmApi.open("/dev/kvm", 2 | 0x80000), "open /dev/kvm");
         _vm = KvmApi.Check(KvmApi.ioctl(_kvm, KvmApi.CREATE_VM, 0), "CREATE_VM");
@@ -115,11 +117,11 @@ public sealed unsafe partial class KvmMachine : IDisposable
             _devices.Add(new VirtioNet(b, irq, IrqFd(irq), mem, tap, mac ?? [0x52, 0x54, 0, 0x5a, 0x4d, 1], kicks));
         }
         var full = new System.Text.StringBuilder(cmdline);
-        foreach (var d in _devices) full.Append($" virtio_mmio.device=4K@0x{d.Base:x}:{d.Irq}");
+        if (!acpiDevices) foreach (var d in _devices) full.Append($" virtio_mmio.device=4K@0x{d.Base:x}:{d.Irq}");
         full.Append(" sandbox.port=hvc0 reboot=t panic=-1");
         BootLoader.WriteZeroPage(ram, full.ToString(), initrdAddr, (ulong)initrd.Length);
         BootLoader.WritePageTablesAndGdt(ram);
-        AcpiTables.Write(ram, cpus);
+        AcpiTables.Write(ram, cpus, acpiDevices ? _devices.Select(d => (d.Base, d.Irq)).ToList() : null);
 
         for (int i = 0; i < cpus; i++)
         {

@@ -17,7 +17,7 @@ public static partial class VmmServer
 
     /// <summary>The arguments <see cref="Run"/> takes, in the order the launcher writes them.</summary>
     public sealed record Spec(string Kernel, string Initrd, string Cmdline, int MemoryMiB, int Cpus, string ConsoleLog, string AgentSocket,
-        string? RootImage, string? Tap, string? Netns, string? Mac)
+        string? RootImage, string? Tap, string? Netns, string? Mac, bool AcpiDevices = false)
     {
         public IEnumerable<string> ToArgs()
         {
@@ -28,14 +28,17 @@ public static partial class VmmServer
             if (Tap is not null) { yield return "--tap"; yield return Tap; }
             if (Netns is not null) { yield return "--netns"; yield return Netns; }
             if (Mac is not null) { yield return "--mac"; yield return Mac; }
+            if (AcpiDevices) yield return "--acpi-devices";
         }
 
         public static Spec Parse(IReadOnlyList<string> args)
         {
             var v = new Dictionary<string, string>();
+            bool acpi = false;
             for (int i = 0; i < args.Count; i++)
             {
                 string k = args[i];
+                if (k == "--acpi-devices") { acpi = true; continue; }
                 if (k is not ("--kernel" or "--initrd" or "--cmdline" or "--memory" or "--cpus" or "--console" or "--agent-socket" or "--root-image" or "--tap" or "--netns" or "--mac"))
                     throw new ArgumentException($"unknown option '{k}'");
                 if (i + 1 >= args.Count) throw new ArgumentException($"{k} needs a value");
@@ -44,7 +47,7 @@ public static partial class VmmServer
             string Need(string k) => v.TryGetValue(k, out var x) ? x : throw new ArgumentException($"{k} is required");
             int Int(string k) => int.TryParse(Need(k), out int n) ? n : throw new ArgumentException($"{k} '{v[k]}' is not a number");
             return new Spec(Need("--kernel"), Need("--initrd"), v.GetValueOrDefault("--cmdline", ""), Int("--memory"), Int("--cpus"), Need("--console"),
-                Need("--agent-socket"), v.GetValueOrDefault("--root-image"), v.GetValueOrDefault("--tap"), v.GetValueOrDefault("--netns"), v.GetValueOrDefault("--mac"));
+                Need("--agent-socket"), v.GetValueOrDefault("--root-image"), v.GetValueOrDefault("--tap"), v.GetValueOrDefault("--netns"), v.GetValueOrDefault("--mac"), acpi);
         }
     }
 
@@ -67,7 +70,7 @@ public static partial class VmmServer
             using var console = new FileStream(spec.ConsoleLog, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             if (spec.Tap is not null) tap = Tap.Open(spec.Tap, spec.Netns);
             byte[]? mac = spec.Mac is null ? null : Convert.FromHexString(spec.Mac.Replace(":", ""));
-            m = KvmMachine.Start(spec.Kernel, spec.Initrd, spec.Cmdline, spec.MemoryMiB, console, spec.RootImage, tap, mac, spec.Cpus, agentFd);
+            m = KvmMachine.Start(spec.Kernel, spec.Initrd, spec.Cmdline, spec.MemoryMiB, console, spec.RootImage, tap, mac, spec.Cpus, agentFd, spec.AcpiDevices);
             agentFd = -1; // the machine's now
             tap = null;
             string why = m.Exited.GetAwaiter().GetResult();

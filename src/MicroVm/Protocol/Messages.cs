@@ -55,12 +55,20 @@ public sealed record Hello(uint Version) : Message { public override MessageKind
 /// them, ReadonlyPaths a read-only bind mount; paths that do not exist are skipped. Sysctls
 /// ("key=value", key as in sysctl(8), dots or slashes) are written to the container's
 /// /proc/sys before ReadonlyPaths apply (IPC ones are the container's own namespace's, net ones
-/// the VM's: the VM is the pod). Security applies to every process of the container. Pid says
-/// which PID namespace its processes live in (see PidMode).</summary>
+/// the VM's: the VM is the pod). Security applies to every process of the container. Mounts
+/// are bind mounts into the container, in order, after /proc, /dev, /tmp and /run and before
+/// the masked and read-only paths (runc's order). Pid says which PID namespace its processes
+/// live in (see PidMode).</summary>
 public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname,
     bool WritableRoot = false, IReadOnlyList<string>? MaskedPaths = null, IReadOnlyList<string>? ReadonlyPaths = null,
-    IReadOnlyList<string>? Sysctls = null, ProcessSecurity? Security = null, PidMode Pid = PidMode.Pod) : Message
+    IReadOnlyList<string>? Sysctls = null, ProcessSecurity? Security = null, IReadOnlyList<ContainerMount>? Mounts = null,
+    PidMode Pid = PidMode.Pod) : Message
 { public override MessageKind Kind => MessageKind.CreateContainer; }
+
+/// <summary>A recursive bind mount of Source (a guest path: usually inside the pod's volume
+/// share, /run/sandbox/volumes) at Destination in the container, created there (a directory, or
+/// an empty file for a file) when missing; ReadOnly remounts it read-only.</summary>
+public sealed record ContainerMount(string Source, string Destination, bool ReadOnly);
 
 /// <summary>
 /// The PID namespace of a container (the CRI's NamespaceOption.pid, same numbers). Container: its

@@ -34,6 +34,10 @@ public sealed record MicroVmOptions
     public bool GzipInitramfs { get; init; }
     public string ExtraKernelArgs { get; init; } = "";
     public string? CacheDir { get; init; }
+    /// <summary>A host directory shared read-write with the VM as its volume share (mounted at
+    /// /run/sandbox/volumes, uncached: mounts made in it while the VM runs show in the guest);
+    /// null: none. Same transport as the rootfs (virtio-fs or 9p); QEMU only.</summary>
+    public string? Volumes { get; init; }
     /// <summary>A network interface for the guest; null: none.</summary>
     public NetworkOptions? Network { get; init; }
 }

@@ -17,7 +17,7 @@ public sealed class VirtualMachine : IAsyncDisposable
     /// <summary>TCG translation cache size (QEMU defaults to 1 GiB, most of which would be touched).</summary>
     public static int TcgTbMiB = int.TryParse(Environment.GetEnvironmentVariable("SANDBOX_TCG_TB_MIB"), out var v) ? v : 64;
 
-    Process? _qemu, _virtiofsd;
+    Process? _qemu, _virtiofsd, _volumesd;
     Kvm.KvmMachine? _kvm;
     /// <summary>The direct-KVM VMM when it runs as a process of its own (the usual case; _kvm when in this process).</summary>
     VmmProcess? _vmm;
@@ -61,6 +61,9 @@ public sealed class VirtualMachine : IAsyncDisposable
             throw new NotSupportedException("the direct-KVM VMM shares the rootfs as a block device (--share block or none)");
         if (o.Vmm == Vmm.Kvm && o.Network is { Backend: not Vm.NetBackend.VhostUser })
             throw new NotSupportedException("the direct-KVM VMM serves the TAP itself (in-process virtio-net); --net-backend tap is QEMU's");
+        if (o.Vmm == Vmm.Kvm && o.Volumes is not null)
+            throw new NotSupportedException("the direct-KVM VMM has no volume share (it shares files only as a block image)");
+        if (o.Volumes is not null && !Directory.Exists(o.Volumes)) throw new DirectoryNotFoundException($"volume share {o.Volumes} does not exist");
         if (o.Vmm == Vmm.Qemu && o.Share == ShareKind.Block)
             throw new NotSupportedException("--share block is the direct-KVM VMM's (--vmm kvm)");
         if (o.MemoryMiB is < 64 or > 1 << 20) throw new ArgumentException("memory must be 64 MiB .. 1 TiB");
@@ -86,16 +89,22 @@ public sealed class VirtualMachine : IAsyncDisposable
     {
         var sw = Stopwatch.StartNew();
         var cache = o.CacheDir ?? HostSystem.CacheDir();
-        // Its devices are described on the command line (virtio_mmio.device=), which Debian's
-        // kernels do not read: the default is the trimmed kernel (sandbox microvm kernel --build).
-        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? throw new FileNotFoundException(
-            "the direct-KVM VMM needs a kernel with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y: build one with `sandbox microvm kernel --build` or pass --kernel");
+        // The trimmed kernel (sandbox microvm kernel --build) when there is one, else the
+        // installed distribution kernel.
+        var kernel = o.Kernel ?? KernelBuilder.FindBuilt(cache) ?? GuestKernel.FindInstalled() ?? throw new FileNotFoundException(
+            "no guest kernel: install linux-image-cloud-amd64, build one with `sandbox microvm kernel --build`, or pass --kernel");
         Kernel = GuestKernel.Open(kernel, cache, o.ModulesDir);
-        if (Kernel.Config.Count > 0 && Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y")
-            throw new NotSupportedException($"kernel {Kernel.Release} lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES: the direct-KVM VMM's devices would stay invisible (use `sandbox microvm kernel --build`)");
+        // A kernel that reads virtio_mmio.device= (the trimmed one) gets its devices there; any
+        // other finds them in the DSDT (LNRO0005 devices), as under QEMU's microvm machine.
+        bool acpiDevices = Kernel.ConfigValue("VIRTIO_MMIO_CMDLINE_DEVICES") != "y";
+        if (acpiDevices && Kernel.Config.Count > 0 && Kernel.ConfigValue("ACPI") != "y")
+            throw new NotSupportedException($"kernel {Kernel.Release} has neither CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES nor ACPI: the direct-KVM VMM's devices would stay invisible");
         var agent = o.AgentPath ?? HostSystem.FindAgent() ?? throw new FileNotFoundException(
             "guest agent not found: build the solution (it publishes artifacts/microvm/agent/sandbox-agent) or set SANDBOX_MICROVM_AGENT");
-        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, InitramfsBuilder.ModulesFor("none"), o.GzipInitramfs);
+        var modules = InitramfsBuilder.ModulesFor("none").ToList();
+        if (KvmShare(o) == ShareKind.Block) modules.Add("virtio_blk");
+        if (o.Network is not null) modules.Add("virtio_net");
+        var initrd = InitramfsBuilder.BuildCached(cache, agent, Kernel, modules, o.GzipInitramfs);
         var root = HostSystem.RunRoot();
         Directory.CreateDirectory(root);
         SweepStale(root);
@@ -123,7 +132,7 @@ public sealed class VirtualMachine : IAsyncDisposable
             // A process of its own (Kvm/VmmServer): it opens the TAP itself.
             File.WriteAllBytes(ConsoleLog, []);
             var spec = new Kvm.VmmServer.Spec(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, o.Cpus, ConsoleLog,
-                Path.Combine(RunDir, "agent.sock"), image, o.Network?.TapName, o.Network?.Netns, o.Network?.Mac);
+                Path.Combine(RunDir, "agent.sock"), image, o.Network?.TapName, o.Network?.Netns, o.Network?.Mac, acpiDevices);
             _vmm = await VmmProcess.StartAsync(vmm, spec, bootCts.Token);
             Agent = new AgentClient(new NetworkStream(_vmm.Agent, ownsSocket: false));
         }
@@ -131,7 +140,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         {
             _console = new FileStream(ConsoleLog, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
             var tap = o.Network is { } net2 ? VhostUser.Tap.Open(net2.TapName, net2.Netns) : null;
-            try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus); }
+            try { _kvm = Kvm.KvmMachine.Start(Kernel.VmlinuxPath, initrd, cmdline.ToString().Trim(), o.MemoryMiB, _console, image, tap, mac, o.Cpus, acpiDevices: acpiDevices); }
             catch { tap?.Dispose(); throw; }
             Agent = new AgentClient(new NetworkStream(_kvm.AgentSocket!, ownsSocket: false));
         }
@@ -167,6 +176,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         };
         if (share == "9p" && !Kernel.Supports("9P_FS") && Kernel.Config.Count > 0)
             throw new NotSupportedException($"kernel {Kernel.Release} has no 9p (CONFIG_9P_FS); use virtio-fs");
+        if (share == "none" && o.Volumes is not null) throw new NotSupportedException("a volume share needs a rootfs share (virtio-fs or 9p)");
         string? virtiofsd = null;
         if (share == "virtiofs")
         {
@@ -195,6 +205,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         ConsoleLog = o.ConsoleLog ?? Path.Combine(RunDir, "console.log");
         var agentSock = Path.Combine(RunDir, "agent.sock");
         var fsSock = Path.Combine(RunDir, "fs.sock");
+        var volSock = Path.Combine(RunDir, "volumes.sock");
 
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(agentSock));
@@ -210,19 +221,23 @@ public sealed class VirtualMachine : IAsyncDisposable
                 "mount --bind -- \"$1\" \"$2\" && mount -o remount,bind,ro -- \"$2\" && exec \"$3\" --socket-path=\"$4\" -o source=\"$2\" -o sandbox=chroot -o cache=auto -o log_level=err",
                 "virtiofsd", rootfs, ro, virtiofsd, fsSock]);
             Pump(_virtiofsd, "virtiofsd");
-            var wait = Stopwatch.StartNew();
-            while (!File.Exists(fsSock))
+            if (o.Volumes is not null)
             {
-                if (_virtiofsd.HasExited) throw new IOException($"virtiofsd exited: {QemuErrors()}");
-                if (wait.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("virtiofsd did not create its socket");
-                await Task.Delay(5, ct);
+                // In this mount namespace, so that what the host mounts in the share later is
+                // seen; read-write; no cache, so the guest sees it at once.
+                _volumesd = ChildProcesses.Start(virtiofsd, [$"--socket-path={volSock}", "-o", $"source={Path.GetFullPath(o.Volumes)}",
+                    "-o", "sandbox=chroot", "-o", "cache=none", "-o", "log_level=err"]);
+                Pump(_volumesd, "virtiofsd (volumes)");
             }
+            await WaitForSocket(_virtiofsd, fsSock, ct);
+            if (_volumesd is not null) await WaitForSocket(_volumesd, volSock, ct);
         }
 
         var cmdline = new StringBuilder("console=ttyS0 reboot=t panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd ");
         cmdline.Append(o.Debug ? "loglevel=7 sandbox.debug " : "quiet loglevel=3 ");
         if (!kvm) cmdline.Append($"tsc_early_khz={HostSystem.TscKhz()} tsc=reliable no_timer_check ");
         cmdline.Append($"sandbox.share={share} sandbox.tag=rootfs ");
+        if (o.Volumes is not null) cmdline.Append($"sandbox.volumes={share} ");
         if (o.Network is { } net)
             cmdline.Append($"sandbox.net={net.GuestAddress}{(net.Gateway is null ? "" : "," + net.Gateway)} ");
         cmdline.Append(o.ExtraKernelArgs);
@@ -248,6 +263,11 @@ public sealed class VirtualMachine : IAsyncDisposable
         else if (share == "9p")
             args.AddRange(["-fsdev", $"local,id=fs,path={rootfs},security_model=none,readonly=on,multidevs=remap",
                 "-device", "virtio-9p-device,fsdev=fs,mount_tag=rootfs"]);
+        if (o.Volumes is not null && share == "virtiofs")
+            args.AddRange(["-chardev", $"socket,id=vol,path={volSock}", "-device", "vhost-user-fs-device,chardev=vol,tag=volumes"]);
+        else if (o.Volumes is not null && share == "9p")
+            args.AddRange(["-fsdev", $"local,id=vol,path={Path.GetFullPath(o.Volumes)},security_model=passthrough,multidevs=remap",
+                "-device", "virtio-9p-device,fsdev=vol,mount_tag=volumes"]);
         if (o.Network is { } n)
         {
             if (n.Backend == Vm.NetBackend.VhostUser)
@@ -290,12 +310,13 @@ public sealed class VirtualMachine : IAsyncDisposable
         var r = ready.Result;
         // Every chardev is connected once the guest runs: the sockets are no longer needed.
         TryDelete(fsSock);
+        TryDelete(volSock);
         KernelRelease = r.KernelRelease;
         Timings = new BootTimings(prepareMs, spawnMs, connectMs, sw.Elapsed.TotalMilliseconds, r.BootMs, kvm ? "kvm" : "tcg");
     }
 
     /// <summary>Host memory of the VMM in KiB: QEMU's resident set (with --vmm kvm: this process's),
-    /// the part of it that is guest RAM (the memfd, RssShmem), and virtiofsd's resident set (0 without it).</summary>
+    /// the part of it that is guest RAM (the memfd, RssShmem), and the virtiofsd daemons' resident sets (0 without them).</summary>
     public (long QemuRssKiB, long GuestRamKiB, long VirtiofsdRssKiB) MemoryUsage()
     {
         static (long Rss, long Shmem) Read(Process? p, bool self = false)
@@ -316,7 +337,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         }
         // The direct-KVM VMM in this process: its RSS beyond guest RAM (the runtime included).
         var q = _vmm is not null ? Read(_vmm.Process) : _kvm is not null ? Read(null, self: true) : Read(_qemu);
-        return (q.Rss, q.Shmem, Read(_virtiofsd).Rss);
+        return (q.Rss, q.Shmem, Read(_virtiofsd).Rss + Read(_volumesd).Rss);
     }
 
     Exception BootFailure(string what)
@@ -347,6 +368,17 @@ public sealed class VirtualMachine : IAsyncDisposable
         p.ErrorDataReceived += (_, e) => Add(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
+    }
+
+    async Task WaitForSocket(Process daemon, string socket, CancellationToken ct)
+    {
+        var wait = Stopwatch.StartNew();
+        while (!File.Exists(socket))
+        {
+            if (daemon.HasExited) throw new IOException($"virtiofsd exited: {QemuErrors()}");
+            if (wait.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException("virtiofsd did not create its socket");
+            await Task.Delay(5, ct);
+        }
     }
 
     static void TryDelete(string f) { try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
@@ -435,7 +467,7 @@ public sealed class VirtualMachine : IAsyncDisposable
         _kvm?.Dispose();
         _vmm?.Dispose();
         _console?.Dispose();
-        foreach (var p in new[] { _qemu, _virtiofsd })
+        foreach (var p in new[] { _qemu, _virtiofsd, _volumesd })
         {
             if (p is null) continue;
             ChildProcesses.Kill(p);

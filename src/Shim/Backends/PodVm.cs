@@ -21,11 +21,15 @@ internal sealed class PodVm : IAsyncDisposable
     private const string HelperDir = ".sandbox-helpers";
     public const string PortfwdName = "sandbox-portfwd";
 
-    private PodVm(VirtualMachine vm, string share)
+    private PodVm(VirtualMachine vm, string share, PodVolumes? volumes)
     {
         _vm = vm;
         _share = share;
+        Volumes = volumes;
     }
+
+    /// <summary>The pod's volume share (its files and its containers' volumes), or null.</summary>
+    public PodVolumes? Volumes { get; }
 
     public AgentClient Agent => _vm.Agent;
     public int QemuPid => _vm.QemuPid;
@@ -48,18 +52,28 @@ internal sealed class PodVm : IAsyncDisposable
 
     /// <param name="share">The host directory shared with the VM: the image store's root filesystems.</param>
     /// <param name="network">The guest's interface on the pod's network (<see cref="VmPodNetwork"/>); null: loopback only.</param>
-    public static async Task<PodVm> StartAsync(string share, int memoryMiB, int cpus, NetworkOptions? network, CancellationToken ct)
+    /// <param name="volumes">The pod's volume share (PodVolumes.Create); removed when the VM goes, or if it does not start.</param>
+    public static async Task<PodVm> StartAsync(string share, int memoryMiB, int cpus, NetworkOptions? network, PodVolumes? volumes, CancellationToken ct)
     {
-        var vm = await VirtualMachine.StartAsync(new MicroVmOptions
+        try
         {
-            Rootfs = share,
-            MemoryMiB = memoryMiB,
-            Cpus = cpus,
-            Share = ShareKind.Auto,
-            BootTimeout = TimeSpan.FromSeconds(120),
-            Network = network,
-        }, ct).ConfigureAwait(false);
-        return new PodVm(vm, Path.GetFullPath(share));
+            var vm = await VirtualMachine.StartAsync(new MicroVmOptions
+            {
+                Rootfs = share,
+                MemoryMiB = memoryMiB,
+                Cpus = cpus,
+                Share = ShareKind.Auto,
+                BootTimeout = TimeSpan.FromSeconds(120),
+                Network = network,
+                Volumes = volumes?.HostDir,
+            }, ct).ConfigureAwait(false);
+            return new PodVm(vm, Path.GetFullPath(share), volumes);
+        }
+        catch
+        {
+            if (volumes != null) PodVolumes.Remove(volumes.HostDir);
+            throw;
+        }
     }
 
     /// <summary>The guest path of a host root filesystem inside the share.</summary>
@@ -90,10 +104,12 @@ internal sealed class PodVm : IAsyncDisposable
     public Task CreateContainerAsync(Sandbox.MicroVm.Protocol.CreateContainer request, CancellationToken ct)
         => _vm.Agent.CreateContainerAsync(request, ct);
 
+    /// <summary>Destroys the agent container (gone already is fine) and undoes its volume binds.</summary>
     public async Task DestroyContainerAsync(string id)
     {
         try { await _vm.Agent.DestroyContainerAsync(id).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (Exception e) when (e is AgentErrorException or IOException or ObjectDisposedException or TimeoutException) { } // gone already
+        Volumes?.Detach(id);
     }
 
     public Task<VmExec> ExecAsync(string containerId, IReadOnlyList<string> argv, IReadOnlyList<string> env, string cwd,
@@ -132,6 +148,11 @@ internal sealed class PodVm : IAsyncDisposable
         await _vm.Agent.CreateContainerAsync(HelperContainer, GuestPathOf(dir), "").ConfigureAwait(false);
     }
 
-    /// <summary>Asks the agent to power off, then makes sure QEMU and virtiofsd are gone.</summary>
-    public ValueTask DisposeAsync() => _vm.DisposeAsync();
+    /// <summary>Asks the agent to power off, makes sure QEMU and virtiofsd are gone, then
+    /// undoes the volume share.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _vm.DisposeAsync().ConfigureAwait(false);
+        if (Volumes != null) PodVolumes.Remove(Volumes.HostDir);
+    }
 }

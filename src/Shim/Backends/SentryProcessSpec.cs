@@ -108,16 +108,19 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
         return path is "runtime/default" or "docker/default" ? path : null;
     }
 
-    /// <summary>Runs in the container of a tty exec: a terminal of the Sentry's own.</summary>
+    /// <summary>The program runs on a terminal of the Sentry's own (a tty exec, or a container
+    /// created with tty), whose master the Sentry relays to the program's pipes.</summary>
     public bool Tty { get; init; }
 
     /// <summary>Creates container <paramref name="id"/> in the pod at <paramref name="socket"/> and runs the program as its first process.</summary>
     public List<string> PodRunArguments(string socket, string id)
         => new List<string> { "pod", "run", "--control", socket, "--id", id }.Concat(RunArguments().Skip(1)).ToList();
 
-    /// <summary>Runs the program in container <paramref name="id"/> of the pod at <paramref name="socket"/>.</summary>
-    public List<string> PodExecArguments(string socket, string id)
-        => new List<string> { "pod", "exec", "--control", socket, "--id", id }.Concat(RunArguments().Skip(1)).ToList();
+    /// <summary>Runs the program in container <paramref name="id"/> of the pod at <paramref name="socket"/>
+    /// (its pid in the pod written to <paramref name="pidFile"/> once it runs, when given).</summary>
+    public List<string> PodExecArguments(string socket, string id, string? pidFile = null)
+        => new List<string> { "pod", "exec", "--control", socket, "--id", id }
+            .Concat(pidFile == null ? [] : ["--pid-file", pidFile]).Concat(RunArguments().Skip(1)).ToList();
 
     public List<string> RunArguments()
     {

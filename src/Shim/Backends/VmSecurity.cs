@@ -48,7 +48,7 @@ public static class VmSecurity
                 case "--masked-path": masked.Add(Value()); break;
                 case "--readonly-path": readOnly.Add(Value()); break;
                 case "--sysctl": sysctls.Add(Value()); break;
-                case "--mount": Value(); break; // volumes: the VM shares only the image store
+                case "--mount": Value(); break; // volumes go through the pod's volume share (PodVolumes)
                 default: throw new ArgumentException($"unexpected security argument {args[i]}");
             }
         }
@@ -59,7 +59,7 @@ public static class VmSecurity
         byte[] bpf = seccomp == null ? [] : SeccompCompiler.Compile(ProfileJson(seccomp), caps);
         bool writable = config.Linux?.SecurityContext?.ReadonlyRootfs != true;
         return new CreateContainer(id, guestRootfs, hostname, writable, masked, readOnly, sysctls,
-            new ProcessSecurity(uid, gid, allGroups, caps, amb, nnp, bpf), PidModeFor(config, pod));
+            new ProcessSecurity(uid, gid, allGroups, caps, amb, nnp, bpf), Pid: PidModeFor(config, pod));
     }
 
     /// <summary>

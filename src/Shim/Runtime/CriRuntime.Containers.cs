@@ -124,14 +124,25 @@ public sealed partial class CriRuntime
     /// </summary>
     private IEnumerable<string> PodFileMounts(PodRecord pod, ContainerRecord c)
     {
-        string ro = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true ? ",ro" : "";
-        foreach (var (file, guest) in new[] { (HostsPath(pod.Id), "/etc/hosts"), (HostnamePath(pod.Id), "/etc/hostname"), (ResolvConfPath(pod.Id), "/etc/resolv.conf") })
-            if (File.Exists(file) && !c.Config.Mounts.Any(m => m.ContainerPath.TrimEnd('/') == guest))
-            {
-                yield return "--mount";
-                yield return $"type=bind,source={file},destination={guest}{ro}";
-            }
+        foreach (var m in PodFileVolumes(pod, c))
+        {
+            yield return "--mount";
+            yield return $"type=bind,source={m.HostPath},destination={m.ContainerPath}{(m.ReadOnly ? ",ro" : "")}";
+        }
     }
+
+    private IEnumerable<VolumeMount> PodFileVolumes(PodRecord pod, ContainerRecord c)
+    {
+        bool ro = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true;
+        foreach (var (file, guest) in PodFiles(pod.Id))
+            if (!c.Config.Mounts.Any(m => m.ContainerPath.TrimEnd('/') == guest))
+                yield return new VolumeMount(file, guest, ro, MountPropagation.PropagationPrivate);
+    }
+
+    /// <summary>A microvm container's mounts: its CRI mounts, then the pod's files.</summary>
+    private List<VolumeMount> VolumeMountsFor(PodRecord pod, ContainerRecord c) =>
+        c.Config.Mounts.Select(m => new VolumeMount(m.HostPath, m.ContainerPath, m.Readonly, m.Propagation))
+            .Concat(PodFileVolumes(pod, c)).ToList();
 
     public async Task StartContainerAsync(string id, CancellationToken ct)
     {
@@ -164,6 +175,7 @@ public sealed partial class CriRuntime
             new CriLogWriter(output).Dispose(); // the log exists when StartContainer returns
             var rootfs = _images.RootfsOf(c.ImageId);
             var create = VmSecurity.RequestFor(c.Id, vm.GuestPathOf(rootfs), pod.Config.Hostname, rootfs, c.Config, pod.Config, _images.Find(c.ImageId)?.User);
+            if (vm.Volumes != null) create = create with { Mounts = vm.Volumes.Attach(c.Id, VolumeMountsFor(pod, c)) };
             running = await VmContainer.StartAsync(c.Id, vm, rootfs, create, c.Argv, c.Env, c.Cwd,
                 output, c.Config.Stdin, c.Config.StdinOnce, c.Config.Tty, ct).ConfigureAwait(false);
         }
@@ -213,7 +225,7 @@ public sealed partial class CriRuntime
     /// <summary>A Sentry container: its monitor process starts `sandbox pod run`, which creates and starts it in the pod's Sentry. Caller holds the lock.</summary>
     private MonitoredContainer StartMonitored(ContainerRecord c, PodRecord pod)
     {
-        var spec = SpecFor(pod, c, c.Argv);
+        var spec = SpecFor(pod, c, c.Argv) with { Tty = c.Config.Tty };
         string dir = ContainerDir(c.Id);
         Process monitor;
         try

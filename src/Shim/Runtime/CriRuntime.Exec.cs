@@ -61,7 +61,9 @@ public sealed partial class CriRuntime
             {
                 var pod = _pods[c.PodId];
                 if (!SentryAlive(pod)) throw Errors.FailedPrecondition($"exec in container {c.Id}: the pod's Sentry is gone");
-                return new SentryExec(Process.Start(_sandbox.StartInfo((SpecFor(pod, c, cmd, exec: true) with { Tty = tty }).PodExecArguments(pod.ControlSocket, c.Id)))!);
+                string? pidFile = tty ? Path.Combine(ContainerDir(c.Id), $"exec-{Guid.NewGuid():n}.pid") : null;
+                return new SentryExec(Process.Start(_sandbox.StartInfo((SpecFor(pod, c, cmd, exec: true) with { Tty = tty })
+                    .PodExecArguments(pod.ControlSocket, c.Id, pidFile)))!, pod.ControlSocket, c.Id, pidFile);
             }
         }
         try { return await vm.ExecAsync(c.Id, cmd, c.Env, c.Cwd, tty, 24, 80, ct).ConfigureAwait(false); }

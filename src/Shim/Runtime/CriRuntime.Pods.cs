@@ -82,7 +82,10 @@ public sealed partial class CriRuntime
                         net = await PodNetwork.SetUpAsync(_config, cni, id, md.Name, md.Namespace, ct, cfg.PortMappings).ConfigureAwait(false);
                         guest = await VmPodNetwork.GuestInterfaceAsync(net, ct).ConfigureAwait(false);
                     }
-                    vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, guest, ct).ConfigureAwait(false);
+                    WriteResolvConf(id, cfg.DnsConfig);
+                    WriteHostsAndHostname(id, cfg.Hostname, net?.Ip);
+                    var volumes = PodVolumes.Create(VolumesDir(id), PodFiles(id).Select(f => (f.HostFile, Path.GetFileName(f.HostFile))));
+                    vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, guest, volumes, ct).ConfigureAwait(false);
                     if (net != null) await VmPodNetwork.ConnectAsync(net, guest!, ct).ConfigureAwait(false);
                 }
                 catch (Exception e)
@@ -90,6 +93,7 @@ public sealed partial class CriRuntime
                     bool networked = net != null;
                     if (vm != null) { await vm.DisposeAsync().ConfigureAwait(false); vm = null; }
                     if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
+                    DeletePodFiles(id);
                     if (e is OperationCanceledException or Grpc.Core.RpcException) throw;
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's VM did not start{(networked ? " on its CNI network" : "")}: {e.Message}");
                 }
@@ -162,11 +166,17 @@ public sealed partial class CriRuntime
         AtomicFile.Write(HostnamePath(podId), System.Text.Encoding.UTF8.GetBytes(name + "\n"));
     }
 
-    private void DeletePodFiles(string podId)
-    {
-        try { if (Directory.Exists(PodFilesDir(podId))) Directory.Delete(PodFilesDir(podId), recursive: true); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
+    /// <summary>A microvm pod's volume share (PodVolumes), in its files' directory.</summary>
+    private string VolumesDir(string podId) => Path.Combine(PodFilesDir(podId), "vm");
+
+    /// <summary>The pod's files its containers get, where they go (those the pod has).</summary>
+    private IEnumerable<(string HostFile, string ContainerPath)> PodFiles(string podId) =>
+        new[] { (HostsPath(podId), "/etc/hosts"), (HostnamePath(podId), "/etc/hostname"), (ResolvConfPath(podId), "/etc/resolv.conf") }
+            .Where(f => File.Exists(f.Item1));
+
+    /// <summary>Removes the pod's files; a microvm pod's volume binds are undone first (never
+    /// deleted through: PodVolumes.Remove leaves what it could not unmount).</summary>
+    private void DeletePodFiles(string podId) => PodVolumes.Remove(PodFilesDir(podId));
 
     /// <summary>The CNI network pods get, or null (no configuration: loopback only). A bad one is an error.</summary>
     private System.Text.Json.Nodes.JsonObject? CniConfig()

@@ -23,8 +23,25 @@ internal abstract class ExecProcess : IDisposable
 }
 
 /// <summary>An exec that is its own `sandbox run` (see CriRuntime.ExecSyncAsync).</summary>
-internal sealed class SentryExec(Process p) : ExecProcess
+internal sealed class SentryExec(Process p, string? control = null, string? containerId = null, string? pidFile = null) : ExecProcess
 {
+    /// <summary>A tty exec's new size goes to the pod's Sentry (`resize`) for the exec's pid in the
+    /// pod, which `pod exec --pid-file` writes once the program runs.</summary>
+    public override async Task ResizeAsync(int rows, int cols)
+    {
+        if (control == null || containerId == null || pidFile == null) return;
+        for (int i = 0; i < 500 && !File.Exists(pidFile); i++)
+        {
+            if (p.HasExited) return;
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+        string pid;
+        try { pid = File.ReadAllText(pidFile).Trim(); }
+        catch (IOException) { return; }
+        await Task.Run(() => Backends.PodSentry.TryCall(control, "resize", containerId, pid,
+            rows.ToString(System.Globalization.CultureInfo.InvariantCulture), cols.ToString(System.Globalization.CultureInfo.InvariantCulture))).ConfigureAwait(false);
+    }
+
     public override Stream Stdout => p.StandardOutput.BaseStream;
     public override Stream Stderr => p.StandardError.BaseStream;
 
@@ -51,5 +68,9 @@ internal sealed class SentryExec(Process p) : ExecProcess
         try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
     }
 
-    public override void Dispose() => p.Dispose();
+    public override void Dispose()
+    {
+        p.Dispose();
+        if (pidFile != null) try { File.Delete(pidFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
 }

@@ -67,6 +67,19 @@ internal sealed class MonitoredContainer(string id, string dir, int monitorPid, 
         else if (podSocket == null || PodSentry.TryCall(podSocket, "signal", Id, "0", "9") == null) SignalChild(Native.SIGKILL);
     }
 
+    /// <summary>A container created with tty: the new size of its terminal, for its first process
+    /// in the pod (the Sentry's `pid` request names it once it runs).</summary>
+    public override Task ResizeAsync(int rows, int cols)
+    {
+        if (podSocket == null) return Task.CompletedTask;
+        return Task.Run(() =>
+        {
+            if (PodSentry.TryCall(podSocket, "pid", Id) is ["ok", var pid, ..] && pid != "0")
+                PodSentry.TryCall(podSocket, "resize", Id, pid, rows.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    cols.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+    }
+
     /// <summary>The monitor, told by SIGUSR1, reopens the same path and writes there from then on.</summary>
     public override void ReopenLog() => SignalMonitor(10);
 

@@ -17,13 +17,18 @@ internal static class PortForwarding
 {
     public const string Protocol = "portforward.k8s.io";
 
-    public static async Task ServeAsync(HttpContext ctx, CriRuntime runtime, string podId)
+    public static async Task ServeAsync(HttpContext ctx, CriRuntime runtime, string podId, IReadOnlyList<int> requestPorts)
     {
+        if (ctx.WebSockets.IsWebSocketRequest)
+        {
+            await WebSocketPortForward.ServeAsync(ctx, runtime, podId, requestPorts);
+            return;
+        }
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is not { IsUpgradableRequest: true } || !ctx.Request.Headers.Upgrade.ToString().Contains("SPDY/3.1", StringComparison.OrdinalIgnoreCase))
         {
             ctx.Response.StatusCode = 400;
-            await ctx.Response.WriteAsync("port forwarding speaks SPDY/3.1 upgrades only\n");
+            await ctx.Response.WriteAsync("port forwarding speaks SPDY/3.1 upgrades or WebSockets only\n");
             return;
         }
         var offered = ctx.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
@@ -60,13 +65,21 @@ internal static class PortForwarding
 
     private static async Task RelayAsync(CriRuntime runtime, string podId, SpdyStream error, SpdyStream data)
     {
+        if (!int.TryParse(data.Headers.GetValueOrDefault("port"), out int port) || port is < 1 or > 65535)
+        {
+            try { await FailAsync(error, data, $"invalid port '{data.Headers.GetValueOrDefault("port")}'"); }
+            catch (IOException) { }
+            return;
+        }
+        await RelayAsync(runtime, podId, port, error, data);
+    }
+
+    /// <summary>One connection to the pod's <paramref name="port"/>, relayed to <paramref name="data"/>;
+    /// why it could not be made, or how it failed, on <paramref name="error"/>.</summary>
+    internal static async Task RelayAsync(CriRuntime runtime, string podId, int port, IRemoteStream error, IRemoteStream data)
+    {
         try
         {
-            if (!int.TryParse(data.Headers.GetValueOrDefault("port"), out int port) || port is < 1 or > 65535)
-            {
-                await FailAsync(error, data, $"invalid port '{data.Headers.GetValueOrDefault("port")}'");
-                return;
-            }
             ExecProcess relay;
             try { relay = await runtime.ConnectAsync(podId, port, CancellationToken.None); }
             catch (IOException e)
@@ -91,14 +104,14 @@ internal static class PortForwarding
         catch (IOException) { } // the client went away
     }
 
-    private static async Task FailAsync(SpdyStream error, SpdyStream data, string message)
+    private static async Task FailAsync(IRemoteStream error, IRemoteStream data, string message)
     {
         await error.WriteAsync(Encoding.UTF8.GetBytes(message));
         await error.CloseAsync();
         await data.CloseAsync();
     }
 
-    private static async Task CopyOut(Stream from, SpdyStream to)
+    private static async Task CopyOut(Stream from, IRemoteStream to)
     {
         var buf = new byte[32 * 1024];
         int n;

@@ -55,7 +55,7 @@ public sealed class StreamingServer : IAsyncDisposable
         {
             var p = requests.Take((string)ctx.Request.RouteValues["token"]!);
             if (p?.PortForward == null) { ctx.Response.StatusCode = 404; await ctx.Response.WriteAsync("unknown or expired port-forward token\n"); return; }
-            await PortForwarding.ServeAsync(ctx, runtime, p.ContainerId);
+            await PortForwarding.ServeAsync(ctx, runtime, p.ContainerId, p.PortForward.Port);
         }));
         await app.StartAsync().ConfigureAwait(false);
         var addr = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
