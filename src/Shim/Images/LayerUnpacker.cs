@@ -46,7 +46,7 @@ public static class LayerUnpacker
         bool root_ = Native.GetEuid() == 0;
         var created = new HashSet<string>(StringComparer.Ordinal);   // entries of this layer (host paths)
         var dirTimes = new List<(string Path, DateTimeOffset Time)>();
-        using var reader = new TarReader(tarStream);
+        using var reader = new TarReader(tarStream, leaveOpen: true);
         while (NextEntry(reader) is { } e)
         {
             var parts = PathInRoot.Components(e.Name);
