@@ -230,23 +230,32 @@ internal sealed unsafe class Server
         lock (_podPidNsLock)
         {
             if (_podPidNs > 0 && !_podPidNsDead) return _podPidNs;
-            var (r, w) = Native.Pipe();
-            try { SpawnHelper(["/init", "__podpid"], [-1, -1, -1, w], null); }
-            finally { Native.close(w); }
-            var lines = ReadLines(r);
-            Native.close(r);
-            int pid = 0;
-            foreach (var l in lines)
-            {
-                if (l.StartsWith("pid ")) pid = int.Parse(l[4..]);
-                else if (l.StartsWith("error ")) throw ErrorLine(l);
-            }
+            var (pid, _, _) = RunReporting(["/init", "__podpid"]);
             if (pid == 0) throw new AgentException(Native.EPROTO, "the pod's PID namespace did not start");
             _podPidNsDead = false;
             _reaper.Watch(pid, _ => _podPidNsDead = true, adopt: true);
             Agent.Debug($"pod PID namespace: PID 1 is {pid}");
             return _podPidNs = pid;
         }
+    }
+
+    /// <summary>Runs a helper that reports on its fd 3 ("pid N", "ready", "error ERRNO TEXT") until
+    /// it closes it: the pid it named, every line, and the helper's own pid; an error line is thrown.</summary>
+    (int Pid, List<string> Lines, int Helper) RunReporting(string[] argv)
+    {
+        var (r, w) = Native.Pipe();
+        int helper;
+        try { helper = SpawnHelper(argv, [-1, -1, -1, w], null); }
+        finally { Native.close(w); }
+        var lines = ReadLines(r);
+        Native.close(r);
+        int pid = 0;
+        foreach (var l in lines)
+        {
+            if (l.StartsWith("pid ")) pid = int.Parse(l[4..]);
+            else if (l.StartsWith("error ")) throw ErrorLine(l);
+        }
+        return (pid, lines, helper);
     }
 
     static bool ValidId(string s) => s.Length is > 0 and <= 128 && !s.Contains('\0');
@@ -278,22 +287,7 @@ internal sealed unsafe class Server
         try
         {
             int pidns = c.Pid == PidMode.Pod ? PodPidNamespace() : 0;
-            var (r, w) = Native.Pipe();
-            int helper;
-            try
-            {
-                helper = SpawnHelper(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId, pidns.ToString(), .. options],
-                    [-1, -1, -1, w], null);
-            }
-            finally { Native.close(w); }
-            var lines = ReadLines(r);
-            Native.close(r);
-            int pid = 0;
-            foreach (var l in lines)
-            {
-                if (l.StartsWith("pid ")) pid = int.Parse(l[4..]);
-                else if (l.StartsWith("error ")) throw ErrorLine(l);
-            }
+            var (pid, lines, helper) = RunReporting(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId, pidns.ToString(), .. options]);
             if (pid == 0 || !lines.Contains("ready")) throw new AgentException(Native.EPROTO, "container init did not start");
             var ct = new Container(c.ContainerId, rootfs, pid, security, c.Pid, procPaths);
             _reaper.Watch(pid, _ => ct.Dead = true, adopt: true);
