@@ -118,6 +118,9 @@ public sealed class PodCgroup
         return Dir("memory") is { } mem ? new PodCgroup(null, mem, Dir("cpu"), Dir("pids")) : null;
     }
 
+    /// <summary>Where the controller's files are: the one v2 directory, or its v1 hierarchy's (null if it has none).</summary>
+    public string? DirOf(string controller) => _unified ?? controller switch { "memory" => _memory, "cpu" => _cpu, "pids" => _pids, _ => null };
+
     private IEnumerable<string> Dirs => _unified != null ? new[] { _unified } : new[] { _memory, _cpu, _pids }.OfType<string>();
 
     /// <summary>
@@ -132,6 +135,18 @@ public sealed class PodCgroup
                 try { File.WriteAllText(System.IO.Path.Combine(d, "cgroup.procs"), p.ToString(CultureInfo.InvariantCulture)); }
                 catch (IOException) when (!Directory.Exists($"/proc/{p}")) { } // it exited meanwhile
             }
+    }
+
+    /// <summary>Moves those descendants of the process whose argv matches (with their own descendants).</summary>
+    public void JoinDescendants(int pid, Func<string[], bool> match)
+    {
+        foreach (var p in Descendants(pid).ToList())
+        {
+            string[] argv;
+            try { argv = File.ReadAllText($"/proc/{p}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries); }
+            catch (IOException) { continue; }
+            if (match(argv)) Join(p);
+        }
     }
 
     /// <summary>The processes in the cgroup.</summary>

@@ -159,6 +159,7 @@ public sealed partial class CriRuntime
         PodRecord pod;
         PodVm? vm;
         MonitoredContainer? monitored = null;
+        int monitorPid = 0;
         lock (_lock)
         {
             c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
@@ -168,12 +169,16 @@ public sealed partial class CriRuntime
             if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
             NoteOomBaseline(c);
-            if (!_vms.TryGetValue(pod.Id, out vm)) monitored = StartMonitored(c, pod);
+            if (!_vms.TryGetValue(pod.Id, out vm)) { monitored = StartMonitored(c, pod); monitorPid = c.Pid; }
             else _starting.Add(c.Id);
         }
         if (monitored != null || vm == null)
         {
-            if (monitored != null) await WaitStartedInPodAsync(pod.ControlSocket, c.Id, monitored, ct).ConfigureAwait(false);
+            if (monitored != null)
+            {
+                await WaitStartedInPodAsync(pod.ControlSocket, c.Id, monitored, ct).ConfigureAwait(false);
+                JoinGofers(pod.Id, monitorPid);
+            }
             return;
         }
         // A microvm container starts through the agent (a round trip into the VM): outside the lock.

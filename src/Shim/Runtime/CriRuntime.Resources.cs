@@ -100,6 +100,20 @@ public sealed partial class CriRuntime
         if (_cgroups.TryGetValue(c.PodId, out var cg)) _oomAtStart[c.Id] = cg.OomKills();
     }
 
+    /// <summary>
+    /// The container's Gofer (started by its `sandbox pod run` client, outside the Sentry) joins
+    /// the pod's cgroup, as runsc's Gofers live in the sandbox's; the client and its monitor stay
+    /// out (they are the runtime's, not the pod's).
+    /// </summary>
+    private void JoinGofers(string podId, int monitorPid)
+    {
+        PodCgroup? cg;
+        lock (_lock) _cgroups.TryGetValue(podId, out cg);
+        if (cg == null) return;
+        try { cg.JoinDescendants(monitorPid, argv => argv.Contains("gofer")); }
+        catch (IOException e) { _log.LogWarning("pod {Pod}: moving its Gofer into {Cgroup}: {Error}", podId, cg.Path, e.Message); }
+    }
+
     /// <summary>After a restart: the cgroups of the pods that have one.</summary>
     private void RecoverCgroups()
     {
