@@ -74,7 +74,7 @@ public class PodCgroupTests(RegistryFixture fx)
         }
         // The container's processes run as the Sentry's children (ptrace stubs), and its Gofer: in the pod's cgroup too.
         for (int i = 0; i < 100 && cg.Processes().Count < 3; i++) await Task.Delay(50);
-        Assert.True(cg.Processes().Count >= 3, "the Sentry, the container's stub and its Gofer are not all in the pod's cgroup is in the pod's cgroup");
+        Assert.True(cg.Processes().Count >= 3, "the Sentry, the container's stub and its Gofer are not all in the pod's cgroup");
 
         await rt.UpdateContainerResourcesAsync(new UpdateContainerResourcesRequest
         { ContainerId = c, Linux = new LinuxContainerResources { MemoryLimitInBytes = 96L << 20, CpuQuota = 20_000, CpuPeriod = 100_000 } });
