@@ -168,6 +168,7 @@ public sealed partial class CriRuntime
             pod = _pods[c.PodId];
             if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
+            ApplyPodLimits(pod.Id);
             NoteOomBaseline(c);
             if (!_vms.TryGetValue(pod.Id, out vm)) { monitored = StartMonitored(c, pod); monitorPid = c.Pid; }
             else _starting.Add(c.Id);
