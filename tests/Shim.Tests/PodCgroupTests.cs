@@ -109,10 +109,19 @@ public class PodCgroupTests(RegistryFixture fx)
             PodSandboxId = pod, SandboxConfig = podCfg,
             Config = Limited("hog", fx.BusyboxRef, 32L << 20, 0, new[] { "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=1024M", "count=1" }),
         }).ContainerId;
+        string sleeper = rt.CreateContainer(new CreateContainerRequest
+        { PodSandboxId = pod, SandboxConfig = podCfg, Config = Limited("sleeper", fx.BusyboxRef, 16L << 20, 0, new[] { "sleep", "600" }) }).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = sleeper });
+        string path = PodCgroup.Open(null, pod)!.Path;
         await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c });
         var st = await Cri.WaitExitedAsync(rt, c, 60_000);
         Assert.Equal(ContainerState.ContainerExited, st.State);
         Assert.Equal(("OOMKilled", 137), (st.Reason, st.ExitCode));
+        // The killer takes the largest process of the cgroup, the Sentry (it maps all the pod's
+        // memory): every running container of the pod was OOMKilled, as in a runsc sandbox.
+        st = await Cri.WaitExitedAsync(rt, sleeper, 30_000);
+        Assert.Equal(("OOMKilled", 137), (st.Reason, st.ExitCode));
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+        Assert.False(Directory.Exists(path), "the pod's cgroup is still there");
     }
 }
