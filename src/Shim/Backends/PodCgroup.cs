@@ -61,8 +61,33 @@ public sealed class PodCgroup
         return p;
     }
 
-    /// <summary>Why no pod cgroup can be made here, or null.</summary>
-    public static string? UnavailableReason()
+    private static readonly Lazy<string?> Probed = new(Probe);
+
+    /// <summary>
+    /// Why no pod cgroup can be made here, or null: the hierarchies are mounted, and a cgroup
+    /// made under the default parent takes the controllers (a container's read-only
+    /// /sys/fs/cgroup, or a namespace root whose processes keep it from delegating, does not).
+    /// Found out once.
+    /// </summary>
+    public static string? UnavailableReason() => Probed.Value;
+
+    private static string? Probe()
+    {
+        if (Mounted() is { } why) return why;
+        try
+        {
+            var probe = Create(null, "probe-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            probe.Apply(default);
+            foreach (var d in probe.Dirs) Directory.Delete(d);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "cgroups are mounted but a pod's cgroup cannot be made: " + e.Message;
+        }
+    }
+
+    private static string? Mounted()
     {
         if (Unified() is { } u)
         {
@@ -102,7 +127,7 @@ public sealed class PodCgroup
             Directory.CreateDirectory(d);
             return d;
         }
-        if (Controllers.Any(c => V1Mount(c) == null)) throw new IOException(UnavailableReason() ?? "no cgroup hierarchy");
+        if (Controllers.Any(c => V1Mount(c) == null)) throw new IOException(Mounted() ?? "no cgroup hierarchy");
         return new PodCgroup(null, Make("memory"), Make("cpu"), Make("pids"));
     }
 
