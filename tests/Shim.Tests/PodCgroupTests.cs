@@ -83,6 +83,13 @@ public class PodCgroupTests(RegistryFixture fx)
         var status = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = c })).Status;
         Assert.Equal(20_000, status.Resources.Linux.CpuQuota);
 
+        // A restarted server finds the pod's cgroup again.
+        await h.RestartAsync();
+        rt = h.Client.Runtime;
+        await rt.UpdateContainerResourcesAsync(new UpdateContainerResourcesRequest
+        { ContainerId = c, Linux = new LinuxContainerResources { MemoryLimitInBytes = 96L << 20, CpuQuota = 30_000, CpuPeriod = 100_000 } });
+        Assert.Equal(cg.Version == "v2" ? "30000 100000" : "30000", Read(cg.DirOf("cpu")!, cg.Version == "v2" ? "cpu.max" : "cpu.cfs_quota_us"));
+
         // A container without a memory limit lifts the pod's.
         rt.CreateContainer(new CreateContainerRequest
         { PodSandboxId = pod, Config = Cri.Container("free", fx.BusyboxRef, new[] { "true" }), SandboxConfig = podCfg });
@@ -91,6 +98,31 @@ public class PodCgroupTests(RegistryFixture fx)
         await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod });
         Assert.False(Directory.Exists(path), "the pod's cgroup is still there");
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
+
+    [SkippableFact]
+    public async Task A_pods_cgroup_goes_under_its_cgroup_parent()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        Skip.If(PodCgroup.UnavailableReason() != null, PodCgroup.UnavailableReason());
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        var podCfg = Cri.Pod("parented", Path.Combine(h.Root, "logs"));
+        string slice = "sbxtest" + Environment.ProcessId + "-burstable.slice";
+        podCfg.Linux = new LinuxPodSandboxConfig { CgroupParent = slice };
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+        var (path, sentry) = Info(await rt.PodSandboxStatusAsync(new PodSandboxStatusRequest { PodSandboxId = pod, Verbose = true }));
+        Assert.EndsWith($"/sbxtest{Environment.ProcessId}.slice/{slice}/sandbox-{pod}", path);
+        var cg = PodCgroup.Open(slice, pod)!;
+        Assert.Contains(sentry, cg.Processes());
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+        Assert.False(Directory.Exists(path));
+        // The parents are the caller's (kubelet's) and stay; the test removes its own.
+        foreach (var dir in new[] { "memory", "cpu", "pids" }.Select(c => cg.DirOf(c)).OfType<string>().Distinct())
+        {
+            Directory.Delete(Path.GetDirectoryName(dir)!);
+            Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(dir))!);
+        }
     }
 
     [SkippableFact]
