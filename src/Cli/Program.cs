@@ -8,6 +8,7 @@ return args.Length == 0 ? Usage.Print(Console.Error, 2) : args[0] switch
     "cri" => CriCommand.Execute(args[1..]),
     "gofer" => GoferCommand.Execute(args[1..]),
     "pod" => Sandbox.Cli.Pod.PodCommand.Execute(args[1..]),
+    "image" => ImageCommand.Execute(args[1..]),
     "help" or "--help" or "-h" => Usage.Print(Console.Out, 0),
     "version" or "--version" => Version(),
     _ => Usage.Fail($"unknown command '{args[0]}'"),

@@ -14,6 +14,8 @@ internal static class Usage
           gofer     serve a container's files over 9P2000.L, confined (sandbox gofer --help)
           pod       one Sentry for several containers, driven over a control socket
                     (sandbox pod --help)
+          image     pull (with progress) and list images of the CRI server's image store
+                    (sandbox image --help)
           version   print the version
 
         run options:

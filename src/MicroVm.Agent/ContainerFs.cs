@@ -47,6 +47,9 @@ internal static class ContainerFs
         }
     }
 
+    /// <summary>Whether a container path is on its /proc (which a container's PID 1 mounts again).</summary>
+    public static bool UnderProc(string p) => p == "/proc" || p.StartsWith("/proc/", StringComparison.Ordinal);
+
     /// <summary>Why a container path is refused (absolute, no "..", no NUL), or null.</summary>
     public static string? CheckPath(string p) =>
         !p.StartsWith('/') || p.Contains('\0') || p.Split('/').Contains("..") ? $"bad container path '{p}'" : null;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Sandbox.MicroVm.Agent;
 
@@ -126,6 +127,42 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawnp(int* pid, string file, void* fa, void* attr, byte** argv, byte** envp);
 
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int umount2(string target, int flags);
+    public const int MNT_DETACH = 2;
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int execvpe(string file, byte** argv, byte** envp);
+    [LibraryImport(Libc, SetLastError = true)]
+    private static partial int sigaction(int sig, void* act, void* oldact);
+    [LibraryImport(Libc, SetLastError = true)]
+    private static partial nint signal(int sig, nint handler);
+    [LibraryImport(Libc, SetLastError = true)]
+    private static partial int sigprocmask(int how, void* set, void* oldset);
+
+    /// <summary>execvpe(3) from a helper that becomes the program (__pid1): signals the .NET
+    /// runtime ignores (SIGPIPE) back to their default, as Spawn does for a child (handled ones
+    /// are reset by execve itself), an empty signal mask, fd 3 (its report pipe) closed on
+    /// success. Returns the errno when the program could not be executed.</summary>
+    public static int Exec(string file, IReadOnlyList<string> argv, IReadOnlyList<string> env, int closeOnExec)
+    {
+        byte** av = AllocStrings(argv);
+        byte** ev = AllocStrings(env);
+        byte* act = stackalloc byte[256]; // struct sigaction is 152 bytes; sa_handler first
+        for (int sig = 1; sig <= 64; sig++)
+            if (sigaction(sig, null, act) == 0 && *(nint*)act == 1 /* SIG_IGN */) signal(sig, 0 /* SIG_DFL */);
+        byte* set = stackalloc byte[128];
+        sigemptyset(set);
+        sigprocmask(2 /* SIG_SETMASK */, set, null);
+        SetCloexec(closeOnExec);
+        execvpe(file, av, ev);
+        int errno = Errno;
+        FreeStrings(av, argv.Count);
+        FreeStrings(ev, env.Count);
+        return errno;
+    }
+
+    public static void SetCloexec(int fd) => syscall(72 /* fcntl */, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static string ErrText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
@@ -158,6 +195,21 @@ internal static unsafe partial class Native
                 if (n >= 0) return (int)n;
                 if (Errno != EINTR) throw new IOException($"read: {ErrText(Errno)}");
             }
+        }
+    }
+
+    /// <summary>Reads one line byte by byte (a helper's pipe carries a few short lines).</summary>
+    public static string? ReadLine(int fd)
+    {
+        var sb = new List<byte>();
+        Span<byte> b = stackalloc byte[1];
+        while (true)
+        {
+            int n;
+            try { n = Read(fd, b); } catch (IOException) { n = 0; }
+            if (n == 0) return sb.Count > 0 ? Encoding.UTF8.GetString(sb.ToArray()) : null;
+            if (b[0] == '\n') return Encoding.UTF8.GetString(sb.ToArray());
+            sb.Add(b[0]);
         }
     }
 

@@ -11,6 +11,9 @@ try
         "__cinit" => Helpers.ContainerInit(args[1..]),
         "__exec" => Helpers.Exec(args[1..], tty: false),
         "__exec-tty" => Helpers.Exec(args[1..], tty: true),
+        "__pid1" => Helpers.Pid1(args[1..]),
+        "__podpid" => Helpers.PodPidNamespace(),
+        "__pause" => Helpers.Pause(),
         "--version" => Version(),
         _ => Agent.Run(args),
     } : Agent.Run(args);
@@ -18,7 +21,8 @@ try
 catch (Exception e)
 {
     Console.Error.WriteLine($"sandbox-agent: fatal: {e}");
-    if (Environment.ProcessId == 1) Agent.PowerOff();
+    // __pid1 and __pause are PID 1 of a container's or the pod's namespace, not the VM's
+    if (Environment.ProcessId == 1 && (args.Length == 0 || !args[0].StartsWith("__", StringComparison.Ordinal))) Agent.PowerOff();
     return 125;
 }
 

@@ -20,13 +20,25 @@ internal sealed unsafe class Server
 
     public Server(string portPath) => _portPath = portPath;
 
-    sealed class Container(string id, string rootfs, int initPid, ProcessSecurity security)
+    /// <summary>InitPid is __cinit, the holder of the container's namespaces and root (Dead once
+    /// it was reaped). In PidMode.Container, Pid1 is the program of the first exec, PID 1 of the
+    /// container's PID namespace (0 until it runs); Pid1Ended once it exited.</summary>
+    sealed class Container(string id, string rootfs, int initPid, ProcessSecurity security, PidMode pidMode, string[] procPaths)
     {
         public string Id = id, Rootfs = rootfs;
         public int InitPid = initPid;
         public readonly ProcessSecurity Security = security;
+        public readonly PidMode PidMode = pidMode;
+        public readonly string[] ProcPaths = procPaths; // __pid1's options: the masked and read-only paths under /proc
+        public int Pid1;
+        public bool Pid1Starting, Pid1Ended;
         public volatile bool Dead;
     }
+
+    // PID 1 of the PID namespace the PidMode.Pod containers share (__pause), 0 while there is none
+    int _podPidNs;
+    volatile bool _podPidNsDead;
+    readonly object _podPidNsLock = new();
 
     sealed class ExecState(string id, Container c)
     {
@@ -34,6 +46,7 @@ internal sealed unsafe class Server
         public readonly Container Container = c;
         public int Pid, HelperPid, StdinFd = -1;
         public bool Tty;            // StdinFd is then the terminal's master side, also read for output
+        public bool StartsPid1;     // the first process of a PidMode.Container container: its PID 1
         public int OpenStreams = 3; // stdout, stderr, helper exit (tty: the master, helper exit)
         public int? RawStatus, HelperStatus;
         public bool Done;
@@ -150,16 +163,15 @@ internal sealed unsafe class Server
                     Container? c;
                     lock (_lock) _containers.Remove(d.ContainerId, out c);
                     if (c is null) { Send(id, new Error(Native.ENOENT, $"no container {d.ContainerId}")); break; }
-                    if (!c.Dead) Native.kill(c.InitPid, Native.SIGKILL); // the kernel kills the whole PID namespace
-                    Send(id, new Ok());
+                    ThreadPool.QueueUserWorkItem(_ => Reply(id, () => { Kill(c); return new Ok(); }));
                     break;
                 }
             case Shutdown:
                 Send(id, new Ok());
                 _shutdown = true;
-                lock (_lock)
-                    foreach (var c in _containers.Values)
-                        if (!c.Dead) Native.kill(c.InitPid, Native.SIGKILL);
+                List<Container> all;
+                lock (_lock) all = [.. _containers.Values];
+                foreach (var c in all) Kill(c);
                 Thread.Sleep(20);
                 break;
             default:
@@ -179,6 +191,73 @@ internal sealed unsafe class Server
 
     ExecState? FindExec(string id) { lock (_lock) return _execs.GetValueOrDefault(id); }
 
+    /// <summary>SIGKILL to every process of the container. Its PID 1 first, when it has its own
+    /// PID namespace (the kernel then kills the rest of it); in the pod's or the VM's namespace
+    /// its processes are those in its mount namespace, killed until none is left; the holder last.</summary>
+    void Kill(Container c)
+    {
+        lock (_lock)
+            if (c.Pid1 > 0 && !c.Pid1Ended) Native.kill(c.Pid1, Native.SIGKILL);
+        if (c.Dead) return;
+        string? mnt = NamespaceOf(c.InitPid, "mnt");
+        for (int round = 0; mnt != null && round < 200; round++)
+        {
+            bool found = false;
+            foreach (var d in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(d), out int pid) || pid == c.InitPid || pid == 1) continue;
+                if (NamespaceOf(pid, "mnt") != mnt) continue;
+                Native.kill(pid, Native.SIGKILL);
+                found = true;
+            }
+            if (!found) break;
+            Thread.Sleep(5); // a killed process keeps its namespaces until it has exited
+        }
+        if (!c.Dead) Native.kill(c.InitPid, Native.SIGKILL);
+    }
+
+    /// <summary>The identity of a process's namespace ("mnt:[4026531840]"), or null once it has
+    /// exited (a zombie has none).</summary>
+    static string? NamespaceOf(int pid, string ns)
+    {
+        try { return new FileInfo($"/proc/{pid}/ns/{ns}").LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The pod's shared PID namespace (its __pause), made on first use.</summary>
+    int PodPidNamespace()
+    {
+        lock (_podPidNsLock)
+        {
+            if (_podPidNs > 0 && !_podPidNsDead) return _podPidNs;
+            var (pid, _, _) = RunReporting(["/init", "__podpid"]);
+            if (pid == 0) throw new AgentException(Native.EPROTO, "the pod's PID namespace did not start");
+            _podPidNsDead = false;
+            _reaper.Watch(pid, _ => _podPidNsDead = true, adopt: true);
+            Agent.Debug($"pod PID namespace: PID 1 is {pid}");
+            return _podPidNs = pid;
+        }
+    }
+
+    /// <summary>Runs a helper that reports on its fd 3 ("pid N", "ready", "error ERRNO TEXT") until
+    /// it closes it: the pid it named, every line, and the helper's own pid; an error line is thrown.</summary>
+    (int Pid, List<string> Lines, int Helper) RunReporting(string[] argv)
+    {
+        var (r, w) = Native.Pipe();
+        int helper;
+        try { helper = SpawnHelper(argv, [-1, -1, -1, w], null); }
+        finally { Native.close(w); }
+        var lines = ReadLines(r);
+        Native.close(r);
+        int pid = 0;
+        foreach (var l in lines)
+        {
+            if (l.StartsWith("pid ")) pid = int.Parse(l[4..]);
+            else if (l.StartsWith("error ")) throw ErrorLine(l);
+        }
+        return (pid, lines, helper);
+    }
+
     static bool ValidId(string s) => s.Length is > 0 and <= 128 && !s.Contains('\0');
 
     Message Create(CreateContainer c)
@@ -196,31 +275,21 @@ internal sealed unsafe class Server
         if (why != null) throw new AgentException(Native.EINVAL, why);
         if ((c.Mounts ?? []).Select(m => ContainerFs.CheckBindSource(m.Source)).FirstOrDefault(w => w != null) is { } missing)
             throw new AgentException(Native.ENOENT, missing);
+        if (!Enum.IsDefined(c.Pid)) throw new AgentException(Native.EINVAL, $"unknown PID namespace mode {(byte)c.Pid}");
         var options = ContainerFs.Options.ToArgs(c.WritableRoot, c.Sysctls ?? [], c.MaskedPaths ?? [], c.ReadonlyPaths ?? [], c.Mounts);
+        string[] procPaths = [.. ContainerFs.Options.ToArgs(false, [], (c.MaskedPaths ?? []).Where(ContainerFs.UnderProc),
+            (c.ReadonlyPaths ?? []).Where(ContainerFs.UnderProc)), "--"];
         lock (_lock)
         {
             if (_containers.ContainsKey(c.ContainerId)) throw new AgentException(Native.EEXIST, $"container {c.ContainerId} exists");
-            _containers[c.ContainerId] = new Container(c.ContainerId, rootfs, 0, security) { Dead = true }; // reserve the id
+            _containers[c.ContainerId] = new Container(c.ContainerId, rootfs, 0, security, c.Pid, procPaths) { Dead = true }; // reserve the id
         }
         try
         {
-            var (r, w) = Native.Pipe();
-            int helper;
-            try
-            {
-                helper = SpawnHelper(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId, .. options], [-1, -1, -1, w], null);
-            }
-            finally { Native.close(w); }
-            var lines = ReadLines(r);
-            Native.close(r);
-            int pid = 0;
-            foreach (var l in lines)
-            {
-                if (l.StartsWith("pid ")) pid = int.Parse(l[4..]);
-                else if (l.StartsWith("error ")) throw ErrorLine(l);
-            }
+            int pidns = c.Pid == PidMode.Pod ? PodPidNamespace() : 0;
+            var (pid, lines, helper) = RunReporting(["/init", "__container", rootfs, c.Hostname.Length > 0 ? c.Hostname : c.ContainerId, pidns.ToString(), .. options]);
             if (pid == 0 || !lines.Contains("ready")) throw new AgentException(Native.EPROTO, "container init did not start");
-            var ct = new Container(c.ContainerId, rootfs, pid, security);
+            var ct = new Container(c.ContainerId, rootfs, pid, security, c.Pid, procPaths);
             _reaper.Watch(pid, _ => ct.Dead = true, adopt: true);
             lock (_lock) _containers[c.ContainerId] = ct;
             Agent.Debug($"container {c.ContainerId} init pid {pid} (helper {helper})");
@@ -256,12 +325,48 @@ internal sealed unsafe class Server
         {
             c = _containers.GetValueOrDefault(e.ContainerId);
             if (c is null || c.InitPid == 0) throw new AgentException(Native.ENOENT, $"no container {e.ContainerId}");
-            if (c.Dead) throw new AgentException(Native.ESRCH, $"container {e.ContainerId} has stopped");
+            if (c.Dead || c.Pid1Ended) throw new AgentException(Native.ESRCH, $"container {e.ContainerId} has stopped");
             if (_execs.ContainsKey(e.ExecId)) throw new AgentException(Native.EEXIST, $"exec {e.ExecId} exists");
             x = new ExecState(e.ExecId, c) { Tty = e.Tty };
+            if (c.PidMode == PidMode.Container && c.Pid1 == 0)
+            {
+                if (c.Pid1Starting) throw new AgentException(Native.EAGAIN, $"container {e.ContainerId} is starting");
+                c.Pid1Starting = x.StartsPid1 = true;
+            }
             _execs[e.ExecId] = x;
         }
-        if (e.Tty) return StartTtyExec(e, c, x);
+        try
+        {
+            var started = e.Tty ? StartTtyExec(e, c, x) : StartPipeExec(e, c, x);
+            if (x.StartsPid1) lock (_lock) c.Pid1 = x.Pid;
+            return started;
+        }
+        finally
+        {
+            if (x.StartsPid1) lock (_lock) c.Pid1Starting = false;
+        }
+    }
+
+    /// <summary>__exec's PID namespace arguments: a new one (with __pid1's /proc paths) for the
+    /// first process of a PidMode.Container container, else the pid whose namespace to join.</summary>
+    static string[] PidNsArgs(Container c, ExecState x) =>
+        x.StartsPid1 ? ["new"] : [(c.PidMode == PidMode.Container ? c.Pid1 : c.InitPid).ToString()];
+
+    static string[] ProgramArgs(Container c, ExecState x, IReadOnlyList<string> argv) =>
+        x.StartsPid1 ? [.. c.ProcPaths, .. argv] : [.. argv];
+
+    /// <summary>Called with the program's wait status: the end of a container's PID 1 ends the container.</summary>
+    void ProgramExited(ExecState x, int status)
+    {
+        lock (_lock)
+        {
+            x.RawStatus = status;
+            if (x.StartsPid1) x.Container.Pid1Ended = true;
+        }
+    }
+
+    Message StartPipeExec(Exec e, Container c, ExecState x)
+    {
         var stdin = Native.Pipe();
         var stdout = Native.Pipe();
         var stderr = Native.Pipe();
@@ -269,7 +374,7 @@ internal sealed unsafe class Server
         try
         {
             string cwd = e.Cwd.Length > 0 ? e.Cwd : "/";
-            x.HelperPid = SpawnHelper(["/init", "__exec", c.InitPid.ToString(), cwd, .. Security.ToArgs(c.Security), .. e.Argv],
+            x.HelperPid = SpawnHelper(["/init", "__exec", c.InitPid.ToString(), .. PidNsArgs(c, x), cwd, .. Security.ToArgs(c.Security), .. ProgramArgs(c, x, e.Argv)],
                 [stdin.Read, stdout.Write, stderr.Write, ctl.Write], e.Env,
                 st => { lock (_lock) x.HelperStatus = st; StreamDone(x); });
         }
@@ -282,7 +387,7 @@ internal sealed unsafe class Server
         Native.close(stdin.Read); Native.close(stdout.Write); Native.close(stderr.Write); Native.close(ctl.Write);
         x.StdinFd = stdin.Write;
         // The helper's first report: the program's pid or why it could not start.
-        var first = ReadLine(ctl.Read);
+        var first = Native.ReadLine(ctl.Read);
         if (first is null || !first.StartsWith("pid "))
         {
             Native.close(ctl.Read); Native.close(stdout.Read); Native.close(stderr.Read); Native.close(stdin.Write);
@@ -293,8 +398,8 @@ internal sealed unsafe class Server
         StartThread($"ctl {x.Id}", () =>
         {
             string? l;
-            while ((l = ReadLine(ctl.Read)) is not null)
-                if (l.StartsWith("status ")) lock (_lock) x.RawStatus = int.Parse(l[7..]);
+            while ((l = Native.ReadLine(ctl.Read)) is not null)
+                if (l.StartsWith("status ")) ProgramExited(x, int.Parse(l[7..]));
             Native.close(ctl.Read);
         });
         StartThread($"out {x.Id}", () => Pump(x, stdout.Read, 1));
@@ -342,7 +447,7 @@ internal sealed unsafe class Server
         try
         {
             string cwd = e.Cwd.Length > 0 ? e.Cwd : "/";
-            x.HelperPid = _reaper.SpawnAndWatch(() => Native.Spawn("/proc/self/exe", ["/init", "__exec-tty", c.InitPid.ToString(), cwd, .. Security.ToArgs(c.Security), .. e.Argv],
+            x.HelperPid = _reaper.SpawnAndWatch(() => Native.Spawn("/proc/self/exe", ["/init", "__exec-tty", c.InitPid.ToString(), .. PidNsArgs(c, x), cwd, .. Security.ToArgs(c.Security), .. ProgramArgs(c, x, e.Argv)],
                 e.Env, [slave, slave, slave, ctl.Write], false, newSession: true),
                 st => { lock (_lock) x.HelperStatus = st; StreamDone(x); });
         }
@@ -353,7 +458,7 @@ internal sealed unsafe class Server
             throw new AgentException(se.Errno, se.Message);
         }
         Native.close(slave); Native.close(ctl.Write);
-        var first = ReadLine(ctl.Read);
+        var first = Native.ReadLine(ctl.Read);
         if (first is null || !first.StartsWith("pid "))
         {
             Native.close(ctl.Read); // the helper's exit still completes the exec: drain the master
@@ -365,8 +470,8 @@ internal sealed unsafe class Server
         StartThread($"ctl {x.Id}", () =>
         {
             string? l;
-            while ((l = ReadLine(ctl.Read)) is not null)
-                if (l.StartsWith("status ")) lock (_lock) x.RawStatus = int.Parse(l[7..]);
+            while ((l = Native.ReadLine(ctl.Read)) is not null)
+                if (l.StartsWith("status ")) ProgramExited(x, int.Parse(l[7..]));
             Native.close(ctl.Read);
         });
         // Output until the last slave closes (read then fails with EIO); the pump closes the master.
@@ -454,23 +559,8 @@ internal sealed unsafe class Server
     {
         var res = new List<string>();
         string? l;
-        while ((l = ReadLine(fd)) is not null) res.Add(l);
+        while ((l = Native.ReadLine(fd)) is not null) res.Add(l);
         return res;
-    }
-
-    /// <summary>Reads one line byte by byte (the control pipes carry a few short lines).</summary>
-    static string? ReadLine(int fd)
-    {
-        var sb = new List<byte>();
-        Span<byte> b = stackalloc byte[1];
-        while (true)
-        {
-            int n;
-            try { n = Native.Read(fd, b); } catch (IOException) { n = 0; }
-            if (n == 0) return sb.Count > 0 ? Encoding.UTF8.GetString(sb.ToArray()) : null;
-            if (b[0] == '\n') return Encoding.UTF8.GetString(sb.ToArray());
-            sb.Add(b[0]);
-        }
     }
 }
 

@@ -12,6 +12,10 @@ public class CodecTests
         new CreateContainer("c2", "/run/sandbox/rootfs/x", "pod", true, ["/proc/kcore", "/bin/ls"], ["/proc/sys"], ["kernel.shm_rmid_forced=1"],
             new ProcessSecurity(1000, 1001, [1234, 5678], 0xa80425fb, 1 << 10, true, [6, 0, 0, 0, 0, 0, 0xff, 0x7f])),
         new CreateContainer("c3", "/run/sandbox/rootfs/y", "", Mounts: [new("/run/sandbox/volumes/c3-0", "/data", false), new("/run/sandbox/volumes/hosts", "/etc/hosts", true)]),
+        new CreateContainer("c4", "/run/sandbox/rootfs", "pod", Pid: PidMode.Container),
+        new CreateContainer("c5", "/run/sandbox/rootfs", "pod", Pid: PidMode.Node),
+        // an unknown mode travels as it is: the agent refuses it with Error(EINVAL)
+        new CreateContainer("c6", "/run/sandbox/rootfs", "pod", Pid: (PidMode)7),
         new Exec("c1", "e1", ["/bin/sh", "-c", "echo ü"], ["A=1", "B="], "/tmp"),
         new Exec("c1", "e2", ["/bin/sh"], [], "/", true, 24, 80),
         new ResizeTty("e2", 50, 132),
@@ -87,6 +91,8 @@ public class CodecTests
             ("bad boolean", Payload(Codec.Version, (byte)MessageKind.Exec, 5, [.. U32(1), 65, .. U32(1), 66, .. U32(0), .. U32(0), .. U32(0), 2, 0, 0, 0, 0, 0, 0, 0, 0])),
             ("version 1 (before the security fields)", Payload(1, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0)])),
             ("CreateContainer without its security", Payload(Codec.Version, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0), 0, .. U32(0), .. U32(0), .. U32(0)])),
+            ("CreateContainer without its PID mode", Payload(Codec.Version, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0), 0, .. U32(0), .. U32(0), .. U32(0),
+                .. U32(0), .. U32(0), .. U32(0), .. new byte[16], 0, .. U32(0), .. U32(0)])),
             ("group list over the limit", Payload(Codec.Version, (byte)MessageKind.CreateContainer, 5, [.. U32(1), 65, .. U32(0), .. U32(0), 0, .. U32(0), .. U32(0), .. U32(0), .. U32(0), .. U32(0), .. U32(5000)])),
             ("data over the limit", Payload(Codec.Version, (byte)MessageKind.Stdin, 5, [.. U32(1), 65, .. U32(Codec.MaxBytes + 1)])),
         };

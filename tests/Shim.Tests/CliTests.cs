@@ -67,3 +67,54 @@ public class CliTests
         Assert.Contains("default_handler 'nope'", err);
     }
 }
+
+/// <summary>`sandbox image pull` with its output not a terminal: one plain line per state change.</summary>
+[Collection("registry")]
+public class ImageCommandTests(RegistryFixture fx)
+{
+    private static (int Code, string Out, string Err) Sandbox(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(CriHarness.SandboxDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.GetAwaiter().GetResult());
+    }
+
+    [SkippableFact]
+    public void Pull_prints_each_layers_states_then_the_image_id()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        using var d = new TempDir();
+        var (code, output, err) = Sandbox("image", "pull", "--image-dir", d.Sub("images"), fx.BusyboxRef);
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.DoesNotContain('\e', output);
+        Assert.DoesNotContain('\r', output);
+        var lines = output.TrimEnd('\n').Split('\n');
+        Assert.Equal($"image {fx.BusyboxConfigDigest}", lines[^1]);
+        foreach (var layer in fx.BusyboxLayerDigests)
+        {
+            var states = lines.Where(l => l.StartsWith(layer + ": ", StringComparison.Ordinal)).Select(l => l[(layer.Length + 2)..].Split(' ')[0]).ToList();
+            // Downloading shows when the first bytes arrive; a state is printed once, in order.
+            Assert.Equal(new[] { "waiting", "downloading", "downloaded", "unpacking", "unpacked" }, states);
+        }
+        Assert.Contains($"{fx.BusyboxLayerDigests[0]}: downloaded   ", output);
+
+        // Again: the layers are there, nothing is unpacked; the image lists with its tag.
+        (code, output, err) = Sandbox("image", "pull", "--image-dir", d.Sub("images"), fx.BusyboxRef);
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.Contains($"{fx.BusyboxLayerDigests[1]}: exists", output);
+        Assert.DoesNotContain("unpacking", output);
+        Assert.EndsWith($"image {fx.BusyboxConfigDigest}\n", output);
+        (code, output, _) = Sandbox("image", "list", "--image-dir", d.Sub("images"));
+        Assert.Equal(0, code);
+        Assert.Equal($"{fx.BusyboxConfigDigest}  {fx.BusyboxRef}\n", output);
+
+        (code, _, err) = Sandbox("image", "pull", "--image-dir", d.Sub("images"), $"{fx.Registry.Host}/nope:latest");
+        Assert.Equal(1, code);
+        Assert.Contains("not found", err);
+    }
+}

@@ -93,6 +93,25 @@ public class EndToEndTests(RegistryFixture fx)
     }
 
     [SkippableFact]
+    public async Task Container_runs_from_an_image_with_a_zstd_layer()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = fx.ZstdRef } });
+        var podCfg = Cri.Pod("zstd", Path.Combine(h.Root, "pods", "zstd"));
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg, RuntimeHandler = "sentry" })).PodSandboxId;
+        var cfg = Cri.Container("z", fx.ZstdRef, new[] { "/bin/busybox", "cat", "/etc/zstd.txt" }, logPath: "z.log");
+        string id = (await rt.CreateContainerAsync(new CreateContainerRequest { PodSandboxId = pod, Config = cfg, SandboxConfig = podCfg })).ContainerId;
+        await rt.StartContainerAsync(new StartContainerRequest { ContainerId = id });
+        var st = await Cri.WaitExitedAsync(rt, id);
+        Assert.Equal(0, st.ExitCode);
+        Assert.Equal(new[] { "stdout F from a zstd layer" }, Contents(await LogOf(st.LogPath, 1)));
+        await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = pod });
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
+
+    [SkippableFact]
     public async Task Long_running_container_stops_execs_reports_stats_and_is_killed_by_a_restart()
     {
         Skip.If(fx.Unavailable != null, fx.Unavailable);

@@ -98,6 +98,50 @@ public class ImageServiceTests(RegistryFixture fx)
 }
 
 [Collection("registry")]
+public class ImageLayerFormatTests(RegistryFixture fx)
+{
+    private static ImageSpec Spec(string r) => new() { Image = r };
+
+    [SkippableFact]
+    public async Task Zstd_layer_pulls_and_unpacks_with_its_diff_id_checked()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var r = await h.Client.Images.PullImageAsync(new PullImageRequest { Image = Spec(fx.ZstdRef) });
+        Assert.Equal(fx.ZstdConfigDigest, r.ImageRef);
+        string rootfs = Path.Combine(h.Config.ImageDir, "rootfs", r.ImageRef[7..]);
+        Assert.Equal("from a zstd layer\n", File.ReadAllText(Path.Combine(rootfs, "etc/zstd.txt")));
+        Assert.Equal(new FileInfo(ImageBuilder.HostBusybox).Length, new FileInfo(Path.Combine(rootfs, "bin/busybox")).Length);
+        Assert.Equal("busybox", new FileInfo(Path.Combine(rootfs, "bin/sh")).LinkTarget);
+    }
+
+    [SkippableFact]
+    public async Task Corrupt_zstd_layer_fails_the_pull_and_leaves_no_image()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var e = await Assert.ThrowsAsync<RpcException>(() => h.Client.Images.PullImageAsync(new PullImageRequest { Image = Spec(fx.CorruptZstdRef) }).ResponseAsync);
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.Contains($"layer {fx.CorruptZstdLayerDigest}: corrupt zstd data", e.Status.Detail);
+        Assert.Null((await h.Client.Images.ImageStatusAsync(new ImageStatusRequest { Image = Spec(fx.CorruptZstdRef) })).Image);
+        Assert.Empty((await h.Client.Images.ListImagesAsync(new ListImagesRequest())).Images);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(h.Config.ImageDir, "rootfs")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(h.Config.ImageDir, "tmp")));
+        Assert.False(File.Exists(Path.Combine(h.Config.ImageDir, "blobs", "sha256", fx.CorruptZstdLayerDigest[7..])));
+    }
+
+    [SkippableFact]
+    public async Task Layer_whose_content_differs_from_the_configs_diff_id_is_refused()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var e = await Assert.ThrowsAsync<RpcException>(() => h.Client.Images.PullImageAsync(new PullImageRequest { Image = Spec(fx.WrongDiffIdRef) }).ResponseAsync);
+        Assert.Contains("the image config's diff_ids say sha256:0000", e.Status.Detail);
+        Assert.Empty((await h.Client.Images.ListImagesAsync(new ListImagesRequest())).Images);
+    }
+}
+
+[Collection("registry")]
 public class RegistryAuthTests(RegistryFixture fx)
 {
     [SkippableFact]

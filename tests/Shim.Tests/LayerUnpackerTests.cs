@@ -81,9 +81,25 @@ public class LayerUnpackerTests
     }
 
     [Fact]
-    public void Refuses_zstd_layers_clearly()
+    public void Zstd_layer_file_applies_and_its_diff_id_is_checked()
     {
-        var e = Assert.Throws<NotSupportedException>(() => LayerUnpacker.OpenDecompressed(new MemoryStream(new byte[] { 0x28, 0xb5, 0x2f, 0xfd, 0, 0 })));
-        Assert.Contains("zstd", e.Message);
+        using var d = new TempDir();
+        var (layer, diffId) = ZstdLayer(t => { Dir(t, "etc/"); File(t, "etc/z", "zstd\n"u8.ToArray()); });
+        string blob = Path.Combine(d.Path, "layer");
+        System.IO.File.WriteAllBytes(blob, layer.Data);
+        LayerUnpacker.Apply(blob, d.Sub("root"), diffId);
+        Assert.Equal("zstd\n", System.IO.File.ReadAllText(Path.Combine(d.Path, "root/etc/z")));
+
+        var e = Assert.Throws<InvalidDataException>(() => LayerUnpacker.Apply(blob, d.Sub("other"), "sha256:" + new string('1', 64)));
+        Assert.Contains($"uncompressed content has digest {diffId}", e.Message);
+    }
+
+    [Fact]
+    public void Truncated_zstd_data_is_an_error_not_the_end_of_the_tar()
+    {
+        using var d = new TempDir();
+        var (layer, _) = ZstdLayer(t => File(t, "big", new byte[200_000].Select((_, i) => (byte)(i * 7 % 251)).ToArray()));
+        var cut = new MemoryStream(layer.Data[..(layer.Data.Length / 2)]);
+        Assert.Throws<InvalidDataException>(() => LayerUnpacker.Apply(LayerUnpacker.OpenDecompressed(cut), d.Path));
     }
 }

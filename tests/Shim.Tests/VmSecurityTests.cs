@@ -28,6 +28,23 @@ public sealed class VmSecurityTests : IDisposable
     }
 
     [Fact]
+    public void PidNamespaceModeFromTheContainerOrElseThePod()
+    {
+        static PodSandboxConfig Pod(NamespaceMode pid) => new()
+        {
+            Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption { Pid = pid } } },
+        };
+        static LinuxContainerSecurityContext Ctr(NamespaceMode pid) => new() { NamespaceOptions = new NamespaceOption { Pid = pid } };
+        Assert.Equal(PidMode.Pod, For(new LinuxContainerSecurityContext()).Pid); // unset is POD, as in containerd
+        Assert.Equal(PidMode.Container, For(Ctr(NamespaceMode.Container)).Pid);
+        Assert.Equal(PidMode.Node, For(Ctr(NamespaceMode.Node)).Pid);
+        Assert.Equal(PidMode.Pod, For(Ctr(NamespaceMode.Pod), Pod(NamespaceMode.Node)).Pid);
+        Assert.Equal(PidMode.Node, For(new LinuxContainerSecurityContext(), Pod(NamespaceMode.Node)).Pid);
+        Assert.Equal(PidMode.Container, For(new LinuxContainerSecurityContext(), Pod(NamespaceMode.Container)).Pid);
+        Assert.Throws<ArgumentException>(() => For(Ctr(NamespaceMode.Target)));
+    }
+
+    [Fact]
     public void UserByIdWithTheImagesGroupsAndSupplementalGroups()
     {
         var sc = new LinuxContainerSecurityContext { RunAsUser = new Int64Value { Value = 1000 }, NoNewPrivs = true };

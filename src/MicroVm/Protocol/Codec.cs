@@ -8,9 +8,9 @@ namespace Sandbox.MicroVm.Protocol;
 public static class Codec
 {
     /// <summary>2: CreateContainer carries the writable root, masked and read-only paths, sysctls
-    /// and the processes' security. 3: and its bind mounts. A peer speaking another version gets
-    /// Error(EPROTO).</summary>
-    public const byte Version = 3;
+    /// and the processes' security. 3: and its bind mounts. 4: and its PID namespace mode. A peer
+    /// speaking another version gets Error(EPROTO).</summary>
+    public const byte Version = 4;
     public const int HeaderSize = 6;            // version, kind, id
     public const int MaxPayload = 1 << 20;      // 1 MiB
     public const int MaxString = 64 << 10;
@@ -34,6 +34,7 @@ public static class Codec
                 w.U32(sec.Uid); w.U32(sec.Gid); w.U32List(sec.Groups); w.U64(sec.Capabilities); w.U64(sec.Ambient);
                 w.U8(sec.NoNewPrivs ? (byte)1 : (byte)0); w.Bytes(sec.Seccomp);
                 w.Mounts(x.Mounts ?? []);
+                w.U8((byte)x.Pid);
                 break;
             case Exec x: w.Str(x.ContainerId); w.Str(x.ExecId); w.List(x.Argv); w.List(x.Env); w.Str(x.Cwd); w.U8(x.Tty ? (byte)1 : (byte)0); w.I32(x.Rows); w.I32(x.Cols); break;
             case ResizeTty x: w.Str(x.ExecId); w.I32(x.Rows); w.I32(x.Cols); break;
@@ -80,7 +81,7 @@ public static class Codec
         {
             MessageKind.Hello => new Hello(r.U32()),
             MessageKind.CreateContainer => new CreateContainer(r.Str(), r.Str(), r.Str(), r.Bool(), r.List(), r.List(), r.List(),
-                new ProcessSecurity(r.U32(), r.U32(), r.U32List(), r.U64(), r.U64(), r.Bool(), r.Bytes()), r.Mounts()),
+                new ProcessSecurity(r.U32(), r.U32(), r.U32List(), r.U64(), r.U64(), r.Bool(), r.Bytes()), r.Mounts(), (PidMode)r.U8()),
             MessageKind.Exec => new Exec(r.Str(), r.Str(), r.List(), r.List(), r.Str(), r.Bool(), r.I32(), r.I32()),
             MessageKind.ResizeTty => new ResizeTty(r.Str(), r.I32(), r.I32()),
             MessageKind.Stdin => new Stdin(r.Str(), r.Bytes()),

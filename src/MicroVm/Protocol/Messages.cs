@@ -48,7 +48,7 @@ public abstract record Message
 /// <summary>First request of a session: the host says which protocol version it speaks.</summary>
 public sealed record Hello(uint Version) : Message { public override MessageKind Kind => MessageKind.Hello; }
 
-/// <summary>A container: its own mount, PID, UTS and IPC namespaces, chrooted into Rootfs (a guest
+/// <summary>A container: its own mount, UTS and IPC namespaces, chrooted into Rootfs (a guest
 /// path; the VM's shared rootfs is mounted at /run/sandbox/rootfs), with fresh /proc, /dev, /tmp.
 /// WritableRoot puts an overlay with an in-memory upper layer over Rootfs (else it stays
 /// read-only). MaskedPaths get /dev/null (files) or an empty read-only tmpfs (directories) over
@@ -57,16 +57,27 @@ public sealed record Hello(uint Version) : Message { public override MessageKind
 /// /proc/sys before ReadonlyPaths apply (IPC ones are the container's own namespace's, net ones
 /// the VM's: the VM is the pod). Security applies to every process of the container. Mounts
 /// are bind mounts into the container, in order, after /proc, /dev, /tmp and /run and before
-/// the masked and read-only paths (runc's order).</summary>
+/// the masked and read-only paths (runc's order). Pid says which PID namespace its processes
+/// live in (see PidMode).</summary>
 public sealed record CreateContainer(string ContainerId, string Rootfs, string Hostname,
     bool WritableRoot = false, IReadOnlyList<string>? MaskedPaths = null, IReadOnlyList<string>? ReadonlyPaths = null,
-    IReadOnlyList<string>? Sysctls = null, ProcessSecurity? Security = null, IReadOnlyList<ContainerMount>? Mounts = null) : Message
+    IReadOnlyList<string>? Sysctls = null, ProcessSecurity? Security = null, IReadOnlyList<ContainerMount>? Mounts = null,
+    PidMode Pid = PidMode.Pod) : Message
 { public override MessageKind Kind => MessageKind.CreateContainer; }
 
 /// <summary>A recursive bind mount of Source (a guest path: usually inside the pod's volume
 /// share, /run/sandbox/volumes) at Destination in the container, created there (a directory, or
 /// an empty file for a file) when missing; ReadOnly remounts it read-only.</summary>
 public sealed record ContainerMount(string Source, string Destination, bool ReadOnly);
+
+/// <summary>
+/// The PID namespace of a container (the CRI's NamespaceOption.pid, same numbers). Container: its
+/// own, whose PID 1 is the program of the container's first Exec (its /proc shows that namespace;
+/// when PID 1 ends the kernel kills the rest). Pod: one namespace shared by every Pod container of
+/// the VM, with a holder of the agent's as PID 1 (Kubernetes' pause). Node: the VM's own (the VM
+/// is the node), where the agent is PID 1. Any other value is refused (Error EINVAL).
+/// </summary>
+public enum PidMode : byte { Pod = 0, Container = 1, Node = 2 }
 
 /// <summary>
 /// The identity and privileges of a container's processes, applied as runc applies an OCI

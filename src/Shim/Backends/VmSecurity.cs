@@ -59,8 +59,23 @@ public static class VmSecurity
         byte[] bpf = seccomp == null ? [] : SeccompCompiler.Compile(ProfileJson(seccomp), caps);
         bool writable = config.Linux?.SecurityContext?.ReadonlyRootfs != true;
         return new CreateContainer(id, guestRootfs, hostname, writable, masked, readOnly, sysctls,
-            new ProcessSecurity(uid, gid, allGroups, caps, amb, nnp, bpf));
+            new ProcessSecurity(uid, gid, allGroups, caps, amb, nnp, bpf), Pid: PidModeFor(config, pod));
     }
+
+    /// <summary>
+    /// NamespaceOption.pid, the container's (kubelet copies the pod's there) or else the pod's; as
+    /// in containerd, unset is POD. In the VM the pod's namespace is one the agent holds, NODE is
+    /// the VM's own (the VM is the node the pod sees). TARGET (an ephemeral container joining
+    /// another's) is not supported.
+    /// </summary>
+    public static PidMode PidModeFor(ContainerConfig config, PodSandboxConfig? pod) =>
+        (config.Linux?.SecurityContext?.NamespaceOptions ?? pod?.Linux?.SecurityContext?.NamespaceOptions)?.Pid switch
+        {
+            null or NamespaceMode.Pod => PidMode.Pod,
+            NamespaceMode.Container => PidMode.Container,
+            NamespaceMode.Node => PidMode.Node,
+            var m => throw new ArgumentException($"PID namespace mode {m} is not supported by the microvm handler"),
+        };
 
     private static ulong CapBits(string name)
     {

@@ -65,7 +65,7 @@ public sealed class ImageStore
     }
 
     /// <summary>Pulls an image (linux/amd64) and records it; returns its record.</summary>
-    public async Task<ImageRecord> PullAsync(string reference, RegistryAuth auth, CancellationToken ct)
+    public async Task<ImageRecord> PullAsync(string reference, RegistryAuth auth, CancellationToken ct, IProgress<PullProgress>? progress = null)
     {
         if (!ImageReference.TryParse(reference, out var r, out string error)) throw new FormatException(error);
         await _pulls.WaitAsync(ct).ConfigureAwait(false);
@@ -87,13 +87,25 @@ public sealed class ImageStore
             var layers = doc.RootElement.GetProperty("layers").EnumerateArray()
                 .Select(l => (Digest: l.GetProperty("digest").GetString()!, Size: l.TryGetProperty("size", out var s) ? s.GetInt64() : 0,
                               MediaType: l.TryGetProperty("mediaType", out var m) ? m.GetString() ?? "" : "")).ToList();
-            foreach (var l in layers)
-                if (l.MediaType.Contains("zstd", StringComparison.Ordinal)) throw new NotSupportedException($"{r}: layer {l.Digest} is zstd-compressed, which is not supported yet");
+            foreach (var l in layers) progress?.Report(new PullProgress(PullPhase.Waiting, l.Digest, 0, l.Size));
 
             await FetchBlobAsync(endpoint, r!.Repository, configDigest, auth, ct).ConfigureAwait(false);
-            foreach (var l in layers) await FetchBlobAsync(endpoint, r.Repository, l.Digest, auth, ct).ConfigureAwait(false);
+            var fetched = new List<string>();
+            foreach (var l in layers)
+            {
+                if (await FetchBlobAsync(endpoint, r.Repository, l.Digest, auth, ct, Throttled(progress, l.Digest, l.Size)).ConfigureAwait(false))
+                {
+                    fetched.Add(l.Digest);
+                    progress?.Report(new PullProgress(PullPhase.Downloaded, l.Digest, l.Size, l.Size));
+                }
+                else progress?.Report(new PullProgress(PullPhase.Exists, l.Digest, l.Size, l.Size));
+            }
 
-            var record = ParseConfig(File.ReadAllBytes(BlobPath(configDigest)), r.ToString());
+            byte[] configJson = File.ReadAllBytes(BlobPath(configDigest));
+            var diffIds = DiffIds(configJson);
+            if (diffIds != null && diffIds.Count != layers.Count)
+                throw new InvalidDataException($"{r}: the config lists {diffIds.Count} diff_ids for {layers.Count} layers");
+            var record = ParseConfig(configJson, r.ToString());
             record.Id = configDigest;
             record.ManifestDigest = manifest.Digest;
             record.Layers.AddRange(layers.Select(l => l.Digest));
@@ -107,9 +119,29 @@ public sealed class ImageStore
                 Directory.CreateDirectory(tmp);
                 try
                 {
-                    foreach (var l in layers) LayerUnpacker.Apply(BlobPath(l.Digest), tmp);
+                    for (int i = 0; i < layers.Count; i++)
+                    {
+                        var l = layers[i];
+                        progress?.Report(new PullProgress(PullPhase.Unpacking, l.Digest, l.Size, l.Size));
+                        try { LayerUnpacker.Apply(BlobPath(l.Digest), tmp, diffIds?[i]); }
+                        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+                        {
+                            throw new InvalidDataException($"{r}: layer {l.Digest}: {e.Message}", e);
+                        }
+                        progress?.Report(new PullProgress(PullPhase.Unpacked, l.Digest, l.Size, l.Size));
+                    }
                     File.SetUnixFileMode(tmp, (UnixFileMode)0b111_101_101);
                     Directory.Move(tmp, rootfs);
+                }
+                catch
+                {
+                    // Leave nothing of a failed image: the layers this pull brought that no image uses.
+                    lock (_lock)
+                    {
+                        var keep = _images.Values.SelectMany(i => i.Layers).ToHashSet();
+                        foreach (var d in fetched) if (!keep.Contains(d)) File.Delete(BlobPath(d));
+                    }
+                    throw;
                 }
                 finally { if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true); }
             }
@@ -136,6 +168,7 @@ public sealed class ImageStore
                     record.RepoDigests.Add($"{r.Name}@{r.Digest}"); // pulled by index digest
                 _images[record.Id] = record;
                 Save(record);
+                progress?.Report(new PullProgress(PullPhase.Done, record.Id, (long)record.Size, (long)record.Size));
                 return record.Clone();
             }
         }
@@ -184,12 +217,38 @@ public sealed class ImageStore
         return (bytes, inodes);
     }
 
-    private async Task FetchBlobAsync(string endpoint, string repo, string digest, RegistryAuth auth, CancellationToken ct)
+    /// <summary>Fetches a blob into the store unless it is there; true if it was fetched.</summary>
+    private async Task<bool> FetchBlobAsync(string endpoint, string repo, string digest, RegistryAuth auth, CancellationToken ct, Action<long>? received = null)
     {
         if (!digest.StartsWith("sha256:", StringComparison.Ordinal) || digest.Length != 71 || !digest[7..].All(Uri.IsHexDigit))
             throw new RegistryException($"unsupported or malformed digest '{digest}'");
-        if (File.Exists(BlobPath(digest))) return;
-        await _registry.GetBlobAsync(endpoint, repo, digest, BlobPath(digest), auth, ct).ConfigureAwait(false);
+        if (File.Exists(BlobPath(digest))) return false;
+        await _registry.GetBlobAsync(endpoint, repo, digest, BlobPath(digest), auth, ct, received).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A byte counter that reports Downloading at most every 100 ms, so a display never slows the download.</summary>
+    private static Action<long>? Throttled(IProgress<PullProgress>? progress, string digest, long total)
+    {
+        if (progress == null) return null;
+        long interval = System.Diagnostics.Stopwatch.Frequency / 10, last = 0;
+        return bytes =>
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (last != 0 && now - last < interval) return;
+            last = now;
+            progress.Report(new PullProgress(PullPhase.Downloading, digest, bytes, total));
+        };
+    }
+
+    /// <summary>The config's rootfs.diff_ids (the layers' uncompressed digests), or null where it lists none.</summary>
+    internal static List<string>? DiffIds(byte[] config)
+    {
+        using var doc = JsonDocument.Parse(config);
+        if (!doc.RootElement.TryGetProperty("rootfs", out var rootfs) || rootfs.ValueKind != JsonValueKind.Object
+            || !rootfs.TryGetProperty("diff_ids", out var ids) || ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() == 0)
+            return null;
+        return ids.EnumerateArray().Select(e => e.GetString() ?? "").ToList();
     }
 
     private void SaveBlob(string digest, byte[] body)

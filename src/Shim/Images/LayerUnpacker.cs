@@ -5,7 +5,7 @@ using Sandbox.Shim.Util;
 namespace Sandbox.Shim.Images;
 
 /// <summary>
-/// Applies an image layer (a tar, plain or gzip-compressed) onto a root filesystem directory,
+/// Applies an image layer (a tar, plain, gzip- or zstd-compressed) onto a root filesystem directory,
 /// honouring OCI/AUFS whiteouts: ".wh.NAME" removes NAME of the lower layers, and
 /// ".wh..wh..opq" empties its directory of what lower layers put there.
 /// </summary>
@@ -14,11 +14,20 @@ public static class LayerUnpacker
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
 
-    public static void Apply(string layerFile, string root)
+    /// <summary>
+    /// Applies the layer in <paramref name="layerFile"/>; with <paramref name="diffId"/> (the
+    /// image config's rootfs.diff_ids entry) the uncompressed tar must have that digest.
+    /// </summary>
+    public static void Apply(string layerFile, string root, string? diffId = null)
     {
         using var file = File.OpenRead(layerFile);
         using var tar = OpenDecompressed(file);
-        Apply(tar, root);
+        using var digesting = new DigestingStream(tar);
+        Apply(digesting, root);
+        if (diffId == null) return;
+        digesting.CopyTo(Stream.Null); // the end-of-archive blocks (and any padding) count too
+        string got = digesting.Digest();
+        if (got != diffId) throw new InvalidDataException($"uncompressed content has digest {got}, the image config's diff_ids say {diffId}");
     }
 
     public static Stream OpenDecompressed(Stream s)
@@ -28,7 +37,7 @@ public static class LayerUnpacker
         s.Seek(0, SeekOrigin.Begin);
         if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return new GZipStream(s, CompressionMode.Decompress, leaveOpen: true);
         if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-            throw new NotSupportedException("zstd-compressed layers are not supported yet");
+            return new ZstdLayerStream(s);
         return s;
     }
 
@@ -37,7 +46,7 @@ public static class LayerUnpacker
         bool root_ = Native.GetEuid() == 0;
         var created = new HashSet<string>(StringComparer.Ordinal);   // entries of this layer (host paths)
         var dirTimes = new List<(string Path, DateTimeOffset Time)>();
-        using var reader = new TarReader(tarStream);
+        using var reader = new TarReader(tarStream, leaveOpen: true);
         while (NextEntry(reader) is { } e)
         {
             var parts = PathInRoot.Components(e.Name);

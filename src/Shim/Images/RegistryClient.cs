@@ -87,8 +87,11 @@ public sealed class RegistryClient : IDisposable
         return new FetchedManifest(body, mediaType, digest);
     }
 
-    /// <summary>Downloads a blob into <paramref name="dest"/>, verifying its digest (sha256).</summary>
-    public async Task GetBlobAsync(string endpoint, string repo, string digest, string dest, RegistryAuth auth, CancellationToken ct)
+    /// <summary>
+    /// Downloads a blob into <paramref name="dest"/>, verifying its digest (sha256);
+    /// <paramref name="received"/> is told the bytes so far after every read.
+    /// </summary>
+    public async Task GetBlobAsync(string endpoint, string repo, string digest, string dest, RegistryAuth auth, CancellationToken ct, Action<long>? received = null)
     {
         if (!digest.StartsWith("sha256:", StringComparison.Ordinal)) throw new RegistryException($"blob {digest}: only sha256 digests are supported");
         using var resp = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"{endpoint}/v2/{repo}/blobs/{digest}"), endpoint, repo, auth, ct).ConfigureAwait(false);
@@ -102,10 +105,12 @@ public sealed class RegistryClient : IDisposable
             {
                 var buf = new byte[81920];
                 int n;
+                long total = 0;
                 while ((n = await src.ReadAsync(buf, ct).ConfigureAwait(false)) > 0)
                 {
                     hash.AppendData(buf, 0, n);
                     await file.WriteAsync(buf.AsMemory(0, n), ct).ConfigureAwait(false);
+                    received?.Invoke(total += n);
                 }
                 string got = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
                 if (got != digest) throw new RegistryException($"blob {repo}@{digest}: content has digest {got}");

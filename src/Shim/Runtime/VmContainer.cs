@@ -64,9 +64,9 @@ internal sealed class VmContainer : RunningContainer
 
     /// <summary>
     /// SIGKILL to the program and every other process of the container (destroying the agent
-    /// container kills its PID namespace), as killing a runc container's init does. The program
-    /// is not PID 1 of its container, so its children would otherwise live on and keep its
-    /// output open, and the agent reports the exit only after the output's end.
+    /// container kills them all), as killing a runc container's init does. In the pod's or the
+    /// node's PID namespace the program is not PID 1, so its children would otherwise live on and
+    /// keep its output open, and the agent reports the exit only after the output's end.
     /// </summary>
     public override void Kill(bool everything)
     {

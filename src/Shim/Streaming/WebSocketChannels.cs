@@ -56,37 +56,48 @@ internal sealed class WebSocketChannels : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
+        try
+        {
+            await ReadMessagesAsync(_ws, async data =>
+            {
+                int ch = data.Span[0];
+                if (_halfClose && ch == StreamClose)
+                {
+                    if (data.Length == 2 && data.Span[1] < _channels.Length) await _channels[data.Span[1]].Incoming.Writer.CompleteAsync().ConfigureAwait(false);
+                    return;
+                }
+                if (ch >= _channels.Length || !_reads[ch]) return; // a channel the server does not read
+                await _channels[ch].Incoming.Writer.WriteAsync(data[1..]).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var c in _channels) await c.Incoming.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads whole messages until the peer closes or the socket fails; each non-empty
+    /// one goes to <paramref name="onMessage"/> (valid until it returns).</summary>
+    internal static async Task ReadMessagesAsync(WebSocket ws, Func<ReadOnlyMemory<byte>, Task> onMessage)
+    {
         var buf = new byte[64 * 1024];
         var message = new MemoryStream();
         try
         {
-            while (_ws.State == WebSocketState.Open)
+            while (ws.State == WebSocketState.Open)
             {
                 message.SetLength(0);
                 WebSocketReceiveResult r;
                 do
                 {
-                    r = await _ws.ReceiveAsync(buf, CancellationToken.None).ConfigureAwait(false);
+                    r = await ws.ReceiveAsync(buf, CancellationToken.None).ConfigureAwait(false);
                     if (r.MessageType == WebSocketMessageType.Close) return;
                     message.Write(buf, 0, r.Count);
                 } while (!r.EndOfMessage);
-                var data = message.GetBuffer().AsMemory(0, (int)message.Length);
-                if (data.Length == 0) continue;
-                int ch = data.Span[0];
-                if (_halfClose && ch == StreamClose)
-                {
-                    if (data.Length == 2 && data.Span[1] < _channels.Length) await _channels[data.Span[1]].Incoming.Writer.CompleteAsync().ConfigureAwait(false);
-                    continue;
-                }
-                if (ch >= _channels.Length || !_reads[ch]) continue; // a channel the server does not read
-                await _channels[ch].Incoming.Writer.WriteAsync(data[1..]).ConfigureAwait(false);
+                if (message.Length > 0) await onMessage(message.GetBuffer().AsMemory(0, (int)message.Length)).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException) { }
-        finally
-        {
-            foreach (var c in _channels) await c.Incoming.Writer.CompleteAsync().ConfigureAwait(false);
-        }
     }
 
     private async Task SendAsync(int channel, ReadOnlyMemory<byte> data)
@@ -104,19 +115,25 @@ internal sealed class WebSocketChannels : IAsyncDisposable
         finally { _send.Release(); }
     }
 
-    /// <summary>Closes the socket (normal closure) and waits a little for the client's answer.</summary>
     public async ValueTask DisposeAsync()
+    {
+        await CloseAsync(_ws, _send, _reader).ConfigureAwait(false);
+        _ws.Dispose();
+    }
+
+    /// <summary>Closes the socket (normal closure) once no message is being sent (the send lock
+    /// is kept: nothing goes out after it) and waits a little for the reader to see the client's answer.</summary>
+    internal static async Task CloseAsync(WebSocket ws, SemaphoreSlim send, Task reader)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _send.WaitAsync(cts.Token).ConfigureAwait(false);
-            if (_ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
-            await _reader.WaitAsync(cts.Token).ConfigureAwait(false);
+            await send.WaitAsync(cts.Token).ConfigureAwait(false);
+            if (ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
+            await reader.WaitAsync(cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException) { }
-        _ws.Dispose();
     }
 
     private sealed class Channel(WebSocketChannels conn, byte num) : IRemoteStream

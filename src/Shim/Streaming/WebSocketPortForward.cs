@@ -86,37 +86,24 @@ internal static class WebSocketPortForward
 
         public async Task ReadLoopAsync()
         {
-            var buf = new byte[64 * 1024];
-            var message = new MemoryStream();
             try
             {
-                while (ws.State == WebSocketState.Open)
+                await WebSocketChannels.ReadMessagesAsync(ws, async frame =>
                 {
-                    message.SetLength(0);
-                    WebSocketReceiveResult r;
-                    do
-                    {
-                        r = await ws.ReceiveAsync(buf, CancellationToken.None).ConfigureAwait(false);
-                        if (r.MessageType == WebSocketMessageType.Close) return;
-                        message.Write(buf, 0, r.Count);
-                    } while (!r.EndOfMessage);
-                    var frame = message.GetBuffer().AsMemory(0, (int)message.Length);
-                    if (frame.Length == 0) continue;
                     int ch;
                     ReadOnlyMemory<byte> data;
                     if (base64)
                     {
                         ch = frame.Span[0] - '0';
                         try { data = Convert.FromBase64String(Encoding.ASCII.GetString(frame.Span[1..])); }
-                        catch (FormatException) { continue; }
+                        catch (FormatException) { return; }
                     }
                     else { ch = frame.Span[0]; data = frame[1..]; }
                     // Only the data channels (even numbers) are read; a frame for another is dropped.
-                    if (ch < 0 || ch >= Channels.Length || ch % 2 != 0) continue;
+                    if (ch < 0 || ch >= Channels.Length || ch % 2 != 0) return;
                     await Channels[ch].Incoming.Writer.WriteAsync(data).ConfigureAwait(false);
-                }
+                }).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException) { }
             finally
             {
                 foreach (var c in Channels) await c.Incoming.Writer.CompleteAsync().ConfigureAwait(false);
@@ -143,18 +130,7 @@ internal static class WebSocketPortForward
             finally { _send.Release(); }
         }
 
-        public async Task CloseAsync(Task reader)
-        {
-            try
-            {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _send.WaitAsync(cts.Token).ConfigureAwait(false);
-                if (ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                    await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
-                await reader.WaitAsync(cts.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException) { }
-        }
+        public Task CloseAsync(Task reader) => WebSocketChannels.CloseAsync(ws, _send, reader);
     }
 
     private sealed class Channel(Connection conn, int num) : IRemoteStream

@@ -33,6 +33,18 @@ public static class ImageBuilder
         return MakeBlob(ms.ToArray(), mediaType);
     }
 
+    /// <summary>A zstd tar layer (compressed with ZstdSharp); also returns the tar's digest (its diff ID).</summary>
+    public static (Blob Layer, string DiffId) ZstdLayer(Action<TarWriter> fill)
+    {
+        var tarBytes = new MemoryStream();
+        using (var tar = new TarWriter(tarBytes, TarEntryFormat.Pax, leaveOpen: true))
+            fill(tar);
+        byte[] plain = tarBytes.ToArray();
+        using var compressor = new ZstdSharp.Compressor(3);
+        return (MakeBlob(compressor.Wrap(plain).ToArray(), "application/vnd.oci.image.layer.v1.tar+zstd"),
+                "sha256:" + Convert.ToHexStringLower(SHA256.HashData(plain)));
+    }
+
     public static void Dir(TarWriter t, string name, int mode = 0b111_101_101)
         => t.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)mode, ModificationTime = DateTimeOffset.UnixEpoch.AddDays(1) });
 
@@ -66,7 +78,7 @@ public static class ImageBuilder
         File(t, "etc/opaque/new", Encoding.UTF8.GetBytes("new\n"));
     });
 
-    public static Blob Config(string arch = "amd64", string[]? cmd = null, string[]? env = null, string? workdir = null)
+    public static Blob Config(string arch = "amd64", string[]? cmd = null, string[]? env = null, string? workdir = null, string[]? diffIds = null)
     {
         var cfg = new JsonObject
         {
@@ -78,7 +90,7 @@ public static class ImageBuilder
                 ["Cmd"] = new JsonArray((cmd ?? new[] { "sh" }).Select(e => (JsonNode)JsonValue.Create(e)!).ToArray()),
                 ["WorkingDir"] = workdir ?? "/",
             },
-            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray() },
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray((diffIds ?? Array.Empty<string>()).Select(e => (JsonNode)JsonValue.Create(e)!).ToArray()) },
         };
         return MakeBlob(Encoding.UTF8.GetBytes(cfg.ToJsonString()), "application/vnd.oci.image.config.v1+json");
     }
