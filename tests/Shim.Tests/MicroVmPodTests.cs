@@ -283,7 +283,20 @@ public class MicroVmPodTests(MicroVmFixture fx)
         }
 
         var a = await PodWithSleeper("vm-a");
+        // QEMU in the pod's cgroup: CPU limits apply, memory stays the VM's size.
+        var cg = Sandbox.Shim.Backends.PodCgroup.UnavailableReason() == null ? Sandbox.Shim.Backends.PodCgroup.Open(null, a.Pod) ?? throw new Xunit.Sdk.XunitException("the microvm pod has no cgroup") : null;
+        if (cg != null)
+        {
+            Assert.Contains(a.Qemu, cg.Processes());
+            await rt.UpdateContainerResourcesAsync(new UpdateContainerResourcesRequest
+            { ContainerId = a.Container, Linux = new LinuxContainerResources { CpuQuota = 50_000, CpuPeriod = 100_000, MemoryLimitInBytes = 64L << 20 } });
+            string cpu = cg.DirOf("cpu")!, mem = cg.DirOf("memory")!;
+            Assert.Equal(cg.Version == "v2" ? "50000 100000" : "50000", File.ReadAllText(Path.Combine(cpu, cg.Version == "v2" ? "cpu.max" : "cpu.cfs_quota_us")).Trim());
+            string memMax = File.ReadAllText(Path.Combine(mem, cg.Version == "v2" ? "memory.max" : "memory.limit_in_bytes")).Trim();
+            Assert.True(memMax == "max" || long.Parse(memMax) > 1L << 50, memMax);
+        }
         await rt.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = a.Pod });
+        if (cg != null) Assert.False(Directory.Exists(cg.Path), "the pod's cgroup is still there");
         Assert.False(Alive(a.Qemu), "QEMU is gone once StopPodSandbox returns");
         var st = (await rt.ContainerStatusAsync(new ContainerStatusRequest { ContainerId = a.Container })).Status;
         Assert.Equal((ContainerState.ContainerExited, 137), (st.State, st.ExitCode));

@@ -82,8 +82,16 @@ public sealed partial class CriRuntime
             c.StopSignal = cfg.StopSignal != Signal.RuntimeDefault
                 ? Signals.Parse(cfg.StopSignal.ToString().ToUpperInvariant()) ?? Native.SIGTERM
                 : Signals.Parse(image.StopSignal) ?? Native.SIGTERM;
-            SaveContainer(c);
             _containers[c.Id] = c;
+            // The pod's cgroup grows by the container's limits (or loses its memory limit).
+            try { ApplyPodLimits(pod.Id); }
+            catch (Grpc.Core.RpcException)
+            {
+                _containers.Remove(c.Id);
+                ApplyPodLimits(pod.Id);
+                throw;
+            }
+            SaveContainer(c);
             Emit(ContainerEventType.ContainerCreatedEvent, c);
             return c.Id;
         }
@@ -151,6 +159,7 @@ public sealed partial class CriRuntime
         PodRecord pod;
         PodVm? vm;
         MonitoredContainer? monitored = null;
+        int monitorPid = 0;
         lock (_lock)
         {
             c = Lookup(_containers, id) ?? throw Errors.NotFound($"container {id} not found");
@@ -159,12 +168,18 @@ public sealed partial class CriRuntime
             pod = _pods[c.PodId];
             if (StateOf(pod) != PodSandboxState.SandboxReady) throw Errors.FailedPrecondition($"pod sandbox {pod.Id} is not ready");
             if (!Directory.Exists(_images.RootfsOf(c.ImageId))) throw Errors.FailedPrecondition($"container {c.Id}: its image {c.ImageId} was removed");
-            if (!_vms.TryGetValue(pod.Id, out vm)) monitored = StartMonitored(c, pod);
+            ApplyPodLimits(pod.Id);
+            NoteOomBaseline(c);
+            if (!_vms.TryGetValue(pod.Id, out vm)) { monitored = StartMonitored(c, pod); monitorPid = c.Pid; }
             else _starting.Add(c.Id);
         }
         if (monitored != null || vm == null)
         {
-            if (monitored != null) await WaitStartedInPodAsync(pod.ControlSocket, c.Id, monitored, ct).ConfigureAwait(false);
+            if (monitored != null)
+            {
+                await WaitStartedInPodAsync(pod.ControlSocket, c.Id, monitored, ct).ConfigureAwait(false);
+                JoinGofers(pod.Id, monitorPid);
+            }
             return;
         }
         // A microvm container starts through the agent (a round trip into the VM): outside the lock.
@@ -274,7 +289,8 @@ public sealed partial class CriRuntime
         {
             _running.Remove(id);
             if (!_containers.TryGetValue(id, out var c)) return;
-            MarkExited(c, code ?? 255, code == 0 ? "Completed" : "Error",
+            if (OomKilled(c, code)) MarkExited(c, 137, "OOMKilled", "the pod's processes reached its memory limit and the kernel killed them");
+            else MarkExited(c, code ?? 255, code == 0 ? "Completed" : "Error",
                 code == null ? (r is VmContainer ? "the pod's VM went away before the container exited" : "the container's monitor process died without an exit status")
                 : r.ExitMessage ?? "");
             Emit(ContainerEventType.ContainerStoppedEvent, c);
@@ -333,7 +349,10 @@ public sealed partial class CriRuntime
         lock (_lock)
         {
             if (!_containers.Remove(c.Id)) return;
+            _oomAtStart.Remove(c.Id);
             DeleteContainerFile(c.Id);
+            try { ApplyPodLimits(c.PodId); }
+            catch (Grpc.Core.RpcException e) { _log.LogWarning("{Error}", e.Status.Detail); }
             try { if (Directory.Exists(ContainerDir(c.Id))) Directory.Delete(ContainerDir(c.Id), recursive: true); } catch (IOException) { }
             Emit(ContainerEventType.ContainerDeletedEvent, c);
         }
@@ -390,8 +409,20 @@ public sealed partial class CriRuntime
             var c = Lookup(_containers, req.ContainerId) ?? throw Errors.NotFound($"container {req.ContainerId} not found");
             if (c.State is not (ContainerState.ContainerCreated or ContainerState.ContainerRunning))
                 throw Errors.FailedPrecondition($"container {c.Id} is {Describe(c.State)}: its resources cannot change");
-            // Recorded and reported; the Sentry enforces no limits yet (no cgroups around it).
-            if (req.Linux != null) { c.Config.Linux ??= new LinuxContainerConfig(); c.Config.Linux.Resources = req.Linux; }
+            // Recorded, reported, and enforced on the pod as a whole (its cgroup holds the pod's Sentry or VM).
+            if (req.Linux != null)
+            {
+                c.Config.Linux ??= new LinuxContainerConfig();
+                var before = c.Config.Linux.Resources;
+                c.Config.Linux.Resources = req.Linux;
+                try { ApplyPodLimits(c.PodId); }
+                catch (Grpc.Core.RpcException)
+                {
+                    c.Config.Linux.Resources = before;
+                    ApplyPodLimits(c.PodId);
+                    throw;
+                }
+            }
             SaveContainer(c);
         }
     }

@@ -39,6 +39,7 @@ public sealed partial class CriRuntime
         int sentryPid = 0;
         bool started = false;
         PodNetwork? net = null;
+        PodCgroup? cgroup = null;
         try
         {
             if (handler.Backend == "sentry")
@@ -70,6 +71,15 @@ public sealed partial class CriRuntime
                     if (e.Message.Contains("--sysctl:", StringComparison.Ordinal)) throw Errors.InvalidArgument($"sysctls: {e.Message}");
                     throw Errors.Internal($"runtime handler '{handler.Name}': the pod's Sentry did not start: {e.Message}");
                 }
+                try { cgroup = JoinPodCgroup(cfg, id, sentryPid); }
+                catch (Exception e) when (e is IOException or Grpc.Core.RpcException)
+                {
+                    await PodSentry.ShutdownAsync(socket, sentryPid, ProcessIdentity.StartTime(sentryPid)).ConfigureAwait(false);
+                    if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
+                    DeletePodFiles(id);
+                    if (e is Grpc.Core.RpcException) throw;
+                    throw Errors.Internal($"runtime handler '{handler.Name}': {e.Message}");
+                }
                 started = true;
             }
             else if (handler.Backend == "microvm")
@@ -89,11 +99,14 @@ public sealed partial class CriRuntime
                     var volumes = PodVolumes.Create(VolumesDir(id), PodFiles(id).Select(f => (f.HostFile, Path.GetFileName(f.HostFile))));
                     vm = await PodVm.StartAsync(_images.RootfsRoot, handler.MemoryMib, handler.Cpus, guest, volumes, ct).ConfigureAwait(false);
                     if (net != null) await VmPodNetwork.ConnectAsync(net, guest!, ct).ConfigureAwait(false);
+                    // QEMU and virtiofsd in the pod's cgroup: CPU limits and accounting (the VM's size is its memory limit).
+                    cgroup = JoinPodCgroup(cfg, id, vm.QemuPid, vm.VirtiofsdPid);
                 }
                 catch (Exception e)
                 {
                     bool networked = net != null;
                     if (vm != null) { await vm.DisposeAsync().ConfigureAwait(false); vm = null; }
+                    if (cgroup != null) { await cgroup.RemoveAsync().ConfigureAwait(false); cgroup = null; }
                     if (net != null) await PodNetwork.TearDownAsync(_config, CniConfig(), id, net.NetnsPath, md.Name, md.Namespace, CancellationToken.None, cfg.PortMappings).ConfigureAwait(false);
                     DeletePodFiles(id);
                     if (e is OperationCanceledException or Grpc.Core.RpcException) throw;
@@ -124,6 +137,7 @@ public sealed partial class CriRuntime
             SavePod(pod);
             _pods[pod.Id] = pod;
             if (vm != null) _vms[pod.Id] = vm;
+            if (cgroup != null) _cgroups[pod.Id] = cgroup;
             StartHostPorts(pod);
             return pod.Id;
         }
@@ -217,6 +231,8 @@ public sealed partial class CriRuntime
         if (vm != null) await vm.DisposeAsync().ConfigureAwait(false);
         // The pod's Sentry goes with its readiness too (its containers are stopped by now).
         if (IsSentryPod(pod)) await PodSentry.ShutdownAsync(pod.ControlSocket, pod.SentryPid, pod.SentryStartTime).ConfigureAwait(false);
+        // Its cgroup goes once its processes have.
+        await RemovePodCgroupAsync(pod.Id).ConfigureAwait(false);
         // Then its network (CNI DEL, the namespace); the address stays in the record for status.
         if (pod.NetnsPath.Length > 0)
         {
@@ -304,6 +320,7 @@ public sealed partial class CriRuntime
             info["sentryPid"] = pod.SentryPid;
             info["controlSocket"] = pod.ControlSocket;
         }
+        if (_cgroups.TryGetValue(pod.Id, out var cg)) info["cgroup"] = cg.Path;
         if (_vms.TryGetValue(pod.Id, out var vm))
         {
             info["qemuPid"] = vm.QemuPid;

@@ -63,6 +63,7 @@ public sealed partial class CriRuntime : IAsyncDisposable
             try { var p = PodRecord.Parser.ParseFrom(File.ReadAllBytes(f)); _pods[p.Id] = p; }
             catch (InvalidProtocolBufferException e) { _log.LogWarning("ignoring unreadable pod record {File}: {Error}", f, e.Message); }
         }
+        RecoverCgroups();
         foreach (var f in Directory.EnumerateFiles(ContainersDir, "*.pb"))
         {
             try
