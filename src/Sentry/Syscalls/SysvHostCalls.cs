@@ -56,15 +56,8 @@ internal static unsafe class SysvHostCalls
     {
         if ((long)nsops < 1 || id < 0) return Err.EINVAL;
         if (nsops > 500) return -(long)Errno.E2BIG; // SEMOPM: the host checks its own too
-        var ops = new SemBuf[nsops];
-        if (t.MM.CopyIn(sopsAddr, MemoryMarshal.AsBytes(ops.AsSpan())) < 0) return Err.EFAULT;
-        long deadline = -1;
-        if (timeoutAddr != 0)
-        {
-            if (t.MM.Read(timeoutAddr, out Timespec ts) < 0) return Err.EFAULT;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = ts.Sec > 1L << 32 ? -1 : Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long read = SysvSemCalls.ReadOps(t, sopsAddr, (int)nsops, timeoutAddr, out var ops, out long deadline);
+        if (read < 0) return read;
         bool wait = false, alter = false;
         foreach (var o in ops) alter |= o.Op != 0;
         long ok = Check(t, Sysno.Semctl, id, alter ? 2 : 4);

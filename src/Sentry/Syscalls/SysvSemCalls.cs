@@ -23,21 +23,28 @@ internal static unsafe class SysvSemCalls
 
     private static long Semtimedop(Task t) => SysvHostCalls.Host(t) ? SysvHostCalls.Semop(t, (int)t.A0, t.A1, t.A2, t.A3) : DoSemop(t, (int)t.A0, t.A1, t.A2, t.A3);
 
+    /// <summary>semop's operations and semtimedop's deadline (absolute, monotonic; -1: none or too
+    /// far to matter): 0, or -EFAULT / -EINVAL for a bad pointer or timespec.</summary>
+    internal static long ReadOps(Task t, ulong sopsAddr, int nsops, ulong timeoutAddr, out SemBuf[] ops, out long deadline)
+    {
+        ops = new SemBuf[nsops];
+        deadline = -1;
+        if (t.MM.CopyIn(sopsAddr, MemoryMarshal.AsBytes(ops.AsSpan())) < 0) return Err.EFAULT;
+        if (timeoutAddr == 0) return 0;
+        if (t.MM.Read(timeoutAddr, out Timespec ts) < 0) return Err.EFAULT;
+        if (!ts.IsValid) return Err.EINVAL;
+        deadline = ts.Sec > 1L << 32 ? -1 : Task.MonotonicNow() + ts.TotalNanoseconds;
+        return 0;
+    }
+
     private static long DoSemop(Task t, int id, ulong sopsAddr, ulong nsopsArg, ulong timeoutAddr)
     {
         var sem = t.Kernel.Ipc.Sem;
         if ((long)nsopsArg < 1 || id < 0) return Err.EINVAL;
         if (nsopsArg > (ulong)sem.Semopm) return -(long)Errno.E2BIG;
         int nsops = (int)nsopsArg;
-        var ops = new SemBuf[nsops];
-        if (t.MM.CopyIn(sopsAddr, MemoryMarshal.AsBytes(ops.AsSpan())) < 0) return Err.EFAULT;
-        long deadline = -1;
-        if (timeoutAddr != 0)
-        {
-            if (t.MM.Read(timeoutAddr, out Timespec ts) < 0) return Err.EFAULT;
-            if (!ts.IsValid) return Err.EINVAL;
-            deadline = ts.Sec > 1L << 32 ? -1 : Task.MonotonicNow() + ts.TotalNanoseconds;
-        }
+        long read = ReadOps(t, sopsAddr, nsops, timeoutAddr, out var ops, out long deadline);
+        if (read < 0) return read;
         int max = 0;
         bool undos = false, alter = false;
         foreach (var o in ops)
