@@ -220,4 +220,31 @@ public class SentryPodTests(RegistryFixture fx)
         Assert.DoesNotContain(" stderr ", log);
         await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
     }
+
+    /// <summary>The image's USER is the container's identity when the security context names
+    /// none (as containerd does), for the first process and for execs; run_as_user overrides it.</summary>
+    [SkippableFact]
+    public async Task The_images_user_applies_unless_the_security_context_names_one()
+    {
+        Skip.If(fx.Unavailable != null, fx.Unavailable);
+        await using var h = await CriHarness.StartAsync(fx.Registry.Host);
+        var rt = h.Client.Runtime;
+        string image = $"{fx.Registry.Host}/busybox-user:latest";
+        await h.Client.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } });
+        var podCfg = Cri.Pod("image-user", Path.Combine(h.Root, "logs"));
+        string pod = (await rt.RunPodSandboxAsync(new RunPodSandboxRequest { Config = podCfg })).PodSandboxId;
+        async Task<string> IdsOf(Action<ContainerConfig>? configure)
+        {
+            var cfg = Cri.Container("u" + Guid.NewGuid().ToString("n")[..6], image, new[] { "sh", "-c", "id -u > /tmp/first; sleep 60" }, logPath: "u.log");
+            configure?.Invoke(cfg);
+            string c = rt.CreateContainer(new CreateContainerRequest { PodSandboxId = pod, Config = cfg, SandboxConfig = podCfg }).ContainerId;
+            await rt.StartContainerAsync(new StartContainerRequest { ContainerId = c });
+            var r = await rt.ExecSyncAsync(new ExecSyncRequest { ContainerId = c, Cmd = { "sh", "-c", "while [ ! -s /tmp/first ]; do sleep 0.1; done; echo $(id -u):$(id -g) $(cat /tmp/first)" }, Timeout = 30 });
+            Assert.True(r.ExitCode == 0, r.Stderr.ToStringUtf8());
+            return r.Stdout.ToStringUtf8().Trim();
+        }
+        Assert.Equal("1234:5678 1234", await IdsOf(null));
+        Assert.Equal("0:0 0", await IdsOf(c => c.Linux = new LinuxContainerConfig { SecurityContext = new LinuxContainerSecurityContext { RunAsUser = new Int64Value { Value = 0 } } }));
+        await rt.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
+    }
 }

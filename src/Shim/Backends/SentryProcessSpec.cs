@@ -30,13 +30,18 @@ public sealed record SentryProcessSpec(string Platform, string Rootfs, string Cw
     /// <paramref name="mounts"/>: the container's mounts, masked and read-only paths (not for an
     /// exec, which joins them); <paramref name="sysctls"/>: the pod's sysctls (not for a pod
     /// Sentry's container: they are its kernel's, given to `pod serve`).
-    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod, bool mounts = true, bool sysctls = true)
+    /// <paramref name="imageUser"/>: the image's USER (`user[:group]`, names or numbers), taken
+    /// when the security context names no user, as containerd does (run_as_group alone is
+    /// refused before this, as the CRI asks).
+    public static List<string> SecurityArgumentsFor(ContainerConfig config, PodSandboxConfig? pod, bool mounts = true, bool sysctls = true, string? imageUser = null)
     {
         var a = new List<string>();
         var sc = config.Linux?.SecurityContext;
+        string? contextUser = sc == null ? null : sc.RunAsUser != null ? sc.RunAsUser.Value.ToString() : string.IsNullOrEmpty(sc.RunAsUsername) ? null : sc.RunAsUsername;
+        if (contextUser == null && !string.IsNullOrEmpty(imageUser)) { a.Add("--user"); a.Add(imageUser); }
         if (sc != null)
         {
-            string? user = sc.RunAsUser != null ? sc.RunAsUser.Value.ToString() : string.IsNullOrEmpty(sc.RunAsUsername) ? null : sc.RunAsUsername;
+            string? user = contextUser;
             if (user != null) { a.Add("--user"); a.Add(sc.RunAsGroup != null ? $"{user}:{sc.RunAsGroup.Value}" : user); }
             if (sc.SupplementalGroups.Count > 0) { a.Add("--groups"); a.Add(string.Join(',', sc.SupplementalGroups)); }
             if (sc.NoNewPrivs) a.Add("--no-new-privileges");

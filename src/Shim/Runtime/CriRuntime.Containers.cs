@@ -119,8 +119,8 @@ public sealed partial class CriRuntime
         {
             ReadOnlyRootfs = c.Config.Linux?.SecurityContext?.ReadonlyRootfs == true,
             // Sysctls are the pod's Sentry's (RunPodSandbox gave them to it), not a container's.
-            SecurityArguments = exec ? SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, mounts: false, sysctls: false)
-                : SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, sysctls: false).Concat(PodFileMounts(pod, c)).ToList(),
+            SecurityArguments = exec ? SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, mounts: false, sysctls: false, imageUser: _images.Find(c.ImageId)?.User)
+                : SentryProcessSpec.SecurityArgumentsFor(c.Config, pod.Config, sysctls: false, imageUser: _images.Find(c.ImageId)?.User).Concat(PodFileMounts(pod, c)).ToList(),
         };
     }
 

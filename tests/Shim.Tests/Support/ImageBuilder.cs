@@ -78,7 +78,7 @@ public static class ImageBuilder
         File(t, "etc/opaque/new", Encoding.UTF8.GetBytes("new\n"));
     });
 
-    public static Blob Config(string arch = "amd64", string[]? cmd = null, string[]? env = null, string? workdir = null, string[]? diffIds = null)
+    public static Blob Config(string arch = "amd64", string[]? cmd = null, string[]? env = null, string? workdir = null, string[]? diffIds = null, string? user = null)
     {
         var cfg = new JsonObject
         {
@@ -92,6 +92,7 @@ public static class ImageBuilder
             },
             ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray((diffIds ?? Array.Empty<string>()).Select(e => (JsonNode)JsonValue.Create(e)!).ToArray()) },
         };
+        if (user != null) cfg["config"]!["User"] = user;
         return MakeBlob(Encoding.UTF8.GetBytes(cfg.ToJsonString()), "application/vnd.oci.image.config.v1+json");
     }
 

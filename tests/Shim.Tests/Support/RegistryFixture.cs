@@ -38,6 +38,7 @@ public sealed class RegistryFixture : IDisposable
         BusyboxConfigDigest = config.Digest;
         BusyboxLayerDigests = layers.Select(l => l.Digest).ToArray();
         ImageBuilder.PushImageAsync(http, Registry.BaseUri, "busybox-docker", "v1", ImageBuilder.Config(cmd: new[] { "echo", "docker-v2" }), layers, docker: true).GetAwaiter().GetResult();
+        ImageBuilder.PushImageAsync(http, Registry.BaseUri, "busybox-user", "latest", ImageBuilder.Config(user: "1234:5678"), layers).GetAwaiter().GetResult();
 
         var arm = ImageBuilder.PushImageAsync(http, Registry.BaseUri, "multi", null, ImageBuilder.Config(arch: "arm64"),
             new[] { ImageBuilder.Layer(t => ImageBuilder.File(t, "arm", "arm64\n"u8.ToArray())) }).GetAwaiter().GetResult();
