@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Sandbox.Shim.Images;
 
 /// <summary>A read-only pass-through that hashes (sha256) every byte read: a layer's diff ID as it is unpacked.</summary>
-internal sealed class DigestingStream(Stream inner) : Stream
+internal sealed class DigestingStream(Stream inner) : Util.ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -18,16 +18,6 @@ internal sealed class DigestingStream(Stream inner) : Stream
         _hash.AppendData(buffer[..n]);
         return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

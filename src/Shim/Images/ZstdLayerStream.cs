@@ -7,7 +7,7 @@ namespace Sandbox.Shim.Images;
 /// compressed data reads as InvalidDataException, as GZipStream reports it: a truncated frame
 /// must not pass for the end of the tar (LayerUnpacker takes EndOfStreamException as that).
 /// </summary>
-internal sealed class ZstdLayerStream(Stream compressed) : Stream
+internal sealed class ZstdLayerStream(Stream compressed) : Util.ReadOnlyStream
 {
     private readonly DecompressionStream _inner = new(compressed, leaveOpen: true);
 
@@ -19,16 +19,6 @@ internal sealed class ZstdLayerStream(Stream compressed) : Stream
         catch (ZstdException e) { throw new InvalidDataException($"corrupt zstd data: {e.Message}", e); }
         catch (EndOfStreamException e) { throw new InvalidDataException("zstd data ends inside a frame", e); }
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

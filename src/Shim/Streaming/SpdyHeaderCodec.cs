@@ -68,7 +68,7 @@ internal sealed class SpdyHeaderDecoder : IDisposable
     public void Dispose() => _inflate?.Dispose();
 
     /// <summary>A stream of the bytes added so far; reads what is there, 0 when nothing is.</summary>
-    private sealed class Feed : Stream
+    private sealed class Feed : Util.ReadOnlyStream
     {
         private readonly Queue<byte[]> _chunks = new();
         private int _offset;
@@ -92,15 +92,6 @@ internal sealed class SpdyHeaderDecoder : IDisposable
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
 
